@@ -1,0 +1,35 @@
+# push-janitor — every target creates .venv and installs what it needs on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8080
+
+.DEFAULT_GOAL := help
+.PHONY: help run test send-example report clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP) ## Start the whole stack on 127.0.0.1:$(PORT) (moto, webhooks, worker, Verify emulator)
+	$(PY) -m factor_cleanup run --port $(PORT)
+
+test: $(STAMP) ## Run the test suite
+	$(PY) -m pytest -q
+
+send-example: $(STAMP) ## Send the signed example Debugger webhook to the running stack
+	$(PY) -m factor_cleanup send-example --port $(PORT)
+
+report: $(STAMP) ## Print the cleanup report of the running stack
+	$(PY) -m factor_cleanup report --port $(PORT)
+
+clean: ## Remove the venv, build output and caches
+	rm -rf $(VENV) build .aws-sam .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,89 @@
+"""Reads `more_info.correlationIds` of a Verify Push failure.
+
+Twilio lists the Verify Service SID, the entity identity, the factor SID and the challenge SID in no
+fixed order, so each item is recognised by its shape, never by its position. Anything ambiguous is
+reported as a problem instead of being guessed: a wrong guess would delete somebody else's factor.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from factor_cleanup import sids
+
+_QUOTES = "\"'`"
+
+
+@dataclass(frozen=True)
+class CorrelatedIds:
+    service_sid: str | None = None
+    identity: str | None = None
+    factor_sid: str | None = None
+    challenge_sid: str | None = None
+    problem: str | None = None
+    """Why the ids cannot be trusted to name one factor; None when they can."""
+
+
+def split_items(raw: object) -> list[str]:
+    """Items of a correlationIds value: a list, a JSON array, or Twilio's `[a, b, c]` string."""
+    if raw is None:
+        return []
+    if isinstance(raw, (list, tuple)):
+        items = [str(item) for item in raw]
+    else:
+        text = str(raw).strip()
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, list):
+            items = [str(item) for item in decoded]
+        else:
+            items = text.strip("[]() \t\r\n").split(",")
+    cleaned = (item.strip().strip(_QUOTES).strip() for item in items)
+    return list(dict.fromkeys(item for item in cleaned if item))  # drop blanks and repeats, keep order
+
+
+def parse_correlation_ids(raw: object) -> CorrelatedIds:
+    """Sort the items into service, identity, factor and challenge; name the problem if any."""
+    by_prefix: dict[str, list[str]] = {}
+    identities: list[str] = []
+    for item in split_items(raw):
+        if sids.is_sid(item):
+            by_prefix.setdefault(item[:2], []).append(item)
+        else:
+            identities.append(item)
+
+    services = by_prefix.get(sids.VERIFY_SERVICE, [])
+    factors = by_prefix.get(sids.FACTOR, [])
+    challenges = by_prefix.get(sids.CHALLENGE, [])
+    problem = _ambiguity(services, identities, factors, challenges)
+    return CorrelatedIds(
+        service_sid=_only(services),
+        identity=_only(identities),
+        factor_sid=_only(factors),
+        challenge_sid=_only(challenges),
+        problem=problem,
+    )
+
+
+def _only(values: list[str]) -> str | None:
+    return values[0] if len(values) == 1 else None
+
+
+def _ambiguity(
+    services: list[str], identities: list[str], factors: list[str], challenges: list[str]
+) -> str | None:
+    counted = [
+        ("Verify Service SID (VA…)", services, True),
+        ("entity identity", identities, True),
+        ("factor SID (YF…)", factors, True),
+        ("challenge SID (YC…)", challenges, False),
+    ]
+    for label, values, required in counted:
+        if len(values) > 1:
+            return f"correlationIds holds {len(values)} different {label} values; cannot tell which is meant"
+        if required and not values:
+            return f"correlationIds has no {label}"
+    return None

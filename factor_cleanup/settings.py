@@ -1,0 +1,70 @@
+"""Configuration from the environment, validated once at start-up so a mistake fails loudly and early."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from factor_cleanup.policy import Category
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    twilio_account_sid: str = Field(default="", pattern=r"^(AC[0-9a-f]{32})?$")
+    # The auth token signs webhooks. Locally it comes from the environment; on AWS from an SSM
+    # SecureString named by TWILIO_AUTH_TOKEN_PARAMETER, read at run time and cached.
+    twilio_auth_token: str = ""
+    twilio_auth_token_parameter: str = ""
+    twilio_auth_token_previous: str = ""
+    twilio_api_key_sid: str = ""
+    twilio_api_key_secret: str = ""
+    twilio_api_key_secret_parameter: str = ""
+    twilio_verify_base_url: str = "https://verify.twilio.com"
+
+    verify_service_sids: Annotated[frozenset[str], NoDecode] = frozenset()
+    cleanup_mode: Literal["delete", "report-only"] = "report-only"
+    error_code_overrides: Annotated[dict[str, Category], NoDecode] = Field(default_factory=dict)
+    verify_max_in_flight: int = Field(default=10, ge=1, le=100)
+    verify_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    public_base_url: str = ""
+    webhook_url_fragment: str = ""
+
+    queue_url: str = ""
+    ledger_table: str = ""
+    idempotency_table: str = ""
+    idempotency_window_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    ledger_retention_days: int = Field(default=400, ge=1)
+    secret_cache_seconds: int = Field(default=300, ge=0)
+
+    @field_validator("verify_service_sids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            sids = {item.strip() for item in value.split(",") if item.strip()}
+            bad = sorted(sid for sid in sids if not (sid.startswith("VA") and len(sid) == 34))
+            if bad:
+                raise ValueError(f"not Verify Service SIDs (VA + 32 hex): {', '.join(bad)}")
+            return frozenset(sids)
+        return value
+
+    @field_validator("error_code_overrides", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f'must be a JSON object such as {{"52119": "bad_token"}} ({exc})') from exc
+        return value
+
+    @field_validator("public_base_url", "twilio_verify_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")

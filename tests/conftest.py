@@ -1,0 +1,64 @@
+"""Shared fixtures. Tests never reach AWS or Twilio: moto and fakes only, and servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+# Before any boto3 client exists: fake credentials, a region, and no endpoint left over from the shell.
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+SERVICE_SID = "VA" + "a" * 32
+FACTOR_SID = "YF" + "b" * 32
+CHALLENGE_SID = "YC" + "c" * 32
+IDENTITY = "user-7f3a-0001"
+BASE_URL = "https://hooks.example.com"
+
+
+def debugger_params(
+    *,
+    sid: str = "NO" + "d" * 32,
+    error_code: str = "52103",
+    correlation_ids: object = None,
+    description: str = "Notification delivery failed: app uninstalled",
+    account_sid: str = ACCOUNT_SID,
+    **extra: str,
+) -> dict[str, str]:
+    """Form parameters of a Debugger webhook for a Verify Push failure."""
+    if correlation_ids is None:
+        correlation_ids = f"[{SERVICE_SID}, {IDENTITY}, {FACTOR_SID}, {CHALLENGE_SID}]"
+    payload = {
+        "resource_sid": CHALLENGE_SID,
+        "service_sid": SERVICE_SID,
+        "error_code": error_code,
+        "more_info": {"bindingType": "fcm", "correlationIds": correlation_ids, "description": description},
+        "webhook": {},
+    }
+    params = {
+        "Sid": sid,
+        "AccountSid": account_sid,
+        "Timestamp": "2026-11-25T11:59:00Z",
+        "Level": "Error",
+        "PayloadType": "application/json",
+        "Payload": json.dumps(payload),
+    }
+    params.update(extra)
+    return params
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Each test reads configuration anew from its own environment."""
+    from factor_cleanup import bootstrap
+
+    bootstrap.settings.cache_clear()
+    bootstrap.aws_client.cache_clear()
+    yield
+    bootstrap.settings.cache_clear()
+    bootstrap.aws_client.cache_clear()
