@@ -1,0 +1,122 @@
+"""Wires the core to its adapters from Settings. The only place that knows about boto3 and Twilio."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from factor_cleanup import credentials
+from factor_cleanup.cleanup import CleanupService
+from factor_cleanup.ingest import IngestService
+from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.policy import ErrorCodePolicy
+from factor_cleanup.settings import Settings
+from factor_cleanup.signature import SignatureChecker
+from factor_cleanup.work_queue import SqsWorkQueue
+
+# Short timeouts: a webhook must be answered within Twilio's 15 s, and a slow call is better retried.
+AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+@cache
+def settings() -> Settings:
+    return Settings()
+
+
+@cache
+def aws_client(service: str) -> Any:
+    """One client per service per process; boto3 reads AWS_ENDPOINT_URL, which points it at moto locally."""
+    return boto3.client(service, config=AWS_CONFIG)
+
+
+def ingest_service(config: Settings) -> IngestService:
+    if not config.twilio_account_sid:
+        raise credentials.ConfigurationError("TWILIO_ACCOUNT_SID is required to check webhooks")
+    token = credentials.auth_token(config)
+    if not token.configured:
+        raise credentials.ConfigurationError("set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER")
+    return IngestService(
+        queue=SqsWorkQueue(aws_client("sqs"), config.queue_url),
+        signatures=SignatureChecker(lambda: credentials.signing_tokens(config), config.webhook_url_fragment),
+        account_sid=config.twilio_account_sid,
+        public_base_url=config.public_base_url or None,
+    )
+
+
+class LazyVerifyApi:
+    """Builds the Twilio client on the first DELETE: report-only runs and cold starts skip it."""
+
+    def __init__(self, config: Settings) -> None:
+        self._config = config
+        self._api: Any = None
+        self._lock = threading.Lock()
+
+    def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
+        self._client().delete_factor(service_sid, identity, factor_sid)
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._api is None:
+                from factor_cleanup.verify_client import TwilioVerifyApi
+
+                username, password = credentials.rest_credentials(self._config)
+                self._api = TwilioVerifyApi(
+                    self._config.twilio_account_sid,
+                    username,
+                    password,
+                    base_url=self._config.twilio_verify_base_url,
+                    timeout=self._config.verify_timeout_seconds,
+                    max_in_flight=self._config.verify_max_in_flight,
+                )
+            return self._api
+
+
+def ledger(config: Settings) -> DynamoDbLedger:
+    if not config.ledger_table:
+        raise credentials.ConfigurationError("LEDGER_TABLE is required")
+    return DynamoDbLedger(aws_client("dynamodb"), config.ledger_table, config.ledger_retention_days)
+
+
+def cleanup_service(config: Settings) -> CleanupService:
+    return CleanupService(
+        ledger=ledger(config),
+        verify=LazyVerifyApi(config),
+        clock=SystemClock(),
+        policy=ErrorCodePolicy(config.error_code_overrides),
+        managed_services=config.verify_service_sids,
+        mode=config.cleanup_mode,
+    )
+
+
+def worker(config: Settings) -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from factor_cleanup.worker import Worker
+
+    if not config.idempotency_table:
+        raise credentials.ConfigurationError("IDEMPOTENCY_TABLE is required by the worker")
+    queue = SqsWorkQueue(aws_client("sqs"), config.queue_url)
+    persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=aws_client("dynamodb"))
+    return Worker(
+        cleanup=cleanup_service(config),
+        persistence=persistence,
+        delay_retry=queue.delay_retry,
+        idempotency_window_seconds=config.idempotency_window_seconds,
+        max_in_flight=config.verify_max_in_flight,
+    )
+
+
+def log_configuration_error(exc: Exception) -> None:
+    import structlog
+
+    structlog.get_logger(__name__).error("configuration_error", error=str(exc))

@@ -1,0 +1,66 @@
+"""Secrets read at run time: from the environment locally, from SSM Parameter Store on AWS.
+
+A `{{resolve:…}}` reference in a Lambda environment variable would be plaintext in the function's
+configuration, so the template passes parameter *names* and values are fetched (and cached) here.
+"""
+
+from __future__ import annotations
+
+from factor_cleanup.settings import Settings
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or contradictory; the message says which and how to fix it."""
+
+
+class Secret:
+    def __init__(self, name: str, value: str = "", parameter: str = "", max_age_seconds: int = 300) -> None:
+        self.name = name
+        self._value = value
+        self._parameter = parameter
+        self._max_age = max_age_seconds
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._value or self._parameter)
+
+    def get(self) -> str:
+        if self._value:
+            return self._value
+        if not self._parameter:
+            raise ConfigurationError(f"set {self.name} or {self.name}_PARAMETER")
+        from aws_lambda_powertools.utilities.parameters import get_parameter
+
+        return get_parameter(self._parameter, decrypt=True, max_age=self._max_age)
+
+
+def auth_token(settings: Settings) -> Secret:
+    return Secret(
+        "TWILIO_AUTH_TOKEN",
+        settings.twilio_auth_token,
+        settings.twilio_auth_token_parameter,
+        settings.secret_cache_seconds,
+    )
+
+
+def signing_tokens(settings: Settings) -> list[str]:
+    """Current auth token first, then the previous one (Twilio signs with the primary token only)."""
+    tokens = [auth_token(settings).get()]
+    if settings.twilio_auth_token_previous:
+        tokens.append(settings.twilio_auth_token_previous)
+    return tokens
+
+
+def rest_credentials(settings: Settings) -> tuple[str, str]:
+    """(username, password) for the REST API: an API key when configured, else the account's auth token."""
+    if settings.twilio_api_key_sid:
+        secret = Secret(
+            "TWILIO_API_KEY_SECRET",
+            settings.twilio_api_key_secret,
+            settings.twilio_api_key_secret_parameter,
+            settings.secret_cache_seconds,
+        )
+        return settings.twilio_api_key_sid, secret.get()
+    if not settings.twilio_account_sid:
+        raise ConfigurationError("set TWILIO_ACCOUNT_SID (and TWILIO_AUTH_TOKEN or an API key)")
+    return settings.twilio_account_sid, auth_token(settings).get()

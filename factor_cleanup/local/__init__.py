@@ -1,0 +1,1 @@
+"""Stand-ins for AWS and Twilio that let push-janitor run on one machine."""

@@ -1,0 +1,107 @@
+"""SQS batch processing: each record decided once, concurrently, failing alone.
+
+Powertools does the partial-batch bookkeeping (`batchItemFailures`) and the idempotency record
+(DynamoDB, keyed on the event's own id). Records run in a thread pool whose size is the bound on
+Verify API calls in flight from one function instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+import structlog
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+from factor_cleanup.cleanup import CleanupService
+from factor_cleanup.messages import QueueMessage, parse_message
+from factor_cleanup.ports import VerifyRetryable
+
+log = structlog.get_logger(__name__)
+
+MAX_RETRY_DELAY_SECONDS = 900
+IN_PROGRESS_RETRY_SECONDS = 30
+
+
+def retry_delay_seconds(receive_count: int, retry_after: float | None = None, base: int = 10) -> int:
+    """Exponential backoff with full jitter, never shorter than Twilio's Retry-After."""
+    ceiling = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(0, receive_count - 1))
+    delay = random.uniform(ceiling / 2, ceiling)
+    if retry_after:
+        delay = max(delay, retry_after)
+    return int(min(MAX_RETRY_DELAY_SECONDS, delay))
+
+
+class Worker:
+    def __init__(
+        self,
+        cleanup: CleanupService,
+        persistence: BasePersistenceLayer,
+        delay_retry: Callable[[str, int], None],
+        idempotency_window_seconds: int,
+        max_in_flight: int,
+    ) -> None:
+        self._cleanup = cleanup
+        self._delay_retry = delay_retry
+        self._config = IdempotencyConfig(
+            event_key_jmespath="event_id",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=idempotency_window_seconds,
+        )
+        self._decide_once = idempotent_function(
+            data_keyword_argument="message", persistence_store=persistence, config=self._config
+        )(self._decide)
+        self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="record")
+
+    def handle_batch(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+        """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back."""
+        self._config.register_lambda_context(context)
+        processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return async_process_partial_response(
+            event=event, record_handler=self._run_in_pool, processor=processor, context=context
+        )
+
+    async def _run_in_pool(self, record: SQSRecord) -> dict[str, Any]:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.process_record, record)
+
+    def process_record(self, record: SQSRecord) -> dict[str, Any]:
+        """Decide one record; raise to send it back to the queue (later, with backoff)."""
+        structlog.contextvars.bind_contextvars(message_id=record.message_id)
+        try:
+            message = parse_message(record.body)
+            structlog.contextvars.bind_contextvars(event_sid=message.event_id)
+            return self._decide_once(message=message)
+        except VerifyRetryable as exc:
+            delay = retry_delay_seconds(_receive_count(record), exc.retry_after)
+            log.warning("verify_retry_later", error=str(exc), delay_seconds=delay)
+            self._postpone(record, delay)
+            raise
+        except IdempotencyAlreadyInProgressError:
+            log.info("duplicate_in_progress", delay_seconds=IN_PROGRESS_RETRY_SECONDS)
+            self._postpone(record, IN_PROGRESS_RETRY_SECONDS)
+            raise
+        finally:
+            structlog.contextvars.unbind_contextvars("message_id", "event_sid")
+
+    def _decide(self, message: QueueMessage) -> dict[str, Any]:
+        return self._cleanup.handle_push_failure(message).model_dump()
+
+    def _postpone(self, record: SQSRecord, seconds: int) -> None:
+        try:
+            self._delay_retry(record.receipt_handle, seconds)
+        except Exception as exc:  # the retry still happens, after the queue's visibility timeout
+            log.warning("retry_delay_not_set", error=str(exc))
+
+
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(record.attributes.approximate_receive_count)
+    except (TypeError, ValueError):
+        return 1
