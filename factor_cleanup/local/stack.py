@@ -1,0 +1,212 @@
+"""`make run`: the whole of push-janitor on one machine, wired as on AWS.
+
+moto stands in for SQS/DynamoDB/SSM (resources created from infra/template.yaml), a poller for the
+SQS event source mapping, and the Verify emulator for Twilio unless TWILIO_VERIFY_BASE_URL is set.
+The handlers are the Lambda handler functions themselves, configured through the template's own
+environment variables and parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from factor_cleanup import logs
+from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
+from factor_cleanup.local.poller import SqsPoller
+from factor_cleanup.local.server import create_app
+from factor_cleanup.local.template import create_local_resources, function_environment
+from factor_cleanup.local.verify_emulator import (
+    DEMO_ACCOUNT_SID,
+    DEMO_DEAD_FACTOR_SID,
+    DEMO_SERVICE_SID,
+    EmulatorState,
+    create_emulator_app,
+    seed_demo,
+)
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
+FUNCTIONS = ("IngestFunction", "WorkerFunction")
+
+
+class StackError(RuntimeError):
+    """The local stack cannot start as configured; the message says what to change."""
+
+
+@dataclass
+class LocalStack:
+    port: int
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    background: list[BaseWSGIServer] = field(default_factory=list)
+    web: BaseWSGIServer | None = None
+    emulator: EmulatorState | None = None
+    poller: SqsPoller | None = None
+    resources: dict[str, dict] = field(default_factory=dict)
+    moto: Any = None
+
+    @property
+    def uses_emulator(self) -> bool:
+        return not self.env.get("TWILIO_VERIFY_BASE_URL")
+
+    def start(self) -> BaseWSGIServer:
+        """Start every part, then return the (not yet serving) web server in front of the handlers."""
+        self._start_moto()
+        self._start_verify()
+        self._configure_handlers()
+        from handlers import ingest, report, worker  # after the environment is complete
+
+        self.poller = SqsPoller(boto3.client("sqs"), os.environ["QUEUE_URL"], worker.handler, wait_seconds=1)
+        self.poller.start()
+        routes = {("POST", "/twilio/debugger"): ingest.handler, ("GET", "/reports/cleanup.json"): report.handler}
+        self.web = make_server("127.0.0.1", self.port, create_app(routes, self.health), threaded=True)
+        return self.web
+
+    def serve_in_background(self) -> None:
+        """For tests: serve the web server on a thread too, so the caller keeps control."""
+        assert self.web is not None
+        threading.Thread(target=self.web.serve_forever, name="web", daemon=True).start()
+        self.background.append(self.web)
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=int(self.env.get("MOTO_PORT", "0")), verbose=False)
+        self.moto.start()
+        host, port = self.moto.get_host_and_port()
+        os.environ.update(
+            AWS_ENDPOINT_URL=f"http://{host}:{port}",
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",
+            AWS_DEFAULT_REGION=self.env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        self.resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
+
+    def _start_verify(self) -> None:
+        if not self.uses_emulator:
+            return
+        account, token = self.account_sid, self.auth_token
+        credentials = {(account, token)}
+        if self.env.get("TWILIO_API_KEY_SID"):
+            credentials.add((self.env["TWILIO_API_KEY_SID"], self.env.get("TWILIO_API_KEY_SECRET", "")))
+        self.emulator = EmulatorState(credentials)
+        seed_demo(self.emulator, account)
+        server = make_server("127.0.0.1", int(self.env.get("VERIFY_EMULATOR_PORT", "0")), create_emulator_app(self.emulator), threaded=True)
+        threading.Thread(target=server.serve_forever, name="verify-emulator", daemon=True).start()
+        self.background.append(server)
+        os.environ["TWILIO_VERIFY_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+
+    @property
+    def account_sid(self) -> str:
+        if self.env.get("TWILIO_ACCOUNT_SID"):
+            return self.env["TWILIO_ACCOUNT_SID"]
+        if self.uses_emulator:
+            return DEMO_ACCOUNT_SID
+        raise StackError("TWILIO_VERIFY_BASE_URL is set, so TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed too")
+
+    @property
+    def auth_token(self) -> str:
+        token = self.env.get("TWILIO_AUTH_TOKEN") or (DEMO_AUTH_TOKEN if self.uses_emulator else "")
+        if not token:
+            raise StackError("set TWILIO_AUTH_TOKEN: it checks X-Twilio-Signature on incoming webhooks")
+        return token
+
+    def template_parameters(self) -> dict[str, str]:
+        """Local configuration, passed the way `sam deploy --parameter-overrides` would pass it."""
+        services = self.env.get("VERIFY_SERVICE_SIDS") or (DEMO_SERVICE_SID if self.uses_emulator else "")
+        # Against the emulator the demo deletes for real; against anything else the safe default holds.
+        mode = self.env.get("CLEANUP_MODE") or ("delete" if self.uses_emulator else "report-only")
+        return {
+            "TwilioAccountSid": self.account_sid,
+            "VerifyServiceSids": services,
+            "CleanupMode": mode,
+            "PublicBaseUrl": self.env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{self.port}",
+            "TwilioApiKeySid": self.env.get("TWILIO_API_KEY_SID", ""),
+        }
+
+    def _configure_handlers(self) -> None:
+        parameters = self.template_parameters()
+        for function in FUNCTIONS:
+            os.environ.update(function_environment(TEMPLATE, function, self.resources, parameters))
+        # The auth token takes the production path: an SSM SecureString read (and cached) at run time.
+        ssm = boto3.client("ssm")
+        ssm.put_parameter(Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=self.auth_token, Type="SecureString", Overwrite=True)
+        os.environ.pop("TWILIO_AUTH_TOKEN", None)
+        if self.env.get("TWILIO_API_KEY_SECRET"):
+            name = "/push-janitor/local/twilio-api-key-secret"
+            ssm.put_parameter(Name=name, Value=self.env["TWILIO_API_KEY_SECRET"], Type="SecureString", Overwrite=True)
+            os.environ["TWILIO_API_KEY_SECRET_PARAMETER"] = name
+            os.environ.pop("TWILIO_API_KEY_SECRET", None)
+
+    def health(self) -> dict[str, Any]:
+        checks = {"aws": self._aws_ok(), "worker_poller": bool(self.poller and not self.poller.stopped)}
+        if self.uses_emulator:
+            checks["verify_emulator"] = self.emulator is not None
+        return {"ready": all(checks.values()), "checks": checks}
+
+    def _aws_ok(self) -> bool:
+        try:
+            boto3.client("sqs").get_queue_attributes(QueueUrl=os.environ["QUEUE_URL"], AttributeNames=["QueueArn"])
+            return True
+        except Exception:
+            return False
+
+    def stop(self) -> None:
+        if self.poller:
+            self.poller.stop()
+        for server in self.background:
+            server.shutdown()
+            server.server_close()
+        if self.web and self.web not in self.background:
+            self.web.server_close()
+        if self.moto:
+            self.moto.stop()
+
+    def banner(self) -> str:
+        base = os.environ["PUBLIC_BASE_URL"]
+        verify = os.environ["TWILIO_VERIFY_BASE_URL"]
+        lines = [
+            "push-janitor is running on one machine (Ctrl-C stops it).",
+            f"  Debugger webhook  POST {base}/twilio/debugger",
+            f"  Health            GET  {base}/healthz",
+            f"  Cleanup report    GET  {base}/reports/cleanup.json   (or: make report)",
+            f"  Verify API        {verify}" + ("  (local emulator with demo data)" if self.uses_emulator else ""),
+            f"  AWS (moto)        {os.environ['AWS_ENDPOINT_URL']}",
+            f"  CLEANUP_MODE      {os.environ['CLEANUP_MODE']}   VERIFY_SERVICE_SIDS {os.environ['VERIFY_SERVICE_SIDS']}",
+        ]
+        if self.uses_emulator:
+            lines += [
+                "Try it in another terminal:",
+                f"  make send-example   # POSTs events/debugger-webhook.json, signed; demo factor {DEMO_DEAD_FACTOR_SID} is deleted",
+                "  make report         # the cleanup report now shows it as deleted",
+            ]
+        return "\n".join(lines)
+
+
+def run(port: int) -> None:
+    logs.configure()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    stack = LocalStack(port)
+    try:
+        web = stack.start()
+    except StackError as exc:
+        stack.stop()
+        raise SystemExit(f"push-janitor: {exc}") from None
+    except OSError as exc:
+        stack.stop()
+        raise SystemExit(f"push-janitor: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try PORT=8090 make run") from None
+    print(stack.banner(), flush=True)
+    try:
+        web.serve_forever()
+    except KeyboardInterrupt:
+        print("stopping", flush=True)
+    finally:
+        stack.stop()
