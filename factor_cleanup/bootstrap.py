@@ -39,6 +39,10 @@ def aws_client(service: str) -> Any:
     return boto3.client(service, config=AWS_CONFIG)
 
 
+def _ssm() -> Any:
+    return aws_client("ssm")
+
+
 def ingest_service(config: Settings) -> IngestService:
     if not config.twilio_account_sid:
         raise credentials.ConfigurationError("TWILIO_ACCOUNT_SID is required to check webhooks")
@@ -47,7 +51,7 @@ def ingest_service(config: Settings) -> IngestService:
         raise credentials.ConfigurationError("set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER")
     return IngestService(
         queue=SqsWorkQueue(aws_client("sqs"), config.queue_url),
-        signatures=SignatureChecker(lambda: credentials.signing_tokens(config), config.webhook_url_fragment),
+        signatures=SignatureChecker(lambda: credentials.signing_tokens(config, _ssm), config.webhook_url_fragment),
         account_sid=config.twilio_account_sid,
         public_base_url=config.public_base_url or None,
     )
@@ -69,7 +73,7 @@ class LazyVerifyApi:
             if self._api is None:
                 from factor_cleanup.verify_client import TwilioVerifyApi
 
-                username, password = credentials.rest_credentials(self._config)
+                username, password = credentials.rest_credentials(self._config, _ssm)
                 self._api = TwilioVerifyApi(
                     self._config.twilio_account_sid,
                     username,

@@ -6,6 +6,9 @@ configuration, so the template passes parameter *names* and values are fetched (
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any, Callable
+
 from factor_cleanup.settings import Settings
 
 
@@ -14,11 +17,19 @@ class ConfigurationError(RuntimeError):
 
 
 class Secret:
-    def __init__(self, name: str, value: str = "", parameter: str = "", max_age_seconds: int = 300) -> None:
+    def __init__(
+        self,
+        name: str,
+        value: str = "",
+        parameter: str = "",
+        max_age_seconds: int = 300,
+        ssm_client: Callable[[], Any] | None = None,
+    ) -> None:
         self.name = name
         self._value = value
         self._parameter = parameter
         self._max_age = max_age_seconds
+        self._ssm_client = ssm_client
 
     @property
     def configured(self) -> bool:
@@ -29,29 +40,43 @@ class Secret:
             return self._value
         if not self._parameter:
             raise ConfigurationError(f"set {self.name} or {self.name}_PARAMETER")
-        from aws_lambda_powertools.utilities.parameters import get_parameter
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-        return get_parameter(self._parameter, decrypt=True, max_age=self._max_age)
+        try:
+            return _ssm_provider(self._ssm_client() if self._ssm_client else None).get(
+                self._parameter, decrypt=True, max_age=self._max_age
+            )
+        except GetParameterError as exc:
+            raise ConfigurationError(f"cannot read {self.name} from SSM parameter {self._parameter}: {exc}") from exc
 
 
-def auth_token(settings: Settings) -> Secret:
+@cache
+def _ssm_provider(client: Any) -> Any:
+    """One caching provider per SSM client, so values are fetched once per max_age, not per request."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=client) if client is not None else SSMProvider()
+
+
+def auth_token(settings: Settings, ssm_client: Callable[[], Any] | None = None) -> Secret:
     return Secret(
         "TWILIO_AUTH_TOKEN",
         settings.twilio_auth_token,
         settings.twilio_auth_token_parameter,
         settings.secret_cache_seconds,
+        ssm_client,
     )
 
 
-def signing_tokens(settings: Settings) -> list[str]:
+def signing_tokens(settings: Settings, ssm_client: Callable[[], Any] | None = None) -> list[str]:
     """Current auth token first, then the previous one (Twilio signs with the primary token only)."""
-    tokens = [auth_token(settings).get()]
+    tokens = [auth_token(settings, ssm_client).get()]
     if settings.twilio_auth_token_previous:
         tokens.append(settings.twilio_auth_token_previous)
     return tokens
 
 
-def rest_credentials(settings: Settings) -> tuple[str, str]:
+def rest_credentials(settings: Settings, ssm_client: Callable[[], Any] | None = None) -> tuple[str, str]:
     """(username, password) for the REST API: an API key when configured, else the account's auth token."""
     if settings.twilio_api_key_sid:
         secret = Secret(
@@ -59,8 +84,9 @@ def rest_credentials(settings: Settings) -> tuple[str, str]:
             settings.twilio_api_key_secret,
             settings.twilio_api_key_secret_parameter,
             settings.secret_cache_seconds,
+            ssm_client,
         )
         return settings.twilio_api_key_sid, secret.get()
     if not settings.twilio_account_sid:
         raise ConfigurationError("set TWILIO_ACCOUNT_SID (and TWILIO_AUTH_TOKEN or an API key)")
-    return settings.twilio_account_sid, auth_token(settings).get()
+    return settings.twilio_account_sid, auth_token(settings, ssm_client).get()

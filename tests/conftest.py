@@ -62,3 +62,23 @@ def _fresh_settings():
     yield
     bootstrap.settings.cache_clear()
     bootstrap.aws_client.cache_clear()
+
+
+def reset_handlers() -> None:
+    """Forget what handler modules built on their first call, as a fresh Lambda instance would."""
+    import handlers.ingest
+    import handlers.worker
+
+    handlers.ingest._service = None
+    handlers.worker._worker = None
+
+
+@pytest.fixture
+def restore_environ():
+    """For tests that configure the process environment the way a Lambda or `make run` would."""
+    saved = dict(os.environ)
+    reset_handlers()
+    yield os.environ
+    os.environ.clear()
+    os.environ.update(saved)
+    reset_handlers()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ class LocalStack:
 
     def start(self) -> BaseWSGIServer:
         """Start every part, then return the (not yet serving) web server in front of the handlers."""
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our JSON logs say what happened
         self._start_moto()
         self._start_verify()
         self._configure_handlers()
@@ -88,6 +90,8 @@ class LocalStack:
         )
         os.environ.pop("AWS_PROFILE", None)
         os.environ.pop("AWS_SESSION_TOKEN", None)
+        # moto keeps its state per process, not per server: start from empty, as a fresh `make run` does.
+        urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"), timeout=5)
         self.resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
 
     def _start_verify(self) -> None:
@@ -193,7 +197,6 @@ class LocalStack:
 
 def run(port: int) -> None:
     logs.configure()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     stack = LocalStack(port)
     try:
         web = stack.start()

@@ -1,0 +1,83 @@
+"""`make run` as a new user meets it: the stack starts, the example is sent, the demo factor is deleted."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+
+import pytest
+
+from factor_cleanup.__main__ import send_example
+from factor_cleanup.local.stack import LocalStack
+from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_LIVE_FACTOR_SID
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def stack(restore_environ):
+    for name in ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
+                 "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL"):  # fmt: skip
+        restore_environ.pop(name, None)
+    local = LocalStack(free_port())
+    local.start()
+    local.serve_in_background()
+    yield local
+    local.stop()
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def wait_for_report(port: int, total: int, seconds: float = 20.0) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        _, report = get_json(f"http://127.0.0.1:{port}/reports/cleanup.json")
+        if report["summary"]["total"] >= total:
+            return report
+        time.sleep(0.2)
+    raise AssertionError(f"report still has fewer than {total} decisions: {report}")
+
+
+def test_the_readme_example_deletes_the_demo_factor(stack):
+    status, health = get_json(f"http://127.0.0.1:{stack.port}/healthz")
+    assert status == 200 and health["ready"], health
+    assert stack.emulator.has_factor(DEMO_DEAD_FACTOR_SID)
+
+    assert send_example(stack.port, "events/debugger-webhook.json") == 0
+
+    report = wait_for_report(stack.port, 1)
+    [action] = report["actions"]
+    assert action["outcome"] == "deleted" and action["factor_sid"] == DEMO_DEAD_FACTOR_SID
+    assert report["summary"]["by_outcome"]["deleted"] == 1
+    assert not stack.emulator.has_factor(DEMO_DEAD_FACTOR_SID)
+    assert stack.emulator.has_factor(DEMO_LIVE_FACTOR_SID)
+
+
+def test_sending_the_example_twice_deletes_once(stack):
+    assert send_example(stack.port, "events/debugger-webhook.json") == 0
+    assert send_example(stack.port, "events/debugger-webhook.json") == 0
+    wait_for_report(stack.port, 1)
+    time.sleep(1.5)  # give a wrongly duplicated decision the time to show up
+    _, report = get_json(f"http://127.0.0.1:{stack.port}/reports/cleanup.json")
+    assert report["summary"]["total"] == 1, report
+    assert report["actions"][0]["outcome"] == "deleted", report
+    assert stack.emulator.delete_calls(DEMO_DEAD_FACTOR_SID) == 1
+
+
+def test_unknown_route_and_wrong_method_answer_json(stack):
+    status, body = get_json(f"http://127.0.0.1:{stack.port}/nope")
+    assert status == 404 and body["error"] == "no_such_route"
+    status, body = get_json(f"http://127.0.0.1:{stack.port}/twilio/debugger")
+    assert status == 405 and body["error"] == "method_not_allowed"

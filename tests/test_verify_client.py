@@ -1,0 +1,68 @@
+"""The Twilio REST adapter against the local Verify emulator: real HTTP, twilio-python's own parsing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
+from factor_cleanup.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.verify_client import TwilioVerifyApi
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID
+
+
+@pytest.fixture
+def emulator(monkeypatch):
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
+    state.add_service(SERVICE_SID, "test", ACCOUNT_SID)
+    server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def api(base_url, token=AUTH_TOKEN, timeout=5.0):
+    return TwilioVerifyApi(ACCOUNT_SID, ACCOUNT_SID, token, base_url=base_url, timeout=timeout)
+
+
+def test_delete_removes_the_factor(emulator):
+    state, url = emulator
+    factor = state.add_factor(SERVICE_SID, IDENTITY)
+    api(url).delete_factor(SERVICE_SID, IDENTITY, factor["sid"])
+    assert not state.has_factor(factor["sid"]) and state.delete_calls(factor["sid"]) == 1
+
+
+def test_missing_factor_is_not_found(emulator):
+    _, url = emulator
+    with pytest.raises(VerifyNotFound):
+        api(url).delete_factor(SERVICE_SID, IDENTITY, "YF" + "0" * 32)
+
+
+def test_bad_credentials_are_rejected_not_retried(emulator):
+    state, url = emulator
+    factor = state.add_factor(SERVICE_SID, IDENTITY)
+    with pytest.raises(VerifyRejected, match="401"):
+        api(url, token="wrong").delete_factor(SERVICE_SID, IDENTITY, factor["sid"])
+    assert state.has_factor(factor["sid"])
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_throttling_and_server_errors_are_retryable_with_retry_after(emulator, status):
+    state, url = emulator
+    factor = state.add_factor(SERVICE_SID, IDENTITY)
+    state.set_faults(error_rate=1.0, error_statuses=(status,), retry_after=7)
+    with pytest.raises(VerifyRetryable) as caught:
+        api(url).delete_factor(SERVICE_SID, IDENTITY, factor["sid"])
+    assert state.has_factor(factor["sid"])
+    if status == 429:
+        assert caught.value.retry_after == 7
+
+
+def test_unreachable_api_is_retryable():
+    with pytest.raises(VerifyRetryable, match="unreachable"):
+        api("http://127.0.0.1:9", timeout=1).delete_factor(SERVICE_SID, IDENTITY, "YF" + "0" * 32)
