@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test send-example report clean
+.PHONY: help run test send-example report validate stage clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP) ## Start the whole stack on 127.0.0.1:$(PORT) (moto, webhooks, worker, Verify emulator)
+run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhooks, worker, Verify emulator
 	$(PY) -m factor_cleanup run --port $(PORT)
 
 test: $(STAMP) ## Run the test suite
@@ -29,6 +29,15 @@ send-example: $(STAMP) ## Send the signed example Debugger webhook to the runnin
 
 report: $(STAMP) ## Print the cleanup report of the running stack
 	$(PY) -m factor_cleanup report --port $(PORT)
+
+validate: $(STAMP) ## Lint infra/template.yaml offline with cfn-lint
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
+
+stage: ## Copy the Lambda code (handlers/, factor_cleanup/ without local/) to build/lambda for sam build
+	rm -rf build/lambda && mkdir -p build/lambda
+	cp -r handlers factor_cleanup requirements.txt build/lambda/
+	rm -rf build/lambda/factor_cleanup/local
+	find build/lambda -name __pycache__ -type d -prune -exec rm -rf {} +
 
 clean: ## Remove the venv, build output and caches
 	rm -rf $(VENV) build .aws-sam .pytest_cache .hypothesis
