@@ -61,5 +61,5 @@ class IngestService:
         except QueueUnavailable as exc:
             log.error("queue_unavailable", event_sid=event.sid, error=str(exc))
             return error(503, "queue_unavailable", "event not accepted; Twilio should retry")
-        log.info("debugger_event_queued", event_sid=event.sid, factor_sid=failure.factor_sid)
+        log.info("event_queued", source="debugger", event_sid=event.sid, factor_sid=failure.factor_sid)
         return HttpResponse(200, {"status": "queued", "event_sid": event.sid})

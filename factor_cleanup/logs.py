@@ -8,6 +8,8 @@ import sys
 
 import structlog
 
+from factor_cleanup.metrics import emf_processor
+
 
 def configure(level: str | None = None) -> None:
     """Idempotent: handlers call it at import, the local stack and tests may call it again."""
@@ -18,6 +20,7 @@ def configure(level: str | None = None) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            emf_processor,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping().get(name, logging.INFO)),

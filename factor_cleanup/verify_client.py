@@ -7,6 +7,7 @@ deployments and the webhook path never pay for it at cold start.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import structlog
@@ -69,12 +70,18 @@ class TwilioVerifyApi:
         from twilio.base.exceptions import TwilioRestException
 
         factor = self._client.verify.v2.services(service_sid).entities(identity).factors(factor_sid)
+        started, status = time.monotonic(), 0
         try:
             factor.delete()
+            status = 204
         except TwilioRestException as exc:
+            status = int(exc.status or 0)
             raise _translate(exc) from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise VerifyRetryable(f"Verify API unreachable: {exc.__class__.__name__}") from exc
+        finally:
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            log.info("verify_call", operation="delete_factor", status=status, duration_ms=duration_ms, factor_sid=factor_sid)
 
 
 def _translate(exc: Any) -> Exception:
