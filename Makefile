@@ -33,6 +33,12 @@ report: $(STAMP) ## Print the cleanup report of the running stack
 validate: $(STAMP) ## Lint infra/template.yaml offline with cfn-lint
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
 
+configure-twilio: $(STAMP) ## Create/update each Verify Service webhook (BASE_URL=https://…, DRY_RUN=1 to preview)
+	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,)
+
+check-signature: $(STAMP) ## Explain a failing signature: EVENT=captured-event.json [URL=configured webhook URL]
+	$(PY) -m factor_cleanup check-signature --event "$(EVENT)" $(if $(URL),--url "$(URL)",)
+
 stage: ## Copy the Lambda code (handlers/, factor_cleanup/ without local/) to build/lambda for sam build
 	rm -rf build/lambda && mkdir -p build/lambda
 	cp -r handlers factor_cleanup requirements.txt build/lambda/

@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--since", default="7d", help="period, e.g. 24h or 7d (default 7d)")
     report.add_argument("--format", choices=["table", "json"], default="table")
 
+    from factor_cleanup import ops_commands
+
+    ops_commands.register(commands)
+
     args = parser.parse_args(argv)
+    if getattr(args, "func", None):
+        return args.func(args)
     if args.command == "run":
         from factor_cleanup.local.stack import run as run_stack
 

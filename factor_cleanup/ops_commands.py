@@ -1,0 +1,73 @@
+"""Operator commands: `configure-twilio` and `check-signature` (each sets its own `func`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    configure = commands.add_parser(
+        "configure-twilio", help="create or update each Verify Service's webhook to point at push-janitor"
+    )
+    configure.add_argument("--base-url", default=os.environ.get("PUBLIC_BASE_URL", ""),
+                           help="public base URL of the deployment (default: PUBLIC_BASE_URL)")  # fmt: skip
+    configure.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    configure.set_defaults(func=configure_twilio)
+
+    check = commands.add_parser("check-signature", help="explain why a captured webhook's signature fails")
+    check.add_argument("--event", required=True, help="API Gateway event JSON (e.g. from a failed request's log)")
+    check.add_argument("--url", default="", help="the URL configured in Twilio (default: PUBLIC_BASE_URL + route)")
+    check.set_defaults(func=check_signature)
+
+
+def configure_twilio(args: argparse.Namespace) -> int:
+    from factor_cleanup.settings import Settings
+    from factor_cleanup.twilio_setup import SetupError, VerifyWebhookSetup, configure, twilio_client
+
+    settings = Settings()
+    if not args.base_url:
+        return _fail("give --base-url (the deployment's public URL, e.g. the DebuggerWebhookUrl output without its path)")
+    username = settings.twilio_api_key_sid or settings.twilio_account_sid
+    password = settings.twilio_api_key_secret if settings.twilio_api_key_sid else settings.twilio_auth_token
+    if not (settings.twilio_account_sid and username and password):
+        return _fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)")
+    client = twilio_client(settings.twilio_account_sid, username, password, settings.twilio_verify_base_url)
+    try:
+        configure(VerifyWebhookSetup(client), sorted(settings.verify_service_sids), args.base_url, args.dry_run)
+    except SetupError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def check_signature(args: argparse.Namespace) -> int:
+    from factor_cleanup.http import BadRequest, HttpRequest
+    from factor_cleanup.signature_doctor import diagnose
+
+    try:
+        with open(args.event) as handle:
+            request = HttpRequest.from_api_gateway(json.load(handle))
+    except (OSError, ValueError, BadRequest) as exc:
+        return _fail(f"cannot read {args.event}: {exc}")
+    tokens = {name: os.environ[name] for name in ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_PREVIOUS") if os.environ.get(name)}
+    if not tokens:
+        return _fail("set TWILIO_AUTH_TOKEN (the token of the account whose webhook this is)")
+    url = args.url or _configured_url(request)
+    verdict = diagnose(request, url, tokens)
+    print(verdict.explain())
+    return 0 if verdict.valid else 1
+
+
+def _configured_url(request: Any) -> str:
+    from factor_cleanup.signature import public_url
+
+    route = request.route_key.split(" ", 1)[-1]
+    return public_url(request.base_url(os.environ.get("PUBLIC_BASE_URL")), route, request.raw_query)
+
+
+def _fail(message: str) -> int:
+    print(f"push-janitor: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,113 @@
+"""`configure-twilio`: points each Verify Service's webhook at push-janitor, idempotently.
+
+List, then create or update: running it twice changes nothing the second time. The Debugger
+webhook is account-wide and has no API, so its URL is printed for the one manual Console step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+VERIFY_EVENT_TYPES = ("factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied")
+FRIENDLY_NAME = "push-janitor"
+# Twilio connection overrides: retry up to 3 times on connect/read timeouts and 5xx (not on 4xx:
+# a 403 will not fix itself). The server never receives the fragment; see WEBHOOK_URL_FRAGMENT.
+RETRY_FRAGMENT = "rc=3&rp=ct,rt,5xx"
+
+
+class SetupError(RuntimeError):
+    """Twilio refused or cannot be reached; the message says what to check."""
+
+
+@dataclass
+class WebhookPlan:
+    service_sid: str
+    action: str  # "create" | "update" | "unchanged"
+    webhook_sid: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if self.action == "unchanged":
+            return f"{self.service_sid}: webhook {self.webhook_sid} already up to date"
+        if self.action == "create":
+            return f"{self.service_sid}: create webhook -> {self.changes['webhook_url']}"
+        changed = ", ".join(f"{k}={v}" for k, v in self.changes.items())
+        return f"{self.service_sid}: update webhook {self.webhook_sid} ({changed})"
+
+
+def twilio_client(account_sid: str, username: str, password: str, verify_base_url: str) -> Any:
+    from twilio.rest import Client
+
+    client = Client(username, password, account_sid)
+    client.verify.base_url = verify_base_url
+    return client
+
+
+class VerifyWebhookSetup:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def check_access(self, service_sid: str) -> None:
+        """Fetch the service first, so bad credentials or a wrong SID fail before any change."""
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            self._client.verify.v2.services(service_sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status in (401, 403):
+                raise SetupError("Twilio rejected the credentials (check TWILIO_ACCOUNT_SID and "
+                                 "TWILIO_AUTH_TOKEN or the API key)") from None  # fmt: skip
+            if exc.status == 404:
+                raise SetupError(f"Verify Service {service_sid} does not exist in this account") from None
+            raise SetupError(f"Twilio answered {exc.status} for {service_sid}: {exc.msg}") from None
+        except (TwilioException, OSError) as exc:
+            raise SetupError(f"cannot reach the Verify API: {exc}") from None
+
+    def plan(self, service_sid: str, webhook_url: str) -> WebhookPlan:
+        hooks = list(self._client.verify.v2.services(service_sid).webhooks.list())
+        ours = next((h for h in hooks if h.webhook_url == webhook_url), None) or next(
+            (h for h in hooks if h.friendly_name == FRIENDLY_NAME), None
+        )
+        wanted = {"webhook_url": webhook_url, "event_types": sorted(VERIFY_EVENT_TYPES), "status": "enabled", "version": "v2"}
+        if ours is None:
+            return WebhookPlan(service_sid, "create", changes=wanted)
+        current = {"webhook_url": ours.webhook_url, "event_types": sorted(ours.event_types or []),
+                   "status": ours.status, "version": ours.version}  # fmt: skip
+        changes = {key: value for key, value in wanted.items() if current[key] != value}
+        return WebhookPlan(service_sid, "update" if changes else "unchanged", ours.sid, changes)
+
+    def apply(self, plan: WebhookPlan) -> WebhookPlan:
+        webhooks = self._client.verify.v2.services(plan.service_sid).webhooks
+        arguments = {"event_types": list(VERIFY_EVENT_TYPES), "status": "enabled", "resource_version": "v2",
+                     "webhook_url": plan.changes.get("webhook_url")}  # fmt: skip
+        if plan.action == "create":
+            created = webhooks.create(friendly_name=FRIENDLY_NAME, **arguments)
+            plan.webhook_sid = created.sid
+        elif plan.action == "update":
+            arguments = {k: v for k, v in arguments.items() if v is not None}
+            webhooks(plan.webhook_sid).update(friendly_name=FRIENDLY_NAME, **arguments)
+        return plan
+
+
+def configure(
+    setup: VerifyWebhookSetup, service_sids: list[str], base_url: str, dry_run: bool, say: Callable[[str], None] = print
+) -> list[WebhookPlan]:
+    """Check every service, then bring each one's webhook in line; print what was (or would be) done."""
+    if not service_sids:
+        raise SetupError("VERIFY_SERVICE_SIDS is empty: name the Verify Services to configure")
+    base = base_url.rstrip("/")
+    for sid in service_sids:
+        setup.check_access(sid)
+    plans = []
+    for sid in service_sids:
+        plan = setup.plan(sid, f"{base}/twilio/verify")
+        if not dry_run:
+            setup.apply(plan)
+        say(("[dry run] " if dry_run else "") + plan.describe())
+        plans.append(plan)
+    say("")
+    say("One manual step: Twilio Console > Monitor > Debugger > Webhook, method POST, URL:")
+    say(f"  {base}/twilio/debugger#{RETRY_FRAGMENT}")
+    say(f"(the #{RETRY_FRAGMENT} part asks Twilio to retry timeouts and 5xx; keep WEBHOOK_URL_FRAGMENT={RETRY_FRAGMENT})")
+    return plans

@@ -1,0 +1,99 @@
+"""configure-twilio against the Verify emulator: create, update, no-op, bad credentials, dry run."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
+from factor_cleanup.twilio_setup import (
+    RETRY_FRAGMENT,
+    VERIFY_EVENT_TYPES,
+    SetupError,
+    VerifyWebhookSetup,
+    configure,
+    twilio_client,
+)
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID
+
+BASE = "https://hooks.example.com"
+OTHER_SERVICE = "VA" + "e" * 32
+
+
+@pytest.fixture
+def emulator(monkeypatch):
+    monkeypatch.delenv("TWILIO_REGION", raising=False)
+    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+    state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
+    state.add_service(SERVICE_SID, "one", ACCOUNT_SID)
+    state.add_service(OTHER_SERVICE, "two", ACCOUNT_SID)
+    server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def run(url, services=(SERVICE_SID, OTHER_SERVICE), dry_run=False, token=AUTH_TOKEN):
+    said: list[str] = []
+    setup = VerifyWebhookSetup(twilio_client(ACCOUNT_SID, ACCOUNT_SID, token, url))
+    return configure(setup, list(services), BASE, dry_run, said.append), said
+
+
+def hooks(url, service):
+    return list(twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url).verify.v2.services(service).webhooks.list())
+
+
+def test_first_run_creates_a_webhook_per_service_and_prints_the_debugger_url(emulator):
+    _, url = emulator
+    plans, said = run(url)
+    assert [p.action for p in plans] == ["create", "create"]
+    for service in (SERVICE_SID, OTHER_SERVICE):
+        [hook] = hooks(url, service)
+        assert hook.webhook_url == f"{BASE}/twilio/verify" and sorted(hook.event_types) == sorted(VERIFY_EVENT_TYPES)
+        assert (hook.status, hook.version) == ("enabled", "v2")
+    assert f"{BASE}/twilio/debugger#{RETRY_FRAGMENT}" in "\n".join(said)
+
+
+def test_second_run_changes_nothing(emulator):
+    _, url = emulator
+    run(url)
+    plans, _ = run(url)
+    assert [p.action for p in plans] == ["unchanged", "unchanged"]
+    assert len(hooks(url, SERVICE_SID)) == 1
+
+
+def test_a_drifted_webhook_is_updated_in_place(emulator):
+    _, url = emulator
+    run(url)
+    [hook] = hooks(url, SERVICE_SID)
+    twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url).verify.v2.services(SERVICE_SID).webhooks(hook.sid).update(
+        event_types=["factor.deleted"], status="disabled"
+    )
+    plans, said = run(url)
+    assert plans[0].action == "update" and plans[0].webhook_sid == hook.sid
+    [fixed] = hooks(url, SERVICE_SID)
+    assert sorted(fixed.event_types) == sorted(VERIFY_EVENT_TYPES) and fixed.status == "enabled"
+
+
+def test_dry_run_changes_nothing(emulator):
+    _, url = emulator
+    plans, said = run(url, dry_run=True)
+    assert [p.action for p in plans] == ["create", "create"] and said[0].startswith("[dry run]")
+    assert hooks(url, SERVICE_SID) == []
+
+
+def test_bad_credentials_stop_before_any_change(emulator):
+    _, url = emulator
+    with pytest.raises(SetupError, match="rejected the credentials"):
+        run(url, token="wrong")
+    assert hooks(url, SERVICE_SID) == []
+
+
+def test_unknown_service_stops_before_any_change(emulator):
+    _, url = emulator
+    with pytest.raises(SetupError, match="does not exist"):
+        run(url, services=(SERVICE_SID, "VA" + "0" * 32))
+    assert hooks(url, SERVICE_SID) == []
