@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test send-example report validate stage clean
+.PHONY: help run test send-example report validate stage deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,8 +30,9 @@ send-example: $(STAMP) ## Send the signed example Debugger webhook to the runnin
 report: $(STAMP) ## Print the cleanup report of the running stack
 	$(PY) -m factor_cleanup report --port $(PORT)
 
-validate: $(STAMP) ## Lint infra/template.yaml offline with cfn-lint
+validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, then the SAM transform and its IAM
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
+	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py
 
 configure-twilio: $(STAMP) ## Create/update each Verify Service webhook (BASE_URL=https://…, DRY_RUN=1 to preview)
 	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,)
@@ -45,6 +46,41 @@ stage: ## Copy the Lambda code (handlers/, factor_cleanup/ without local/) to bu
 	rm -rf build/lambda/factor_cleanup/local
 	find build/lambda -name __pycache__ -type d -prune -exec rm -rf {} +
 
+# Deployment: aws-sam-cli pins its own boto3, so it lives in a venv of its own. `sam build` needs
+# python3.12 on PATH (the Lambda runtime); `sam deploy` needs AWS credentials.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+ENV ?= dev
+STACK = push-janitor-$(ENV)
+
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+
+CLEANUP_MODE ?= report-only
+DEPLOY_PARAMS = Stage=$(ENV) TwilioAccountSid=$(TWILIO_ACCOUNT_SID) VerifyServiceSids=$(VERIFY_SERVICE_SIDS) \
+	CleanupMode=$(CLEANUP_MODE) TwilioAuthTokenParameter=/push-janitor/$(ENV)/twilio-auth-token $(PARAMS)
+
+deploy-params:
+	@test -n "$(TWILIO_ACCOUNT_SID)" -a -n "$(VERIFY_SERVICE_SIDS)" || \
+	  { echo "make deploy: set TWILIO_ACCOUNT_SID=AC… and VERIFY_SERVICE_SIDS=VA…[,VA…] (this environment's service)"; exit 2; }
+
+deploy: deploy-params $(SAM) stage validate ## Build and deploy ENV=dev|prod: needs TWILIO_ACCOUNT_SID, VERIFY_SERVICE_SIDS (CLEANUP_MODE, PARAMS="K=V …" optional)
+	$(SAM) build --config-env $(ENV)
+	$(SAM) deploy --config-env $(ENV) --parameter-overrides $(DEPLOY_PARAMS)
+	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
+
+sam-build: $(SAM) stage ## sam build only (no AWS account needed; python3.12 must be on PATH)
+	$(SAM) build --config-env $(ENV)
+
+outputs: ## Print the deployed stack's outputs (webhook URLs, queues, tables) for ENV
+	aws cloudformation describe-stacks --stack-name $(STACK) --query 'Stacks[0].Outputs' --output table
+
+put-secret: ## Store the Twilio auth token in SSM SecureString for ENV (reads it from TWILIO_AUTH_TOKEN or a prompt)
+	@token="$${TWILIO_AUTH_TOKEN:-}"; if [ -z "$$token" ]; then read -rsp "Twilio auth token: " token; echo; fi; \
+	aws ssm put-parameter --name /push-janitor/$(ENV)/twilio-auth-token --type SecureString --overwrite --value "$$token" >/dev/null && \
+	echo "stored /push-janitor/$(ENV)/twilio-auth-token"
+
 clean: ## Remove the venv, build output and caches
-	rm -rf $(VENV) build .aws-sam .pytest_cache .hypothesis
+	rm -rf $(VENV) $(SAM_VENV) build .aws-sam .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
