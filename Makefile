@@ -34,8 +34,8 @@ validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, then the SAM 
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
 	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py
 
-configure-twilio: $(STAMP) ## Create/update each Verify Service webhook (BASE_URL=https://…, DRY_RUN=1 to preview)
-	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,)
+configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://…; DRY_RUN=1 previews
+	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)
 
 check-signature: $(STAMP) ## Explain a failing signature: EVENT=captured-event.json [URL=configured webhook URL]
 	$(PY) -m factor_cleanup check-signature --event "$(EVENT)" $(if $(URL),--url "$(URL)",)

@@ -16,6 +16,8 @@ def register(commands: Any) -> None:
     configure.add_argument("--base-url", default=os.environ.get("PUBLIC_BASE_URL", ""),
                            help="public base URL of the deployment (default: PUBLIC_BASE_URL)")  # fmt: skip
     configure.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    configure.add_argument("--event-streams", action="store_true",
+                           help="also create an Event Streams webhook sink for error logs -> /twilio/events")  # fmt: skip
     configure.set_defaults(func=configure_twilio)
 
     check = commands.add_parser("check-signature", help="explain why a captured webhook's signature fails")
@@ -26,7 +28,14 @@ def register(commands: Any) -> None:
 
 def configure_twilio(args: argparse.Namespace) -> int:
     from factor_cleanup.settings import Settings
-    from factor_cleanup.twilio_setup import SetupError, VerifyWebhookSetup, configure, twilio_client
+    from factor_cleanup.twilio_setup import (
+        EventStreamsSetup,
+        SetupError,
+        VerifyWebhookSetup,
+        configure,
+        configure_event_streams,
+        twilio_client,
+    )
 
     settings = Settings()
     if not args.base_url:
@@ -35,11 +44,16 @@ def configure_twilio(args: argparse.Namespace) -> int:
     password = settings.twilio_api_key_secret if settings.twilio_api_key_sid else settings.twilio_auth_token
     if not (settings.twilio_account_sid and username and password):
         return _fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)")
-    client = twilio_client(settings.twilio_account_sid, username, password, settings.twilio_verify_base_url)
+    client = twilio_client(settings.twilio_account_sid, username, password, settings.twilio_verify_base_url,
+                           settings.twilio_events_base_url or None)  # fmt: skip
     try:
         configure(VerifyWebhookSetup(client), sorted(settings.verify_service_sids), args.base_url, args.dry_run)
+        if args.event_streams:
+            configure_event_streams(EventStreamsSetup(client), args.base_url, args.dry_run)
     except SetupError as exc:
         return _fail(str(exc))
+    except Exception as exc:  # twilio or network errors: say which, without a traceback
+        return _fail(f"configuration stopped: {exc}")
     return 0
 
 

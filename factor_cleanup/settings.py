@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     twilio_api_key_secret: str = ""
     twilio_api_key_secret_parameter: str = ""
     twilio_verify_base_url: str = "https://verify.twilio.com"
+    twilio_events_base_url: str = ""  # Event Streams API; empty = the Verify URL with verify. -> events.
 
     verify_service_sids: Annotated[frozenset[str], NoDecode] = frozenset()
     cleanup_mode: Literal["delete", "report-only"] = "report-only"
@@ -40,6 +41,21 @@ class Settings(BaseSettings):
     idempotency_window_seconds: int = Field(default=14 * 24 * 3600, ge=60)
     ledger_retention_days: int = Field(default=400, ge=1)
     secret_cache_seconds: int = Field(default=300, ge=0)
+
+    # Cleanup reports (README: "Cleanup reports"): DLQ depth in "needs attention", the daily S3 report and its email.
+    dead_letter_queue_url: str = ""
+    report_bucket: str = ""
+    report_topic_arn: str = ""
+
+    # The factor registry and the inactivity sweeper (README: "The inactivity sweeper").
+    registry_table: str = ""
+    inactive_days: int = Field(default=30, ge=1, le=3650)
+    unanswered_challenges: int = Field(default=3, ge=1, le=20)
+    sweep_page_size: int = Field(default=100, ge=1, le=1000)
+    # POST /app/activity is off until a shared secret is configured (env locally, SSM name on AWS).
+    app_activity_secret: str = ""
+    app_activity_secret_parameter: str = ""
+    app_activity_max_skew_seconds: int = Field(default=300, ge=30, le=3600)
 
     @field_validator("verify_service_sids", mode="before")
     @classmethod

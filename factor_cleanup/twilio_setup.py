@@ -36,12 +36,58 @@ class WebhookPlan:
         return f"{self.service_sid}: update webhook {self.webhook_sid} ({changed})"
 
 
-def twilio_client(account_sid: str, username: str, password: str, verify_base_url: str) -> Any:
+ERROR_LOG_TYPE = "com.twilio.error-logs.error.logged"
+ERROR_LOG_SCHEMA_VERSION = 2
+
+
+def twilio_client(
+    account_sid: str, username: str, password: str, verify_base_url: str, events_base_url: str | None = None
+) -> Any:
     from twilio.rest import Client
 
     client = Client(username, password, account_sid)
     client.verify.base_url = verify_base_url
+    client.events.base_url = events_base_url or verify_base_url.replace("verify.", "events.", 1)
     return client
+
+
+class EventStreamsSetup:
+    """A webhook sink pointing at /twilio/events and a subscription to error logs, each made once."""
+
+    def __init__(self, client: Any) -> None:
+        self._events = client.events.v1
+
+    def plan(self, destination: str) -> list[str]:
+        sink = self._sink_for(destination)
+        if sink is None:
+            return ["create webhook sink", "subscribe it to error logs"]
+        if not self._subscribed(sink.sid):
+            return [f"subscribe sink {sink.sid} to error logs"]
+        return []
+
+    def apply(self, destination: str) -> str:
+        sink = self._sink_for(destination) or self._events.sinks.create(
+            description=FRIENDLY_NAME, sink_type="webhook",
+            sink_configuration={"destination": destination, "method": "POST", "batch_events": True},
+        )  # fmt: skip
+        if not self._subscribed(sink.sid):
+            self._events.subscriptions.create(
+                description=f"{FRIENDLY_NAME}: error logs", sink_sid=sink.sid,
+                types=[{"type": ERROR_LOG_TYPE, "schema_version": ERROR_LOG_SCHEMA_VERSION}],
+            )  # fmt: skip
+        return sink.sid
+
+    def _sink_for(self, destination: str) -> Any:
+        sinks = self._events.sinks.list()
+        return next((s for s in sinks if s.sink_type == "webhook"
+                     and (s.sink_configuration or {}).get("destination") == destination), None)  # fmt: skip
+
+    def _subscribed(self, sink_sid: str) -> bool:
+        for subscription in self._events.subscriptions.list(sink_sid=sink_sid):
+            types = self._events.subscriptions(subscription.sid).subscribed_events.list()
+            if any(t.type == ERROR_LOG_TYPE for t in types):
+                return True
+        return False
 
 
 class VerifyWebhookSetup:
@@ -88,6 +134,17 @@ class VerifyWebhookSetup:
             arguments = {k: v for k, v in arguments.items() if v is not None}
             webhooks(plan.webhook_sid).update(friendly_name=FRIENDLY_NAME, **arguments)
         return plan
+
+
+def configure_event_streams(setup: EventStreamsSetup, base_url: str, dry_run: bool, say: Callable[[str], None] = print) -> list[str]:
+    """Make Event Streams deliver error logs to /twilio/events (all regions; retried for hours)."""
+    destination = f"{base_url.rstrip('/')}/twilio/events"
+    steps = setup.plan(destination)
+    if steps and not dry_run:
+        setup.apply(destination)
+    for step in steps or ["Event Streams sink and error-log subscription already in place"]:
+        say(("[dry run] " if dry_run and steps else "") + f"event streams: {step} -> {destination}")
+    return steps
 
 
 def configure(

@@ -97,3 +97,55 @@ def test_unknown_service_stops_before_any_change(emulator):
     with pytest.raises(SetupError, match="does not exist"):
         run(url, services=(SERVICE_SID, "VA" + "0" * 32))
     assert hooks(url, SERVICE_SID) == []
+
+
+def events_setup(url):
+    from factor_cleanup.twilio_setup import EventStreamsSetup
+
+    return EventStreamsSetup(twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url, url))
+
+
+def test_event_streams_sink_and_subscription_are_created_once(emulator):
+    from factor_cleanup.twilio_setup import ERROR_LOG_TYPE, configure_event_streams
+
+    _, url = emulator
+    said: list[str] = []
+    assert configure_event_streams(events_setup(url), BASE, dry_run=True, say=said.append)
+    client = twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url, url)
+    assert client.events.v1.sinks.list() == []
+
+    assert len(configure_event_streams(events_setup(url), BASE, dry_run=False, say=said.append)) == 2
+    [sink] = client.events.v1.sinks.list()
+    assert sink.sink_configuration["destination"] == f"{BASE}/twilio/events" and sink.sink_type == "webhook"
+    [subscription] = client.events.v1.subscriptions.list(sink_sid=sink.sid)
+    [subscribed] = client.events.v1.subscriptions(subscription.sid).subscribed_events.list()
+    assert subscribed.type == ERROR_LOG_TYPE
+
+    assert configure_event_streams(events_setup(url), BASE, dry_run=False, say=said.append) == []
+    assert len(client.events.v1.sinks.list()) == 1 and len(client.events.v1.subscriptions.list()) == 1
+
+
+def test_cli_configures_against_the_emulator(emulator, monkeypatch, capsys):
+    from factor_cleanup.__main__ import main
+
+    _, url = emulator
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("TWILIO_VERIFY_BASE_URL", url)
+    monkeypatch.setenv("TWILIO_EVENTS_BASE_URL", url)
+    monkeypatch.setenv("VERIFY_SERVICE_SIDS", SERVICE_SID)
+    assert main(["configure-twilio", "--base-url", BASE, "--event-streams"]) == 0
+    out = capsys.readouterr().out
+    assert "create webhook" in out and "event streams: create webhook sink" in out and "/twilio/debugger#" in out
+    assert len(hooks(url, SERVICE_SID)) == 1
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "wrong")
+    assert main(["configure-twilio", "--base-url", BASE]) == 2
+    assert "rejected the credentials" in capsys.readouterr().err
+
+
+def test_cli_without_a_base_url_is_a_clear_error(monkeypatch, capsys):
+    from factor_cleanup.__main__ import main
+
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    assert main(["configure-twilio"]) == 2
+    assert "--base-url" in capsys.readouterr().err

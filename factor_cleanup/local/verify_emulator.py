@@ -75,6 +75,9 @@ def create_emulator_app(state: EmulatorState) -> Flask:
     app.extensions["verify_emulator"] = state
     app.register_blueprint(api)
     app.register_blueprint(controls)
+    from factor_cleanup.local import events_emulator  # Event Streams (/v1), for configure-twilio
+
+    events_emulator.register(app)
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, http_error)
     return app
