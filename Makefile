@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test send-example report validate stage deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean
+.PHONY: help run test bench send-example sweep report report-daily validate stage deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,11 +24,30 @@ run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhoo
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest -q
 
+bench: $(STAMP) ## Print the benchmarks (ingest cost, cold start, drain, sweeper, report, package, AWS cost); ARGS="--quick"
+	$(PY) -m bench $(ARGS)
+
 send-example: $(STAMP) ## Send the signed example Debugger webhook to the running stack
 	$(PY) -m factor_cleanup send-example --port $(PORT)
 
-report: $(STAMP) ## Print the cleanup report of the running stack
-	$(PY) -m factor_cleanup report --port $(PORT)
+sweep: $(STAMP) ## Run the inactivity sweeper on the running stack now and print why each factor went or stayed
+	$(PY) -m factor_cleanup sweep --port $(PORT)
+
+report: $(STAMP) ## Cleanup report of the running stack: [SINCE=7d] [FORMAT=table|json|csv|html] [OUT=file]
+	$(PY) -m factor_cleanup report --port $(PORT) --since $(or $(SINCE),7d) --format $(or $(FORMAT),table) $(if $(OUT),--out "$(OUT)",)
+
+report-daily: $(STAMP) ## Run the daily S3 report function on the running stack now: [DAY=YYYY-MM-DD] (default today)
+	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$(PORT)/_local/daily-report$(if $(DAY),?day=$(DAY),)"; echo
+
+.PHONY: load dlq-show dlq-redrive
+load: $(STAMP) ## Load the running stack: N=500 signed webhooks, C=20 at a time; prints events/s, latency p50/p99, drain time
+	$(PY) -m factor_cleanup.local.load --events $(or $(N),500) --concurrency $(or $(C),20) --port $(PORT)
+
+dlq-show: $(STAMP) ## List the dead-letter queue and why (make run's, or DEAD_LETTER_QUEUE_URL=… QUEUE_URL=… on AWS)
+	$(PY) -m factor_cleanup dlq-show --port $(PORT)
+
+dlq-redrive: $(STAMP) ## Move dead-lettered messages back to the work queue (MAX=1000); same queues as dlq-show
+	$(PY) -m factor_cleanup dlq-redrive --port $(PORT) --max $(or $(MAX),1000)
 
 validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, then the SAM transform and its IAM
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
@@ -11,7 +10,10 @@ import boto3
 from botocore.config import Config
 
 from factor_cleanup import credentials
+from factor_cleanup.activity import ActivityAuthenticator
 from factor_cleanup.cleanup import CleanupService
+from factor_cleanup.clock import SystemClock  # also imported from here by handlers
+from factor_cleanup.inactivity import InactivityRule
 from factor_cleanup.ingest import IngestService
 from factor_cleanup.ledger import DynamoDbLedger
 from factor_cleanup.policy import ErrorCodePolicy
@@ -21,11 +23,6 @@ from factor_cleanup.work_queue import SqsWorkQueue
 
 # Short timeouts: a webhook must be answered within Twilio's 15 s, and a slow call is better retried.
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
 
 
 @cache
@@ -54,7 +51,17 @@ def ingest_service(config: Settings) -> IngestService:
         signatures=SignatureChecker(lambda: credentials.signing_tokens(config, _ssm), config.webhook_url_fragment),
         account_sid=config.twilio_account_sid,
         public_base_url=config.public_base_url or None,
+        activity=activity_authenticator(config),
     )
+
+
+def activity_authenticator(config: Settings) -> ActivityAuthenticator | None:
+    """None (POST /app/activity answers 404) until APP_ACTIVITY_SECRET or its SSM parameter is configured."""
+    secret = credentials.Secret("APP_ACTIVITY_SECRET", config.app_activity_secret, config.app_activity_secret_parameter,
+                                config.secret_cache_seconds, _ssm)  # fmt: skip
+    if not secret.configured:
+        return None
+    return ActivityAuthenticator(secret.get, SystemClock(), config.app_activity_max_skew_seconds)
 
 
 class LazyVerifyApi:
@@ -67,6 +74,15 @@ class LazyVerifyApi:
 
     def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
         self._client().delete_factor(service_sid, identity, factor_sid)
+
+    def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> Any:
+        return self._client().fetch_factor(service_sid, identity, factor_sid)
+
+    def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> Any:
+        return self._client().recent_challenges(service_sid, identity, factor_sid, limit)
+
+    def list_factors(self, service_sid: str) -> Any:
+        return self._client().list_factors(service_sid)
 
     def _client(self) -> Any:
         with self._lock:
@@ -91,6 +107,20 @@ def ledger(config: Settings) -> DynamoDbLedger:
     return DynamoDbLedger(aws_client("dynamodb"), config.ledger_table, config.ledger_retention_days)
 
 
+def registry(config: Settings) -> Any:
+    """The factor registry, or None when REGISTRY_TABLE is unset (no identity resolution, no liveness check)."""
+    from factor_cleanup.registry import DynamoDbFactorRegistry
+
+    if not config.registry_table:
+        log_configuration_error(credentials.ConfigurationError("REGISTRY_TABLE is not set: the factor registry is off"))
+        return None
+    return DynamoDbFactorRegistry(aws_client("dynamodb"), config.registry_table)
+
+
+def inactivity_rule(config: Settings) -> InactivityRule:
+    return InactivityRule(config.inactive_days, config.unanswered_challenges)
+
+
 def cleanup_service(config: Settings) -> CleanupService:
     return CleanupService(
         ledger=ledger(config),
@@ -99,7 +129,19 @@ def cleanup_service(config: Settings) -> CleanupService:
         policy=ErrorCodePolicy(config.error_code_overrides),
         managed_services=config.verify_service_sids,
         mode=config.cleanup_mode,
+        registry=registry(config),
+        inactivity=inactivity_rule(config),
     )
+
+
+def sweeper(config: Settings) -> Any:
+    from factor_cleanup.sweeper import Sweeper
+
+    factor_registry = registry(config)
+    if factor_registry is None:
+        raise credentials.ConfigurationError("REGISTRY_TABLE is required by the sweeper")
+    return Sweeper(factor_registry, SqsWorkQueue(aws_client("sqs"), config.queue_url), SystemClock(),
+                   config.verify_service_sids, inactivity_rule(config), config.sweep_page_size)  # fmt: skip
 
 
 def worker(config: Settings) -> Any:
@@ -109,15 +151,37 @@ def worker(config: Settings) -> Any:
 
     if not config.idempotency_table:
         raise credentials.ConfigurationError("IDEMPOTENCY_TABLE is required by the worker")
+    from factor_cleanup.tracker import FactorTracker
+
     queue = SqsWorkQueue(aws_client("sqs"), config.queue_url)
     persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=aws_client("dynamodb"))
+    cleanup = cleanup_service(config)
     return Worker(
-        cleanup=cleanup_service(config),
+        cleanup=cleanup,
         persistence=persistence,
         delay_retry=queue.delay_retry,
         idempotency_window_seconds=config.idempotency_window_seconds,
         max_in_flight=config.verify_max_in_flight,
+        tracker=FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None,
     )
+
+
+def queue_stats(config: Settings) -> Any:
+    """The dead-letter queue's depth for reports, or None when DEAD_LETTER_QUEUE_URL is unset (shown as unknown)."""
+    from factor_cleanup.report_aws import SqsQueueStats
+
+    return SqsQueueStats(aws_client("sqs"), config.dead_letter_queue_url) if config.dead_letter_queue_url else None
+
+
+def daily_report(config: Settings) -> Any:
+    from factor_cleanup.report_aws import S3ReportStore, SnsNotifier
+    from factor_cleanup.report_daily import DailyReport
+
+    if not config.report_bucket:
+        raise credentials.ConfigurationError("REPORT_BUCKET is required by the daily report")
+    notifier = SnsNotifier(aws_client("sns"), config.report_topic_arn) if config.report_topic_arn else None
+    store = S3ReportStore(aws_client("s3"), config.report_bucket)
+    return DailyReport(ledger(config), store, SystemClock(), queue_stats(config), notifier)
 
 
 def log_configuration_error(exc: Exception) -> None:

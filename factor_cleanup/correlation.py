@@ -23,6 +23,8 @@ class CorrelatedIds:
     challenge_sid: str | None = None
     problem: str | None = None
     """Why the ids cannot be trusted to name one factor; None when they can."""
+    problem_code: str | None = None
+    """`repeated_ids`, `missing_ids`, or `missing_identity` when only the identity is absent (the registry has it)."""
 
 
 def split_items(raw: object) -> list[str]:
@@ -35,7 +37,7 @@ def split_items(raw: object) -> list[str]:
         text = str(raw).strip()
         try:
             decoded = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to be the list we want
             decoded = None
         if isinstance(decoded, list):
             items = [str(item) for item in decoded]
@@ -58,13 +60,14 @@ def parse_correlation_ids(raw: object) -> CorrelatedIds:
     services = by_prefix.get(sids.VERIFY_SERVICE, [])
     factors = by_prefix.get(sids.FACTOR, [])
     challenges = by_prefix.get(sids.CHALLENGE, [])
-    problem = _ambiguity(services, identities, factors, challenges)
+    problem_code, problem = _ambiguity(services, identities, factors, challenges)
     return CorrelatedIds(
         service_sid=_only(services),
         identity=_only(identities),
         factor_sid=_only(factors),
         challenge_sid=_only(challenges),
         problem=problem,
+        problem_code=problem_code,
     )
 
 
@@ -74,16 +77,20 @@ def _only(values: list[str]) -> str | None:
 
 def _ambiguity(
     services: list[str], identities: list[str], factors: list[str], challenges: list[str]
-) -> str | None:
+) -> tuple[str | None, str | None]:
+    """(code, message) of the first problem found, or (None, None)."""
     counted = [
         ("Verify Service SID (VA…)", services, True),
         ("entity identity", identities, True),
         ("factor SID (YF…)", factors, True),
         ("challenge SID (YC…)", challenges, False),
     ]
+    missing = [label for label, values, required in counted if required and not values]
+    only_identity_missing = missing == ["entity identity"] and all(len(values) <= 1 for _, values, _ in counted)
     for label, values, required in counted:
         if len(values) > 1:
-            return f"correlationIds holds {len(values)} different {label} values; cannot tell which is meant"
+            return "repeated_ids", f"correlationIds holds {len(values)} different {label} values; cannot tell which is meant"
         if required and not values:
-            return f"correlationIds has no {label}"
-    return None
+            code = "missing_identity" if only_identity_missing else "missing_ids"
+            return code, f"correlationIds has no {label}"
+    return None, None

@@ -72,6 +72,8 @@ def parse_debugger_form(params: dict[str, str]) -> DebuggerEvent:
         return DebuggerEvent.model_validate(params)
     except ValidationError as exc:
         raise MalformedEvent(describe_validation_error(exc)) from None
+    except RecursionError:  # json.loads gives up on JSON nested deeper than the interpreter's stack
+        raise MalformedEvent("Payload: JSON nested too deeply") from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -89,10 +91,11 @@ def to_push_failure(event: DebuggerEvent) -> PushFailure | None:
     if raw_ids is None:
         return None
     ids = parse_correlation_ids(raw_ids)
-    problem = ids.problem
+    problem, problem_code = ids.problem, ids.problem_code
     payload_service = event.payload.service_sid
     if not problem and payload_service and payload_service.startswith("VA") and payload_service != ids.service_sid:
         problem = f"Payload.service_sid {payload_service} differs from the correlationIds service {ids.service_sid}"
+        problem_code = "service_mismatch"
     return PushFailure(
         event_id=event.sid,
         source="debugger",
@@ -106,6 +109,7 @@ def to_push_failure(event: DebuggerEvent) -> PushFailure | None:
         factor_sid=ids.factor_sid,
         challenge_sid=ids.challenge_sid,
         correlation_problem=problem,
+        correlation_problem_code=problem_code,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,8 +79,13 @@ def _decode_body(body: Any, is_base64: bool) -> str:
     if body is None:
         return ""
     if not is_base64:
-        return str(body)
+        text = str(body)
+        try:
+            text.encode("utf-8")  # lone surrogates (a JSON "\ud800" escape in the event) are not text
+        except UnicodeEncodeError:
+            raise BadRequest("body is not valid UTF-8 text") from None
+        return text
     try:
         return base64.b64decode(str(body), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # binascii.Error, UnicodeDecodeError, and non-ASCII text given as base64
         raise BadRequest(f"body is marked base64 but cannot be decoded: {exc}") from None

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import structlog
 
+from factor_cleanup.activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, ActivityAuthenticator
+from factor_cleanup.clock import SystemClock
 from factor_cleanup.debugger import MalformedEvent, parse_debugger_form, to_push_failure
 from factor_cleanup.http import HttpRequest, HttpResponse, error
-from factor_cleanup.ports import QueueUnavailable, WorkQueue
+from factor_cleanup.messages import QueueMessage
+from factor_cleanup.ports import Clock, QueueUnavailable, WorkQueue
 from factor_cleanup.signature import FormParams, SignatureChecker, public_url
+from factor_cleanup.verify_webhook import parse_verify_webhook, to_verify_event
 
 log = structlog.get_logger(__name__)
 
 DEBUGGER_ROUTE = "/twilio/debugger"
+VERIFY_ROUTE = "/twilio/verify"
+ACTIVITY_ROUTE = "/app/activity"
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 MAX_BODY_BYTES = 200_000  # an SQS message holds 256 KiB; a debugger webhook is a few KiB
+MAX_ACTIVITY_BYTES = 4_096  # an activity report is a few hundred bytes
 
 
 @dataclass
@@ -24,13 +33,20 @@ class IngestService:
     signatures: SignatureChecker
     account_sid: str
     public_base_url: str | None = None
+    activity: ActivityAuthenticator | None = None
+    """None when no APP_ACTIVITY_SECRET is configured: POST /app/activity is then off (404)."""
+    clock: Clock = field(default_factory=SystemClock)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Route by API Gateway route key (`POST /twilio/debugger`); unknown routes get a JSON 404."""
-        routes = {f"POST {DEBUGGER_ROUTE}": self.debugger_webhook}
+        """Route by API Gateway route key (`POST /twilio/debugger`, …); unknown routes get a JSON 404."""
+        routes = {
+            f"POST {DEBUGGER_ROUTE}": self.debugger_webhook,
+            f"POST {VERIFY_ROUTE}": self.verify_webhook,
+            f"POST {ACTIVITY_ROUTE}": self.app_activity,
+        }
         route = routes.get(request.route_key)
         if route is None:
-            return error(404, "no_such_route", f"no route {request.route_key!r}; try POST {DEBUGGER_ROUTE}")
+            return error(404, "no_such_route", f"no route {request.route_key!r}; try one of: {', '.join(routes)}")
         return route(request)
 
     def debugger_webhook(self, request: HttpRequest) -> HttpResponse:
@@ -63,3 +79,78 @@ class IngestService:
             return error(503, "queue_unavailable", "event not accepted; Twilio should retry")
         log.info("event_queued", source="debugger", event_sid=event.sid, factor_sid=failure.factor_sid)
         return HttpResponse(200, {"status": "queued", "event_sid": event.sid})
+
+    def verify_webhook(self, request: HttpRequest) -> HttpResponse:
+        """Verify Service webhook, form-encoded or JSON; exactly 200 once queued (else Twilio logs error 60330)."""
+        if len(request.body.encode("utf-8")) > MAX_BODY_BYTES:
+            return error(413, "body_too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
+        url = public_url(request.base_url(self.public_base_url), VERIFY_ROUTE, request.raw_query)
+        signature, settings = request.header("x-twilio-signature"), request.header("x-twilio-webhooks-signature-settings")
+        if request.media_type == FORM:
+            params = FormParams.parse(request.body)
+            valid, data = self.signatures.is_valid_form(url, params, signature, settings), params.first()
+        elif request.media_type == JSON:
+            valid, data = self.signatures.is_valid_json(url, request.body, signature, settings), None
+        else:
+            return error(415, "unsupported_media_type", f"expected {FORM} or {JSON}, got {request.media_type or 'none'}")
+        if not valid:
+            log.warning("signature_rejected", url=url, has_signature=bool(signature))
+            return error(403, "invalid_signature", _signature_problem(url, signature, request.media_type))
+        try:
+            webhook = parse_verify_webhook(data if data is not None else _json_object(request.body))
+            event = to_verify_event(webhook, self.clock.now())
+        except MalformedEvent as exc:
+            return error(400, "malformed_event", str(exc))
+        if webhook.account_sid and webhook.account_sid != self.account_sid:
+            return error(403, "wrong_account", f"account_sid {webhook.account_sid} is not this deployment's account")
+        if event is None:
+            log.info("verify_event_ignored", uuid=webhook.uuid, type=webhook.type)
+            return HttpResponse(200, {"status": "ignored", "uuid": webhook.uuid, "reason": f"event type {webhook.type}"})
+        return self._enqueue(event, 200, {"status": "queued", "uuid": event.event_id, "type": event.type})
+
+    def app_activity(self, request: HttpRequest) -> HttpResponse:
+        """App-open report from the customer's backend, authenticated by an HMAC of the body."""
+        if self.activity is None:
+            return error(404, "app_activity_disabled",
+                         "POST /app/activity is off: configure APP_ACTIVITY_SECRET (or _PARAMETER) to turn it on")
+        if len(request.body.encode("utf-8")) > MAX_ACTIVITY_BYTES:
+            return error(413, "body_too_large", f"body exceeds {MAX_ACTIVITY_BYTES} bytes")
+        if request.media_type != JSON:
+            return error(415, "unsupported_media_type", f"expected {JSON}, got {request.media_type or 'none'}")
+        problem = self.activity.problem(request.body, request.header(SIGNATURE_HEADER), request.header(TIMESTAMP_HEADER))
+        if problem:
+            log.warning("activity_signature_rejected", problem=problem)
+            return error(401, "invalid_signature", problem)
+        try:
+            activity = self.activity.parse(request.body)
+        except MalformedEvent as exc:
+            return error(400, "malformed_activity", str(exc))
+        return self._enqueue(activity, 202, {"status": "queued", "event_id": activity.event_id})
+
+    def _enqueue(self, message: QueueMessage, status: int, body: dict) -> HttpResponse:
+        """Acknowledge only once the queue holds the message."""
+        try:
+            self.queue.send(message)
+        except QueueUnavailable as exc:
+            log.error("queue_unavailable", event_id=message.event_id, error=str(exc))
+            return error(503, "queue_unavailable", "event not accepted; retry later")
+        log.info("event_queued", kind=message.kind, event_id=message.event_id, factor_sid=message.factor_sid)
+        return HttpResponse(status, body)
+
+
+def _json_object(body: str) -> dict:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
+        raise MalformedEvent(f"body is not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise MalformedEvent("body must be a JSON object")
+    return data
+
+
+def _signature_problem(url: str, signature: str | None, media_type: str) -> str:
+    if not signature:
+        return "missing X-Twilio-Signature header"
+    if media_type == JSON and "bodySHA256=" not in url:
+        return f"a JSON body needs bodySHA256 in the signed URL; got {url}"
+    return f"signature does not match {url}"

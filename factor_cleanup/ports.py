@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterator, Protocol
+from typing import BinaryIO, Iterator, Protocol
 
 from factor_cleanup.actions import Action
 from factor_cleanup.messages import QueueMessage
+from factor_cleanup.records import Challenge, DeletedBy, FactorRecord, VerifyFactor
 
 
 class QueueUnavailable(RuntimeError):
@@ -46,7 +47,56 @@ class VerifyApi(Protocol):
     def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
         """Delete the factor, or raise VerifyNotFound / VerifyRetryable / VerifyRejected."""
 
+    def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> VerifyFactor:
+        """The factor as Verify has it now; raises like delete_factor (VerifyNotFound when it is gone)."""
+
+    def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
+        """Up to `limit` of the factor's challenges, newest first (FactorSid filter, Order=desc)."""
+
+    def list_factors(self, service_sid: str) -> Iterator[VerifyFactor]:
+        """Every factor of every entity of the service, page by page (for the registry backfill)."""
+
+
+class FactorRegistry(Protocol):
+    """What push-janitor knows about each factor: identity, status, last sign of life, deletion."""
+
+    def get(self, factor_sid: str) -> FactorRecord | None:
+        """The factor's row (read consistently: decisions rely on it), or None when unknown."""
+
+    def record_factor(self, factor: FactorRecord) -> None:
+        """Store identity, type and status; never revives a deleted factor, never demotes a verified one."""
+
+    def mark_seen(
+        self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
+    ) -> bool:
+        """Move last_seen forward to `at` (never back); False when it already was at or after `at`."""
+
+    def mark_deleted(self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False) -> None:
+        """Record the deletion; `confirmed` when Verify told us (factor.deleted). Takes it out of every sweep."""
+
+    def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
+        """SIDs of the identity's verified, not deleted factors."""
+
+    def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
+        """Verified, not deleted factors last seen before `seen_before`, oldest first, read from an index
+        page by page: the cost follows the number of candidates, not the size of the registry."""
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware."""
+
+
+class QueueStats(Protocol):
+    def dlq_depth(self) -> int | None:
+        """Messages waiting in the dead-letter queue, or None when it cannot be read (the report says unknown)."""
+
+
+class ReportStore(Protocol):
+    def put(self, key: str, body: BinaryIO, content_type: str) -> str:
+        """Store the report file under `key` (streamed, however large) and return where it is, e.g. an s3:// URI."""
+
+
+class Notifier(Protocol):
+    def send(self, subject: str, text: str) -> None:
+        """Deliver a short plain-text summary to the people who asked for it."""

@@ -1,55 +1,122 @@
-"""The cleanup report: every decision in a period, and counts ops can scan first."""
+"""The cleanup report: what push-janitor decided in a period and what needs attention, as table, JSON, CSV or HTML.
+
+Every form comes from one pass over the ledger (`build_report`): counts cover every action, rows go to
+streaming sinks (CSV, JSON) as they are read, and only the newest rows a page can show are kept in memory.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime, timedelta
-from typing import Any, Iterable
+import json
+from collections import deque
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Sequence, TextIO
 
-from factor_cleanup.actions import Action, Outcome
+from factor_cleanup.actions import Action
 from factor_cleanup.ports import Clock, Ledger
+from factor_cleanup.report_attention import attention_items, attention_key
+from factor_cleanup.report_html import render_html
+from factor_cleanup.report_sinks import CsvSink, JsonSink, Sink
+from factor_cleanup.report_table import render_table
+from factor_cleanup.report_tally import Period, Tally
+
+__all__ = [
+    "FORMATS", "Period", "build_report", "cleanup_report", "day_period", "parse_period", "period_report",
+    "period_since", "render_html", "render_table", "write_report",
+]  # fmt: skip
+
+FORMATS = ("table", "json", "csv", "html")
+TABLE_ROWS = 50  # a terminal screen or two; the CSV has every row
+HTML_ROWS = 1000  # enough to scroll through on a phone; the counts still cover every action
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8"}
+MEDIA_TYPES["table"] = "text/plain; charset=utf-8"
 
 
 def parse_period(text: str) -> timedelta:
     """`7d`, `24h`, `90m` -> a timedelta; raises ValueError with the accepted forms."""
     units = {"d": "days", "h": "hours", "m": "minutes"}
     text = text.strip().lower()
-    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
-        raise ValueError(f"period {text!r} is not a number followed by d, h or m (e.g. 7d, 24h)")
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit() or int(text[:-1]) == 0:
+        raise ValueError(f"period {text!r} is not a positive number followed by d, h or m (e.g. 7d, 24h)")
     return timedelta(**{units[text[-1]]: int(text[:-1])})
 
 
-def cleanup_report(actions: Iterable[Action], start: datetime, end: datetime) -> dict[str, Any]:
-    rows = [action.model_dump(exclude_none=False) for action in actions]
-    by_outcome = Counter(row["outcome"] for row in rows)
-    return {
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "actions": rows,
-        "summary": {
-            "total": len(rows),
-            "by_outcome": {outcome.value: by_outcome.get(outcome.value, 0) for outcome in Outcome},
-        },
-    }
-
-
-def period_report(ledger: Ledger, clock: Clock, since: str) -> dict[str, Any]:
-    """The report for the last `since` (e.g. `7d`), up to and including the current second."""
+def period_since(clock: Clock, since: str) -> Period:
+    """The last `since`, up to and including the current second."""
     end = clock.now() + timedelta(seconds=1)
-    start = end - parse_period(since)
-    return cleanup_report(ledger.actions_between(start, end), start, end)
+    return Period(end - parse_period(since), end)
 
 
-def render_table(report: dict[str, Any]) -> str:
-    """A plain-text table a person can read in a terminal: counts first, then each action."""
-    summary = report["summary"]
-    counts = "  ".join(f"{name} {count}" for name, count in summary["by_outcome"].items())
-    lines = [f"Cleanup report {report['period']['start'][:19]} -> {report['period']['end'][:19]} UTC",
-             f"{summary['total']} decisions: {counts}", ""]  # fmt: skip
-    columns = ("at", "outcome", "factor_sid", "identity", "error_code", "reason")
-    widths = {"at": 20, "outcome": 12, "factor_sid": 34, "identity": 18, "error_code": 10}
-    lines.append("  ".join(c.upper().ljust(widths.get(c, 0)) for c in columns))
-    for row in report["actions"]:
-        lines.append("  ".join(str(row.get(c) or "-").ljust(widths.get(c, 0)) for c in columns))
-    if not report["actions"]:
-        lines.append("(no decisions in this period)")
-    return "\n".join(lines)
+def day_period(day: date) -> Period:
+    """One whole UTC day."""
+    start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return Period(start, start + timedelta(days=1))
+
+
+def build_report(
+    actions: Iterable[Action],
+    period: Period,
+    *,
+    keep_rows: int | None = None,
+    dlq_depth: int | None = None,
+    sinks: Sequence[Sink] = (),
+) -> dict[str, Any]:
+    """Read the actions once: count them all, hand each row to every sink, keep the newest `keep_rows` (None: all)."""
+    tally = Tally(period, attention_key)
+    kept: deque[dict[str, Any]] = deque(maxlen=keep_rows)
+    for sink in sinks:
+        sink.start(period)
+    for action in actions:
+        tally.add(action)
+        if keep_rows != 0 or sinks:
+            row = action.model_dump()
+            kept.append(row)
+            for sink in sinks:
+                sink.row(row)
+    summary = tally.summary()
+    summary["dlq_depth"] = dlq_depth
+    summary["attention"] = attention_items(tally.groups, period, dlq_depth)
+    report = {"period": period.to_dict(), "actions": list(kept), "actions_omitted": tally.total - len(kept), "summary": summary}
+    for sink in sinks:
+        sink.finish(report)
+    return report
+
+
+def cleanup_report(
+    actions: Iterable[Action], start: datetime, end: datetime, *, dlq_depth: int | None = None, max_rows: int | None = None
+) -> dict[str, Any]:
+    """The report as one dict (`actions` oldest first, newest `max_rows` of them when given)."""
+    return build_report(actions, Period(start, end), keep_rows=max_rows, dlq_depth=dlq_depth)
+
+
+def period_report(
+    ledger: Ledger, clock: Clock, since: str, *, dlq_depth: int | None = None, max_rows: int | None = None
+) -> dict[str, Any]:
+    """The report for the last `since` (e.g. `7d`), up to and including the current second."""
+    period = period_since(clock, since)
+    return build_report(ledger.actions_between(period.start, period.end), period, keep_rows=max_rows, dlq_depth=dlq_depth)
+
+
+def write_report(
+    form: str,
+    actions: Iterable[Action],
+    period: Period,
+    out: TextIO,
+    *,
+    dlq_depth: int | None = None,
+    rows: int | None = None,
+) -> dict[str, Any]:
+    """Write one form to `out`; CSV, and JSON unless `rows` caps it, stream every row.
+
+    Returns the report dict; its `actions` holds only the rows kept in memory (none when the form streamed them).
+    """
+    if form == "csv":
+        return build_report(actions, period, keep_rows=0, dlq_depth=dlq_depth, sinks=[CsvSink(out)])
+    if form == "json" and rows is None:
+        return build_report(actions, period, keep_rows=0, dlq_depth=dlq_depth, sinks=[JsonSink(out)])
+    default = {"json": None, "html": HTML_ROWS, "table": TABLE_ROWS}
+    if form not in default:
+        raise ValueError(f"format {form!r} is not one of {', '.join(FORMATS)}")
+    report = build_report(actions, period, keep_rows=default[form] if rows is None else rows, dlq_depth=dlq_depth)
+    text = {"json": lambda r: json.dumps(r), "html": render_html, "table": render_table}[form](report)
+    out.write(text if text.endswith("\n") else text + "\n")
+    return report

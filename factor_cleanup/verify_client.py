@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator
+from urllib.parse import quote
 
 import structlog
 
 from factor_cleanup.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.records import Challenge, VerifyFactor
 
 log = structlog.get_logger(__name__)
 
 _last_retry_after = threading.local()
+LIST_PAGE_SIZE = 1000  # Verify's maximum: fewest requests for the backfill
 
 
 def build_http_client(timeout: float, max_in_flight: int) -> Any:
@@ -69,7 +74,7 @@ class TwilioVerifyApi:
         import requests
         from twilio.base.exceptions import TwilioRestException
 
-        factor = self._client.verify.v2.services(service_sid).entities(identity).factors(factor_sid)
+        factor = self._entity(service_sid, identity).factors(quote(factor_sid, safe=""))
         started, status = time.monotonic(), 0
         try:
             factor.delete()
@@ -83,12 +88,75 @@ class TwilioVerifyApi:
             duration_ms = round((time.monotonic() - started) * 1000, 1)
             log.info("verify_call", operation="delete_factor", status=status, duration_ms=duration_ms, factor_sid=factor_sid)
 
+    def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> VerifyFactor:
+        with _translated_errors():
+            return _factor(self._entity(service_sid, identity).factors(factor_sid).fetch(), service_sid)
+
+    def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
+        """One request for up to `limit` (<= 1000) challenges: FactorSid filter, newest first."""
+        challenges = self._entity(service_sid, identity).challenges
+        with _translated_errors():
+            found = challenges.list(factor_sid=factor_sid, order="desc", limit=limit, page_size=min(limit, 1000))
+        return [_challenge(item) for item in found]
+
+    def list_factors(self, service_sid: str) -> Iterator[VerifyFactor]:
+        """Entities page by page, then each entity's factors: memory stays flat however many there are."""
+        service = self._client.verify.v2.services(service_sid)
+        with _translated_errors():
+            for entity in service.entities.stream(page_size=LIST_PAGE_SIZE):
+                for factor in service.entities(entity.identity).factors.stream(page_size=LIST_PAGE_SIZE):
+                    yield _factor(factor, service_sid)
+
+    def _entity(self, service_sid: str, identity: str) -> Any:
+        # twilio-python puts these in the URL path as they are. Quoted, an identity such as "u/Factors/YF…#"
+        # (correlationIds are free text) stays one path segment instead of steering a DELETE to another factor.
+        return self._client.verify.v2.services(quote(service_sid, safe="")).entities(quote(identity, safe=""))
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """twilio and requests errors -> the port's VerifyNotFound / VerifyRetryable / VerifyRejected."""
+    import requests
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    try:
+        yield
+    except TwilioRestException as exc:
+        raise _translate(exc) from exc
+    except TwilioException as exc:  # a failed *list* page: ("Unable to fetch page", response)
+        response = exc.args[1] if len(exc.args) > 1 else None
+        status = int(getattr(response, "status_code", 0) or 0)
+        raise _by_status(status, f"HTTP {status}: {exc.args[0]}") from exc
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise VerifyRetryable(f"Verify API unreachable: {exc.__class__.__name__}") from exc
+
+
+def _factor(item: Any, service_sid: str) -> VerifyFactor:
+    config = getattr(item, "config", None) or {}
+    return VerifyFactor(
+        sid=item.sid, service_sid=getattr(item, "service_sid", None) or service_sid, identity=item.identity,
+        status=str(item.status), factor_type=str(item.factor_type), platform=config.get("notification_platform"),
+        created_at=_utc(item.date_created), updated_at=_utc(item.date_updated or item.date_created),
+    )  # fmt: skip
+
+
+def _challenge(item: Any) -> Challenge:
+    return Challenge(sid=item.sid, status=str(item.status), created_at=_utc(item.date_created),
+                     responded_at=_utc(item.date_responded) if item.date_responded else None)  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
 
 def _translate(exc: Any) -> Exception:
     status = int(exc.status or 0)
-    detail = f"HTTP {status} code {exc.code}: {exc.msg}"
+    return _by_status(status, f"HTTP {status} code {exc.code}: {exc.msg}")
+
+
+def _by_status(status: int, detail: str) -> Exception:
     if status == 404:
         return VerifyNotFound(detail)
-    if status == 429 or status >= 500:
+    if status == 429 or status >= 500 or status == 0:
         return VerifyRetryable(detail, retry_after=getattr(_last_retry_after, "value", None))
     return VerifyRejected(detail)

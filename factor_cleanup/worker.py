@@ -21,8 +21,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.messages import QueueMessage, parse_message
+from factor_cleanup.messages import InactiveCandidate, PushFailure, QueueMessage, VerifyEvent, parse_message
 from factor_cleanup.ports import VerifyRetryable
+from factor_cleanup.tracker import FactorTracker
 
 log = structlog.get_logger(__name__)
 
@@ -47,8 +48,10 @@ class Worker:
         delay_retry: Callable[[str, int], None],
         idempotency_window_seconds: int,
         max_in_flight: int,
+        tracker: FactorTracker | None = None,
     ) -> None:
         self._cleanup = cleanup
+        self._tracker = tracker
         self._delay_retry = delay_retry
         self._config = IdempotencyConfig(
             event_key_jmespath="event_id",
@@ -91,7 +94,16 @@ class Worker:
             structlog.contextvars.unbind_contextvars("message_id", "event_sid")
 
     def _decide(self, message: QueueMessage) -> dict[str, Any]:
-        return self._cleanup.handle_push_failure(message).model_dump()
+        """Route by kind: deletions to the cleanup service, registry updates to the tracker."""
+        if isinstance(message, PushFailure):
+            return self._cleanup.handle_push_failure(message).model_dump()
+        if isinstance(message, InactiveCandidate):
+            return self._cleanup.handle_inactive_candidate(message).model_dump()
+        if self._tracker is None:
+            raise RuntimeError(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
+        if isinstance(message, VerifyEvent):
+            return self._tracker.apply_verify_event(message)
+        return self._tracker.apply_activity(message)
 
     def _postpone(self, record: SQSRecord, seconds: int) -> None:
         try:

@@ -1,4 +1,4 @@
-"""HTTP API -> webhook intake (`POST /twilio/debugger`)."""
+"""HTTP API -> intake: `POST /twilio/debugger`, `POST /twilio/verify` (Verify webhooks), `POST /app/activity`."""
 
 from __future__ import annotations
 

@@ -35,6 +35,10 @@ class LocalAws:
     def idempotency_table(self) -> str:
         return self.resources["IdempotencyTable"]["name"]
 
+    @property
+    def registry_table(self) -> str:
+        return self.resources["FactorRegistryTable"]["name"]
+
     def queue_depth(self, url: str) -> int:
         attrs = self.sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
@@ -46,6 +50,7 @@ class LocalAws:
             "QUEUE_URL": self.queue_url,
             "LEDGER_TABLE": self.ledger_table,
             "IDEMPOTENCY_TABLE": self.idempotency_table,
+            "REGISTRY_TABLE": self.registry_table,
         }
 
 

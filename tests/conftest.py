@@ -67,9 +67,11 @@ def _fresh_settings():
 def reset_handlers() -> None:
     """Forget what handler modules built on their first call, as a fresh Lambda instance would."""
     import handlers.ingest
+    import handlers.sweeper
     import handlers.worker
 
     handlers.ingest._service = None
+    handlers.sweeper._sweeper = None
     handlers.worker._worker = None
 
 

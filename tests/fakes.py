@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-from factor_cleanup.actions import Action
+from factor_cleanup.actions import Action, iso_utc
 from factor_cleanup.messages import QueueMessage
 from factor_cleanup.ports import QueueUnavailable, VerifyNotFound
+from factor_cleanup.records import Challenge, FactorRecord, VerifyFactor
 
 
 class FakeQueue:
@@ -37,23 +39,126 @@ class FakeLedger:
 
 
 class FakeVerify:
-    """Knows which factors exist; `errors` is a list of exceptions to raise on the next calls, in order."""
+    """Knows which factors exist and their challenges; `errors` is a list of exceptions to raise on the next
+    calls (any method), in order."""
 
     def __init__(self, factors: set[tuple[str, str, str]] | None = None) -> None:
         self.factors = set(factors or ())
+        self.details: dict[str, VerifyFactor] = {}
+        self.challenges: dict[str, list[Challenge]] = {}
         self.calls: list[tuple[str, str, str]] = []
+        self.reads: list[tuple[str, str]] = []  # (operation, factor or service sid)
         self.errors: list[Exception] = []
         self._lock = threading.Lock()
+
+    def add_factor(self, service_sid: str, identity: str, factor_sid: str, *, status: str = "verified",
+                   platform: str = "apn", created: datetime | None = None, updated: datetime | None = None) -> None:
+        created = created or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.factors.add((service_sid, identity, factor_sid))
+        self.details[factor_sid] = VerifyFactor(factor_sid, service_sid, identity, status, "push", platform,
+                                                created, updated or created)  # fmt: skip
+
+    def add_challenge(self, factor_sid: str, status: str, created: datetime, responded: datetime | None = None) -> None:
+        sid = f"YC{len(self.challenges.get(factor_sid, [])):032x}"
+        if status in ("approved", "denied"):
+            responded = responded or created + timedelta(seconds=10)
+        self.challenges.setdefault(factor_sid, []).append(Challenge(sid, status, created, responded))
 
     def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
         key = (service_sid, identity, factor_sid)
         with self._lock:
             self.calls.append(key)
-            if self.errors:
-                raise self.errors.pop(0)
+            self._maybe_fail()
             if key not in self.factors:
                 raise VerifyNotFound(f"{factor_sid} not found")
             self.factors.remove(key)
+
+    def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> VerifyFactor:
+        with self._lock:
+            self.reads.append(("fetch_factor", factor_sid))
+            self._maybe_fail()
+            if (service_sid, identity, factor_sid) not in self.factors:
+                raise VerifyNotFound(f"{factor_sid} not found")
+            default = VerifyFactor(factor_sid, service_sid, identity, "verified", "push", "apn",
+                                   datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc))
+            return self.details.get(factor_sid, default)
+
+    def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
+        with self._lock:
+            self.reads.append(("recent_challenges", factor_sid))
+            self._maybe_fail()
+            found = sorted(self.challenges.get(factor_sid, []), key=lambda c: c.created_at, reverse=True)
+            return found[:limit]
+
+    def list_factors(self, service_sid: str) -> Iterator[VerifyFactor]:
+        self.reads.append(("list_factors", service_sid))
+        for service, identity, sid in sorted(self.factors):
+            if service == service_sid:
+                yield self.fetch_factor(service, identity, sid)
+
+    def _maybe_fail(self) -> None:
+        if self.errors:
+            raise self.errors.pop(0)
+
+
+class FakeRegistry:
+    """The registry's rules (forward-only last_seen, no revival, sparse sweep index) over a dict.
+
+    `items_read` counts the rows stale_factors hands out, as the DynamoDB adapter counts index items.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[str, FactorRecord] = {}
+        self.items_read = 0
+        self.gets = 0
+
+    def get(self, factor_sid: str) -> FactorRecord | None:
+        self.gets += 1
+        return self.rows.get(factor_sid)
+
+    def record_factor(self, factor: FactorRecord) -> None:
+        old = self.rows.get(factor.factor_sid) or FactorRecord(factor.factor_sid)
+        if old.deleted:
+            return
+        changes = {k: getattr(factor, k) for k in ("service_sid", "identity", "factor_type", "platform") if getattr(factor, k)}
+        changes["created_at"] = old.created_at or factor.created_at
+        if factor.status == "verified":
+            changes["status"] = "verified"
+            changes["verified_at"] = old.verified_at or factor.verified_at or factor.last_seen or factor.created_at
+        else:
+            changes["status"] = old.status or factor.status
+        self.rows[factor.factor_sid] = replace(old, **changes)
+        if factor.last_seen:
+            from factor_cleanup.timestamps import parse_iso
+
+            self.mark_seen(factor.factor_sid, parse_iso(factor.last_seen), factor.last_seen_via or "registry")
+
+    def mark_seen(self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None,
+                  identity: str | None = None) -> bool:
+        old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
+        if old.last_seen and old.last_seen >= iso_utc(at):
+            return False
+        self.rows[factor_sid] = replace(old, last_seen=iso_utc(at), last_seen_via=via,
+                                        service_sid=old.service_sid or service_sid, identity=old.identity or identity)
+        return True
+
+    def mark_deleted(self, factor_sid: str, at: datetime, by: str, confirmed: bool = False) -> None:
+        old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
+        self.rows[factor_sid] = replace(
+            old, deleted_at=old.deleted_at or iso_utc(at), deleted_by=by if by == "push-janitor" else (old.deleted_by or by),
+            deletion_confirmed=old.deletion_confirmed or confirmed,
+        )  # fmt: skip
+
+    def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
+        return sorted(r.factor_sid for r in self.rows.values()
+                      if (r.service_sid, r.identity) == (service_sid, identity) and r.status == "verified" and not r.deleted)
+
+    def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
+        candidates = [r for r in self.rows.values() if r.service_sid == service_sid and r.status == "verified"
+                      and not r.deleted and r.last_seen and r.last_seen < iso_utc(seen_before)]
+        for record in sorted(candidates, key=lambda r: r.last_seen or ""):
+            self.items_read += 1
+            yield record
 
 
 class FixedClock:
@@ -65,3 +170,35 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.moment += timedelta(**delta)
+
+
+class FakeQueueStats:
+    """A dead-letter queue of a set depth; None stands for a queue that cannot be read."""
+
+    def __init__(self, depth: int | None = 0) -> None:
+        self.depth = depth
+
+    def dlq_depth(self) -> int | None:
+        return self.depth
+
+
+class FakeReportStore:
+    """Keeps each stored report file's bytes and content type by key."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, key: str, body, content_type: str) -> str:
+        self.files[key] = (body.read(), content_type)
+        return f"fake://{key}"
+
+    def text(self, key: str) -> str:
+        return self.files[key][0].decode("utf-8")
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, subject: str, text: str) -> None:
+        self.sent.append((subject, text))

@@ -1,15 +1,19 @@
-"""The decision for one push failure, with fakes for the ledger, the Verify API and the clock."""
+"""The decision for one factor (push failure or inactive candidate), with fakes for every port."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.messages import PushFailure
+from factor_cleanup.cleanup import CleanupService, RegistryRequired
+from factor_cleanup.inactivity import InactivityRule
+from factor_cleanup.messages import InactiveCandidate, PushFailure
 from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.ports import VerifyRejected, VerifyRetryable
+from factor_cleanup.records import FactorRecord
 from tests.conftest import CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeLedger, FakeVerify, FixedClock
+from tests.fakes import FakeLedger, FakeRegistry, FakeVerify, FixedClock
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
@@ -89,3 +93,165 @@ def test_retryable_error_propagates_and_records_nothing():
     with pytest.raises(VerifyRetryable):
         svc.handle_push_failure(failure())
     assert ledger.rows == {} and verify.factors == {FACTOR}
+
+
+# --- the factor registry: identity resolution, liveness, deletion bookkeeping -------------------
+ERROR_AT = "2026-11-25T11:59:00Z"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def with_registry(mode="delete", verify=None, **row):
+    svc, ledger, verify = service(mode=mode, verify=verify)
+    svc.registry = FakeRegistry()
+    fields = {"service_sid": SERVICE_SID, "identity": IDENTITY, "status": "verified", "platform": "apn",
+              "last_seen": "2026-10-01T00:00:00Z", **row}  # fmt: skip
+    svc.registry.rows[FACTOR_SID] = FactorRecord(FACTOR_SID, **fields)
+    return svc, ledger, verify, svc.registry
+
+
+def missing_identity(**changes) -> PushFailure:
+    return failure(identity=None, occurred_at=ERROR_AT, correlation_problem="correlationIds has no entity identity",
+                   correlation_problem_code="missing_identity", **changes)  # fmt: skip
+
+
+def test_missing_identity_is_resolved_through_the_registry():
+    svc, ledger, verify, registry = with_registry()
+    action = svc.handle_push_failure(missing_identity())
+    assert action.outcome == "deleted" and action.identity == IDENTITY and verify.calls == [FACTOR]
+    assert registry.rows[FACTOR_SID].deleted_by == "push-janitor"
+
+
+def test_missing_identity_unknown_to_the_registry_stays_skipped():
+    svc, _, verify, registry = with_registry()
+    registry.rows.clear()
+    action = svc.handle_push_failure(missing_identity())
+    assert action.outcome == "skipped" and action.reason_code == "ambiguous_ids" and verify.calls == []
+    assert "registry does not know" in action.reason
+
+
+def test_registry_entry_under_another_service_does_not_resolve_the_identity():
+    svc, _, verify, _ = with_registry(service_sid="VA" + "0" * 32)
+    action = svc.handle_push_failure(missing_identity())
+    assert action.reason_code == "ambiguous_ids" and verify.calls == []
+
+
+def test_other_correlation_problems_are_not_papered_over_by_the_registry():
+    svc, _, verify, _ = with_registry()
+    action = svc.handle_push_failure(failure(factor_sid=None, correlation_problem="correlationIds has no factor SID",
+                                             correlation_problem_code="missing_ids"))  # fmt: skip
+    assert action.reason_code == "ambiguous_ids" and verify.calls == []
+
+
+def test_an_approval_after_the_error_prevents_the_deletion():
+    svc, ledger, verify, _ = with_registry(last_seen="2026-11-25T11:59:30Z", last_seen_via="challenge.approved")
+    action = svc.handle_push_failure(failure(occurred_at=ERROR_AT))
+    assert action.outcome == "skipped" and action.reason_code == "alive" and verify.calls == []
+    assert "challenge.approved" in action.reason and verify.factors == {FACTOR}
+
+
+def test_an_approval_before_the_error_does_not_prevent_it():
+    svc, _, verify, _ = with_registry(last_seen="2026-11-25T11:58:59Z")
+    assert svc.handle_push_failure(failure(occurred_at=ERROR_AT)).outcome == "deleted"
+
+
+def test_liveness_also_holds_in_report_only_mode():
+    svc, _, _, _ = with_registry(mode="report-only", last_seen="2026-11-25T11:59:30Z")
+    assert svc.handle_push_failure(failure(occurred_at=ERROR_AT)).reason_code == "alive"
+
+
+def test_a_factor_the_registry_knows_is_deleted_is_already_gone_without_a_verify_call():
+    svc, _, verify, _ = with_registry(deleted_at="2026-11-20T00:00:00Z", deleted_by="user", deletion_confirmed=True)
+    action = svc.handle_push_failure(failure(occurred_at=ERROR_AT))
+    assert action.outcome == "already_gone" and verify.calls == [] and "confirmed by Verify" in action.reason
+
+
+def test_a_404_records_the_factor_as_deleted_by_someone_else():
+    svc, _, _, registry = with_registry(verify=FakeVerify(set()))
+    assert svc.handle_push_failure(failure()).outcome == "already_gone"
+    assert registry.rows[FACTOR_SID].deleted_by == "user"
+
+
+# --- inactive candidates (the sweeper's road) -------------------------------------------------
+def candidate(last_seen="2026-08-17T12:00:00Z", **changes) -> InactiveCandidate:
+    fields = dict(event_id=f"inactive:{FACTOR_SID}:{last_seen}:2026-11-25", factor_sid=FACTOR_SID, service_sid=SERVICE_SID,
+                  identity=IDENTITY, last_seen=last_seen, binding_type="apn", swept_at="2026-11-25T12:00:00Z")  # fmt: skip
+    return InactiveCandidate(**{**fields, **changes})
+
+
+def stale_ios(mode="delete", **row):
+    svc, ledger, verify, registry = with_registry(mode=mode, last_seen="2026-08-17T12:00:00Z", **row)
+    svc.inactivity = InactivityRule(30, 3)
+    for days in (30, 20, 10):
+        verify.add_challenge(FACTOR_SID, "expired", NOW - timedelta(days=days))
+    return svc, ledger, verify, registry
+
+
+def test_an_inactive_factor_is_deleted_with_reason_inactive():
+    svc, ledger, verify, registry = stale_ios()
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.outcome == "deleted" and action.reason_code == "inactive" and action.source == "sweeper"
+    assert verify.calls == [FACTOR] and ("recent_challenges", FACTOR_SID) in verify.reads
+    assert registry.rows[FACTOR_SID].deleted_by == "push-janitor" and ledger.rows[action.event_sid] == action
+
+
+def test_report_only_mode_records_would_delete_for_inactive_factors():
+    svc, _, verify, _ = stale_ios(mode="report-only")
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.outcome == "would_delete" and action.reason_code == "inactive" and verify.calls == []
+
+
+def test_a_candidate_whose_app_answered_recently_is_kept_and_its_last_seen_fixed():
+    svc, ledger, verify, registry = stale_ios()
+    verify.add_challenge(FACTOR_SID, "approved", NOW - timedelta(hours=1))
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.outcome == "skipped" and action.reason_code == "answered_recently" and verify.calls == []
+    assert registry.rows[FACTOR_SID].last_seen == "2026-11-25T11:00:10Z"
+    assert registry.rows[FACTOR_SID].last_seen_via == "challenge_list"
+
+
+def test_activity_after_the_sweep_picked_it_keeps_the_factor():
+    svc, _, verify, registry = stale_ios()
+    registry.mark_seen(FACTOR_SID, NOW - timedelta(minutes=5), "app_activity")
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.reason_code == "alive" and verify.calls == []
+
+
+def test_a_candidate_already_deleted_is_not_looked_up():
+    svc, _, verify, _ = stale_ios(deleted_at="2026-11-24T00:00:00Z", deleted_by="push-janitor")
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.outcome == "already_gone" and verify.reads == [] and verify.calls == []
+
+
+def test_a_candidate_verify_no_longer_has_is_already_gone():
+    svc, _, verify, registry = stale_ios()
+    verify.factors.clear()
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.outcome == "already_gone" and registry.rows[FACTOR_SID].deleted_by == "user"
+
+
+def test_an_unmanaged_candidate_is_skipped():
+    svc, _, verify, _ = stale_ios()
+    svc.managed_services = frozenset({"VA" + "0" * 32})
+    assert svc.handle_inactive_candidate(candidate()).reason_code == "unmanaged_service" and verify.reads == []
+
+
+def test_a_throttled_challenge_list_is_retried_later_and_records_nothing():
+    svc, ledger, verify, _ = stale_ios()
+    verify.errors.append(VerifyRetryable("HTTP 429"))
+    with pytest.raises(VerifyRetryable):
+        svc.handle_inactive_candidate(candidate())
+    assert ledger.rows == {} and verify.calls == []
+
+
+def test_candidates_need_a_registry():
+    svc, _, _ = service()
+    with pytest.raises(RegistryRequired):
+        svc.handle_inactive_candidate(candidate())
+
+
+def test_a_rejected_challenge_list_is_recorded_as_failed():
+    svc, _, verify, _ = stale_ios()
+    verify.errors.append(VerifyRejected("HTTP 403"))
+    action = svc.handle_inactive_candidate(candidate())
+    assert action.outcome == "failed" and action.reason_code == "verify_rejected" and verify.calls == []
+

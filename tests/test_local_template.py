@@ -30,6 +30,16 @@ def resources(clients) -> dict[str, dict]:
     return create_local_resources(TEMPLATE_PATH, *clients)
 
 
+def declared_queues() -> list[str]:
+    resources = load_template(TEMPLATE_PATH)["Resources"].items()
+    return [key for key, resource in resources if resource["Type"] == "AWS::SQS::Queue"]
+
+
+def declared_tables() -> list[str]:
+    resources = load_template(TEMPLATE_PATH)["Resources"].items()
+    return [key for key, resource in resources if resource["Type"] == "AWS::DynamoDB::Table"]
+
+
 def test_loader_turns_short_tags_into_long_form():
     template = load_template(TEMPLATE_PATH)
     worker = template["Resources"]["WorkerFunction"]["Properties"]
@@ -41,7 +51,8 @@ def test_loader_turns_short_tags_into_long_form():
 
 def test_creates_the_queues_with_the_redrive_to_the_dead_letter_queue(clients, resources):
     sqs, _ = clients
-    assert set(resources) == {"WorkQueue", "DeadLetterQueue", "LedgerTable", "IdempotencyTable"}
+    assert set(resources) == set(declared_queues()) | set(declared_tables())
+    assert {"WorkQueue", "DeadLetterQueue", "LedgerTable", "IdempotencyTable", "FactorRegistryTable"} <= set(resources)
     for queue in ("WorkQueue", "DeadLetterQueue"):
         assert set(resources[queue]) == {"url", "arn", "name"}
     attributes = sqs.get_queue_attributes(QueueUrl=resources["WorkQueue"]["url"], AttributeNames=["All"])["Attributes"]
@@ -76,8 +87,8 @@ def test_creates_the_tables_with_the_index_and_ttl(clients, resources):
 def test_is_idempotent(clients, resources):
     sqs, dynamodb = clients
     assert create_local_resources(TEMPLATE_PATH, sqs, dynamodb) == resources
-    assert len(sqs.list_queues()["QueueUrls"]) == 2
-    assert len(dynamodb.list_tables()["TableNames"]) == 2
+    assert len(sqs.list_queues()["QueueUrls"]) == len(declared_queues())
+    assert len(dynamodb.list_tables()["TableNames"]) == len(declared_tables())
 
 
 def test_name_prefix_keeps_stacks_apart(clients, resources):

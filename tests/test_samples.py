@@ -23,10 +23,59 @@ def test_every_handler_has_a_sample():
     assert not missing, f"no sample event in events/ for handlers {missing}"
 
 
-SAMPLE_KEYS = {"ingest": ("debugger-webhook",), "worker": ("worker-sqs",), "report": ("report-request",)}
+SAMPLE_KEYS = {"ingest": ("debugger-webhook",), "worker": ("worker-sqs",), "report": ("report-request",),
+               "daily_report": ("daily-report",)}  # fmt: skip
 
 
 def test_worker_sample_carries_a_valid_message():
     batch = sample_events()["worker-sqs-batch.json"]
     for record in batch["Records"]:
         parse_message(record["body"])
+
+
+# --- the factor registry's samples: Verify webhooks, app activity, the new kinds, the sweeper's schedule ---
+def _ingest(clock):
+    from factor_cleanup.activity import ActivityAuthenticator
+    from factor_cleanup.ingest import IngestService
+    from factor_cleanup.local.demo import DEMO_AUTH_TOKEN, DEMO_PORT
+    from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
+    from factor_cleanup.local.verify_emulator_state import DEMO_ACCOUNT_SID
+    from factor_cleanup.signature import SignatureChecker
+    from tests.fakes import FakeQueue
+
+    queue = FakeQueue()
+    activity = ActivityAuthenticator(lambda: DEMO_APP_ACTIVITY_SECRET, clock)
+    service = IngestService(queue, SignatureChecker(lambda: [DEMO_AUTH_TOKEN]), DEMO_ACCOUNT_SID,
+                            f"http://127.0.0.1:{DEMO_PORT}", activity, clock)  # fmt: skip
+    return service, queue
+
+
+@pytest.mark.parametrize("name", sorted(n for n in sample_events() if n.startswith("verify-webhook-")))
+def test_verify_webhook_samples_are_signed_and_queued(name):
+    from factor_cleanup.http import HttpRequest
+    from tests.fakes import FixedClock
+
+    service, queue = _ingest(FixedClock())
+    response = service.handle(HttpRequest.from_api_gateway(sample_events()[name]))
+    assert (response.status, response.body["status"]) == (200, "queued")
+    assert queue.sent[0].type == name.removeprefix("verify-webhook-").rsplit("-", 1)[0].replace("-", ".", 1)
+
+
+def test_app_activity_sample_is_signed_for_its_own_time():
+    from factor_cleanup.http import HttpRequest
+    from tests.fakes import FixedClock
+
+    service, queue = _ingest(FixedClock())  # 2026-11-25T12:00:00Z, the sample's timestamp
+    response = service.handle(HttpRequest.from_api_gateway(sample_events()["app-activity-request.json"]))
+    assert response.status == 202 and queue.sent[0].event_id == "activity:demo-app-open-0001"
+
+
+def test_registry_batch_holds_one_message_of_each_new_kind():
+    batch = sample_events()["worker-sqs-batch-registry.json"]
+    kinds = [parse_message(record["body"]).kind for record in batch["Records"]]
+    assert kinds == ["verify_event", "app_activity", "inactive_candidate"]
+
+
+def test_sweeper_sample_is_a_scheduler_input():
+    event = sample_events()["sweeper-schedule.json"]
+    assert event["source"] == "push-janitor.sweeper" and event["scheduled_time"].endswith("Z")

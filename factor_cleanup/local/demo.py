@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from factor_cleanup.debugger import parse_debugger_form, to_push_failure
+from factor_cleanup.local.demo_registry import registry_samples
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form
 from factor_cleanup.local.verify_emulator_state import (
     DEMO_ACCOUNT_SID,
     DEMO_DEAD_FACTOR_SID,
     DEMO_IDENTITY,
+    DEMO_IOS_STALE_FACTOR_SID,
     DEMO_SERVICE_SID,
 )
 
@@ -24,6 +26,7 @@ DEMO_AUTH_TOKEN = "push-janitor-local-demo-token"
 DEMO_PORT = 8080
 DEMO_EVENT_SID = "NOdeadbeefdeadbeefdeadbeef00000001"
 DEMO_CHALLENGE_SID = "YCdeadbeefdeadbeefdeadbeef00000001"
+DEMO_CONFIG_ERROR_EVENT_SID = "NOdeadbeefdeadbeefdeadbeef00000002"
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 
 
@@ -50,6 +53,15 @@ def demo_debugger_params(event_sid: str = DEMO_EVENT_SID, factor_sid: str = DEMO
         "PayloadType": "application/json",
         "Payload": json.dumps(payload),
     }
+
+
+def demo_config_error_params() -> dict[str, str]:
+    """What Twilio posts when APNs rejects a push because the credential's bundle id does not match the iOS app."""
+    params = demo_debugger_params(DEMO_CONFIG_ERROR_EVENT_SID, DEMO_IOS_STALE_FACTOR_SID)
+    payload = json.loads(params["Payload"])
+    payload["error_code"] = "52143"
+    payload["more_info"].update(bindingType="apn", description="The push notification was rejected by APNs")
+    return {**params, "Payload": json.dumps(payload)}
 
 
 def webhook_url(port: int = DEMO_PORT, base_url: str | None = None) -> str:
@@ -89,6 +101,10 @@ def sample_events() -> dict[str, Any]:
         "debugger-webhook.json": signed_debugger_event(webhook_url(), DEMO_AUTH_TOKEN, params),
         "worker-sqs-batch.json": {"Records": [sqs_record]},
         "report-request.json": _stable(api_gateway_event("GET", "/reports/cleanup.json", query="since=7d")),
+        # `python -m factor_cleanup send-example --event events/debugger-webhook-config-error.json`: "needs attention"
+        "debugger-webhook-config-error.json": signed_debugger_event(webhook_url(), DEMO_AUTH_TOKEN, demo_config_error_params()),
+        "daily-report.json": {"day": "2026-11-24"},  # the schedule sends {}; a day rebuilds that day
+        **registry_samples(f"http://127.0.0.1:{DEMO_PORT}", DEMO_AUTH_TOKEN, _stable),  # Verify webhooks, activity, sweeper
     }
 
 

@@ -21,12 +21,14 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from factor_cleanup import logs
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
+from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.local.server import create_app
 from factor_cleanup.local.template import create_local_resources, function_environment
 from factor_cleanup.local.verify_emulator import (
     DEMO_ACCOUNT_SID,
     DEMO_DEAD_FACTOR_SID,
+    DEMO_IOS_STALE_FACTOR_SID,
     DEMO_SERVICE_SID,
     EmulatorState,
     create_emulator_app,
@@ -34,7 +36,7 @@ from factor_cleanup.local.verify_emulator import (
 )
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
-FUNCTIONS = ("IngestFunction", "WorkerFunction")
+FUNCTIONS = ("IngestFunction", "WorkerFunction", "DailyReportFunction", "SweeperFunction")
 
 
 class StackError(RuntimeError):
@@ -51,6 +53,8 @@ class LocalStack:
     poller: SqsPoller | None = None
     resources: dict[str, dict] = field(default_factory=dict)
     moto: Any = None
+    scheduler: Any = None
+    backfill: dict[str, Any] = field(default_factory=dict)
 
     @property
     def uses_emulator(self) -> bool:
@@ -62,11 +66,21 @@ class LocalStack:
         self._start_moto()
         self._start_verify()
         self._configure_handlers()
+        self._fill_registry()
         from handlers import ingest, report, worker  # after the environment is complete
 
         self.poller = SqsPoller(boto3.client("sqs"), os.environ["QUEUE_URL"], worker.handler, wait_seconds=1)
         self.poller.start()
         routes = {("POST", "/twilio/debugger"): ingest.handler, ("GET", "/reports/cleanup.json"): report.handler}
+        from factor_cleanup.local.report_routes import daily_report_route
+
+        routes.update({("GET", "/reports/cleanup.csv"): report.handler, ("GET", "/reports/cleanup.html"): report.handler,
+                       ("POST", "/_local/daily-report"): daily_report_route})  # fmt: skip
+        from factor_cleanup.local.sweep import sweep_route
+
+        routes.update({("POST", "/twilio/verify"): ingest.handler, ("POST", "/app/activity"): ingest.handler,
+                       ("POST", "/_local/sweep"): sweep_route})  # fmt: skip
+        self._start_sweep_schedule()
         self.web = make_server("127.0.0.1", self.port, create_app(routes, self.health), threaded=True)
         return self.web
 
@@ -92,7 +106,7 @@ class LocalStack:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         # moto keeps its state per process, not per server: start from empty, as a fresh `make run` does.
         urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"), timeout=5)
-        self.resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
+        self.resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3"))
 
     def _start_verify(self) -> None:
         if not self.uses_emulator:
@@ -134,6 +148,7 @@ class LocalStack:
             "CleanupMode": mode,
             "PublicBaseUrl": self.env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{self.port}",
             "TwilioApiKeySid": self.env.get("TWILIO_API_KEY_SID", ""),
+            "AppActivitySecretParameter": "/push-janitor/local/app-activity-secret",
         }
 
     def _configure_handlers(self) -> None:
@@ -149,12 +164,39 @@ class LocalStack:
             ssm.put_parameter(Name=name, Value=self.env["TWILIO_API_KEY_SECRET"], Type="SecureString", Overwrite=True)
             os.environ["TWILIO_API_KEY_SECRET_PARAMETER"] = name
             os.environ.pop("TWILIO_API_KEY_SECRET", None)
+        activity_secret = self.env.get("APP_ACTIVITY_SECRET") or DEMO_APP_ACTIVITY_SECRET
+        ssm.put_parameter(Name=os.environ["APP_ACTIVITY_SECRET_PARAMETER"], Value=activity_secret, Type="SecureString", Overwrite=True)
+        os.environ.pop("APP_ACTIVITY_SECRET", None)
+
+    def _fill_registry(self) -> None:
+        """Against the emulator, backfill the factor registry from it (as `backfill-registry` does on AWS)."""
+        if self.uses_emulator:
+            from factor_cleanup.local.sweep import backfill_registry_from_verify
+
+            self.backfill = backfill_registry_from_verify()
+
+    def _start_sweep_schedule(self) -> None:
+        from factor_cleanup.local.sweep import IntervalScheduler, interval_from_env, run_sweep
+
+        interval = interval_from_env()
+        if interval > 0:
+            self.scheduler = IntervalScheduler(run_sweep, interval)
+            self.scheduler.start()
 
     def health(self) -> dict[str, Any]:
         checks = {"aws": self._aws_ok(), "worker_poller": bool(self.poller and not self.poller.stopped)}
         if self.uses_emulator:
             checks["verify_emulator"] = self.emulator is not None
-        return {"ready": all(checks.values()), "checks": checks}
+        return {"ready": all(checks.values()), "checks": checks, "local": self.addresses()}
+
+    def addresses(self) -> dict[str, str]:
+        """Where each part listens, for tools run from another terminal (make load, make dlq-show)."""
+        names = {"aws_endpoint_url": "AWS_ENDPOINT_URL", "region": "AWS_DEFAULT_REGION", "queue_url": "QUEUE_URL",
+                 "verify_base_url": "TWILIO_VERIFY_BASE_URL", "public_base_url": "PUBLIC_BASE_URL",
+                 "account_sid": "TWILIO_ACCOUNT_SID", "verify_service_sids": "VERIFY_SERVICE_SIDS"}  # fmt: skip
+        found = {key: os.environ.get(variable, "") for key, variable in names.items()}
+        found["dead_letter_queue_url"] = self.resources.get("DeadLetterQueue", {}).get("url", "")
+        return {key: value for key, value in found.items() if value}
 
     def _aws_ok(self) -> bool:
         try:
@@ -164,6 +206,8 @@ class LocalStack:
             return False
 
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
         if self.poller:
             self.poller.stop()
         for server in self.background:
@@ -174,14 +218,24 @@ class LocalStack:
         if self.moto:
             self.moto.stop()
 
+    def _sweep_every(self) -> str:
+        from factor_cleanup.local.sweep import interval_from_env
+
+        seconds = interval_from_env()
+        return f"every {seconds:g} s (SWEEP_INTERVAL_SECONDS)" if seconds > 0 else "off (SWEEP_INTERVAL_SECONDS=0)"
+
     def banner(self) -> str:
         base = os.environ["PUBLIC_BASE_URL"]
         verify = os.environ["TWILIO_VERIFY_BASE_URL"]
         lines = [
             "push-janitor is running on one machine (Ctrl-C stops it).",
             f"  Debugger webhook  POST {base}/twilio/debugger",
+            f"  Verify webhook    POST {base}/twilio/verify",
+            f"  App activity      POST {base}/app/activity   (HMAC: X-Push-Janitor-Signature, see README)",
+            f"  Inactivity sweep  POST {base}/_local/sweep   (or: make sweep; schedule {self._sweep_every()})",
             f"  Health            GET  {base}/healthz",
             f"  Cleanup report    GET  {base}/reports/cleanup.json   (or: make report)",
+            f"                    GET  {base}/reports/cleanup.html   (.csv too; make report-daily writes them to S3)",
             f"  Verify API        {verify}" + ("  (local emulator with demo data)" if self.uses_emulator else ""),
             f"  AWS (moto)        {os.environ['AWS_ENDPOINT_URL']}",
             f"  CLEANUP_MODE      {os.environ['CLEANUP_MODE']}   VERIFY_SERVICE_SIDS {os.environ['VERIFY_SERVICE_SIDS']}",
@@ -191,6 +245,8 @@ class LocalStack:
                 "Try it in another terminal:",
                 f"  make send-example   # POSTs events/debugger-webhook.json, signed; demo factor {DEMO_DEAD_FACTOR_SID} is deleted",
                 "  make report         # the cleanup report now shows it as deleted",
+                f"  make sweep          # inactivity sweep now: iOS factor {DEMO_IOS_STALE_FACTOR_SID} (3 expired challenges)",
+                "                      # is deleted, the factor approved an hour ago is kept; each with its reason",
             ]
         return "\n".join(lines)
 

@@ -130,8 +130,10 @@ def _not_created(name: str) -> None:
     raise LookupError(f"{name} is neither a parameter nor a queue or table created locally")
 
 
-def create_local_resources(template_path, sqs_client, dynamodb_client, name_prefix="push-janitor-") -> dict[str, dict]:
-    """Create (or reuse) every SQS queue and DynamoDB table the template declares; dead-letter queues first."""
+def create_local_resources(
+    template_path, sqs_client, dynamodb_client, name_prefix="push-janitor-", s3_client=None
+) -> dict[str, dict]:
+    """Create (or reuse) every SQS queue, DynamoDB table and, given an S3 client, bucket the template declares."""
     template = load_template(template_path)
     queues = _of_type(template, "AWS::SQS::Queue")
     created: Resources = {}
@@ -158,7 +160,18 @@ def create_local_resources(template_path, sqs_client, dynamodb_client, name_pref
         properties = resolve(raw)
         name = properties.get("TableName", name_prefix + logical_id)
         created[logical_id] = {"name": name, "arn": _ensure_table(dynamodb_client, name, properties)}
+    for logical_id in _of_type(template, "AWS::S3::Bucket") if s3_client else ():
+        created[logical_id] = _ensure_bucket(s3_client, (name_prefix + logical_id).lower())
     return created
+
+
+def _ensure_bucket(client, name: str) -> dict[str, str]:
+    """Bucket names are global and lowercase on AWS; locally the prefixed logical id is unique enough."""
+    try:
+        client.head_bucket(Bucket=name)
+    except client.exceptions.ClientError:
+        client.create_bucket(Bucket=name)
+    return {"name": name, "arn": f"arn:aws:s3:::{name}"}
 
 
 def _ensure_table(client, name: str, properties: dict) -> str:

@@ -58,6 +58,22 @@ def emulator_faults() -> tuple[Response, int]:
         return jsonify({"error": str(exc)}), 400
 
 
+@controls.post("/factors")
+def emulator_add_factors() -> tuple[Response, int]:
+    """Enrol factors without an app: a JSON object or list of {"service_sid", "identity", "platform"?} (load tests)."""
+    body: Any = request.get_json(silent=True)
+    wanted = body if isinstance(body, list) else [body]
+    if not wanted or not all(isinstance(item, dict) and isinstance(item.get("service_sid"), str)
+                             and isinstance(item.get("identity"), str) and item["identity"] for item in wanted):  # fmt: skip
+        return jsonify({"error": 'expected {"service_sid": "VA…", "identity": "…"} or a list of them'}), 400
+    emulator = current_state()
+    unknown = sorted({item["service_sid"] for item in wanted if emulator.service(item["service_sid"]) is None})
+    if unknown:
+        return jsonify({"error": f"no such service: {', '.join(unknown)}"}), 404
+    created = [emulator.add_factor(item["service_sid"], item["identity"], str(item.get("platform", "fcm"))) for item in wanted]
+    return jsonify([{key: factor[key] for key in ("sid", "service_sid", "identity")} for factor in created]), 201
+
+
 @controls.post("/reset")
 def emulator_reset() -> Response:
     """Forget everything; with {"seed_demo": true} load the demo data again."""

@@ -162,6 +162,13 @@ def fetch_service(service_sid: str) -> tuple[Response, int]:
     return _json(_service(service_sid))
 
 
+@api.get("/Services/<service_sid>/Entities")
+def list_entities(service_sid: str) -> Response:
+    """List a service's entities (each identity that has enrolled a factor)."""
+    _service(service_sid)
+    return _page("entities", current_state().list_entities(service_sid), {})
+
+
 @api.delete(ENTITY)
 def delete_entity(service_sid: str, identity: str) -> tuple[str, int]:
     """Delete an entity with all its factors."""

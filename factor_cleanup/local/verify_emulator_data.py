@@ -95,6 +95,18 @@ class VerifyData:
                                   "account_sid": service["account_sid"], "date_created": iso(created)}
         return self.entities[key]
 
+    def list_entities(self, service_sid: str) -> list[Record]:
+        """The service's entities, oldest first, in Twilio's JSON shape (the registry backfill walks these)."""
+        with self.lock:
+            found = [e for (service, _), e in self.entities.items() if service == service_sid]
+            return [
+                {**copy.deepcopy(e), "date_updated": e["date_created"],
+                 "_path": f"/v2/Services/{service_sid}/Entities/{e['identity']}",
+                 "_links": {name: f"/v2/Services/{service_sid}/Entities/{e['identity']}/{name.title()}"
+                            for name in ("factors", "challenges")}}
+                for e in sorted(found, key=lambda e: (e["date_created"], e["identity"]))
+            ]  # fmt: skip
+
     def delete_entity(self, service_sid: str, identity: str) -> bool:
         """Remove an entity with its factors and challenges; False if it did not exist."""
         with self.lock:

@@ -55,6 +55,7 @@ class EmulatorState(VerifyData):
         with self.lock:
             super().reset()
             self.delete_counts: Counter[str] = Counter()
+            self.deleted_counts: Counter[str] = Counter()
             self.faults = Faults()
             self.in_flight = 0
             self._max_in_flight = 0
@@ -93,6 +94,18 @@ class EmulatorState(VerifyData):
         with self.lock:
             return self.delete_counts[factor_sid]
 
+    def delete_factor(self, service_sid: str, identity: str, sid: str) -> bool:
+        """Delete as VerifyData does, counting each deletion that happened (a DELETE answered 204)."""
+        with self.lock:
+            deleted = super().delete_factor(service_sid, identity, sid)
+            self.deleted_counts[sid] += deleted
+            return deleted
+
+    def successful_deletes(self, factor_sid: str) -> int:
+        """How many times a factor was actually deleted: more than 1 means a delete was not idempotent."""
+        with self.lock:
+            return self.deleted_counts[factor_sid]
+
     def set_faults(
         self,
         latency_ms: int = 0,
@@ -127,6 +140,7 @@ class EmulatorState(VerifyData):
             return {
                 "factors": factors,
                 "delete_calls": dict(self.delete_counts),
+                "successful_deletes": dict(self.deleted_counts),
                 "max_in_flight": self._max_in_flight,
                 "in_flight": self.in_flight,
                 "faults": asdict(self.faults),

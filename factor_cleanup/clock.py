@@ -1,0 +1,10 @@
+"""The real clock, for production wiring; tests pass a fixed one (the Clock port)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)

@@ -1,0 +1,72 @@
+"""Plain data the ports exchange: a factor registry row, and a factor or challenge as the Verify API lists them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from factor_cleanup.timestamps import parse_iso
+
+DeletedBy = Literal["push-janitor", "user"]
+ANSWERED = ("approved", "denied")
+
+
+@dataclass(frozen=True)
+class FactorRecord:
+    """What the registry knows about one factor. Times are ISO 8601 UTC text (`2026-11-25T12:00:00Z`)."""
+
+    factor_sid: str
+    service_sid: str | None = None
+    identity: str | None = None
+    factor_type: str | None = None
+    platform: str | None = None
+    status: str | None = None
+    created_at: str | None = None
+    verified_at: str | None = None
+    last_seen: str | None = None
+    last_seen_via: str | None = None
+    deleted_at: str | None = None
+    deleted_by: str | None = None
+    deletion_confirmed: bool = False
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def seen_after(self, moment: datetime) -> bool:
+        """True when the factor showed life (a challenge answer, app activity) after `moment`."""
+        return self.last_seen is not None and parse_iso(self.last_seen) > moment
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """One push challenge as Verify lists it: only the fields the inactivity rule reads."""
+
+    sid: str
+    status: str  # pending | expired | approved | denied
+    created_at: datetime
+    responded_at: datetime | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.status in ANSWERED
+
+    @property
+    def answered_at(self) -> datetime:
+        """When the app answered; Twilio fills date_responded, the creation time is the fallback."""
+        return self.responded_at or self.created_at
+
+
+@dataclass(frozen=True)
+class VerifyFactor:
+    """One factor as the Verify API lists it (the registry backfill reads these)."""
+
+    sid: str
+    service_sid: str
+    identity: str
+    status: str  # unverified | verified
+    factor_type: str
+    platform: str | None
+    created_at: datetime
+    updated_at: datetime

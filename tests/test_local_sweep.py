@@ -1,0 +1,82 @@
+"""`make run` then `make sweep`, as a new user meets them: the silent iOS factor goes, the live one stays, each with why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import urllib.request
+
+import pytest
+
+from factor_cleanup.local.stack import LocalStack
+from factor_cleanup.local.sweep import IntervalScheduler, scheduler_event
+from factor_cleanup.local.verify_emulator import (
+    DEMO_DEAD_FACTOR_SID,
+    DEMO_IOS_STALE_FACTOR_SID,
+    DEMO_LIVE_FACTOR_SID,
+)
+from factor_cleanup.sweep_cli import sweep_local
+from tests.test_local_stack import free_port
+
+
+@pytest.fixture
+def stack(restore_environ):
+    for name in ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
+                 "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL", "APP_ACTIVITY_SECRET"):  # fmt: skip
+        restore_environ.pop(name, None)
+    restore_environ["SWEEP_INTERVAL_SECONDS"] = "0"  # only on demand in this test
+    local = LocalStack(free_port())
+    local.start()
+    local.serve_in_background()
+    yield local
+    local.stop()
+
+
+def post_sweep(port: int) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/_local/sweep", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_make_sweep_removes_the_silent_ios_factor_and_keeps_the_live_one(stack, capsys):
+    assert stack.backfill["factors"] == 3  # the registry was filled from the emulator at start
+
+    assert sweep_local(argparse.Namespace(port=stack.port, format="table")) == 0
+    printed = "\n".join(line for line in capsys.readouterr().out.splitlines() if not line.startswith("{"))  # not logs
+
+    assert not stack.emulator.has_factor(DEMO_IOS_STALE_FACTOR_SID)
+    assert stack.emulator.has_factor(DEMO_LIVE_FACTOR_SID) and stack.emulator.has_factor(DEMO_DEAD_FACTOR_SID)
+    ios_line = next(line for line in printed.splitlines() if DEMO_IOS_STALE_FACTOR_SID in line)
+    live_line = next(line for line in printed.splitlines() if DEMO_LIVE_FACTOR_SID in line)
+    assert ios_line.startswith("deleted") and "inactive" in ios_line and "3 challenges" in ios_line
+    assert live_line.startswith("skipped") and "answered_recently" in live_line
+
+
+def test_the_report_says_why_and_a_second_sweep_finds_nothing_left(stack):
+    first = post_sweep(stack.port)
+    assert first["sweep"]["enqueued"] == 3 and first["pending"] == []
+    outcomes = {row["factor_sid"]: (row["outcome"], row["reason_code"]) for row in first["decisions"]}
+    assert outcomes[DEMO_IOS_STALE_FACTOR_SID] == ("deleted", "inactive")
+    assert outcomes[DEMO_LIVE_FACTOR_SID] == ("skipped", "answered_recently")
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{stack.port}/reports/cleanup.json", timeout=5) as response:
+        report = json.loads(response.read())
+    reasons = {row["factor_sid"]: row["reason"] for row in report["actions"]}
+    assert "expired unanswered" in reasons[DEMO_IOS_STALE_FACTOR_SID] and "answered" in reasons[DEMO_LIVE_FACTOR_SID]
+
+    second = post_sweep(stack.port)
+    assert second["sweep"]["candidates_read"] == 0 and stack.emulator.delete_calls(DEMO_IOS_STALE_FACTOR_SID) == 1
+
+
+def test_the_interval_scheduler_calls_its_job_until_stopped():
+    ran = threading.Event()
+    scheduler = IntervalScheduler(ran.set, interval=0.01)
+    scheduler.start()
+    assert ran.wait(timeout=10)
+    scheduler.stop()
+
+
+def test_the_local_schedule_sends_what_eventbridge_scheduler_sends():
+    event = scheduler_event()
+    assert set(event) == {"source", "scheduled_time", "execution_id", "attempt"} and event["scheduled_time"].endswith("Z")
