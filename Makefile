@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench send-example sweep report report-daily validate stage deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean
+.PHONY: help run test bench send-example sweep report report-daily validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,13 @@ validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, then the SAM 
 
 configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://…; DRY_RUN=1 previews
 	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)
+
+breaker-status: $(STAMP) ## Show which Verify Services' circuit breakers are open ([SERVICE=VA…])
+	$(PY) -m factor_cleanup breaker-status $(if $(SERVICE),--service $(SERVICE),)
+
+breaker-reset: $(STAMP) ## Close a service's circuit breaker and re-queue what it held back: SERVICE=VA…
+	@test -n "$(SERVICE)" || { echo "make breaker-reset: give SERVICE=VA…"; exit 2; }
+	$(PY) -m factor_cleanup breaker-reset --service $(SERVICE) --replay
 
 check-signature: $(STAMP) ## Explain a failing signature: EVENT=captured-event.json [URL=configured webhook URL]
 	$(PY) -m factor_cleanup check-signature --event "$(EVENT)" $(if $(URL),--url "$(URL)",)

@@ -131,7 +131,18 @@ def cleanup_service(config: Settings) -> CleanupService:
         mode=config.cleanup_mode,
         registry=registry(config),
         inactivity=inactivity_rule(config),
+        breaker=circuit_breaker(config),
     )
+
+
+def circuit_breaker(config: Settings) -> Any:
+    """The per-service deletion limit; without SAFETY_TABLE there is none (the template always sets it)."""
+    from factor_cleanup.breaker import CircuitBreaker, DynamoDbBreakerStore
+
+    if not config.safety_table:
+        return None
+    store = DynamoDbBreakerStore(aws_client("dynamodb"), config.safety_table)
+    return CircuitBreaker(store, config.max_deletions_per_hour, config.config_error_trip_count)
 
 
 def sweeper(config: Settings) -> Any:

@@ -13,10 +13,11 @@ from typing import Literal
 import structlog
 
 from factor_cleanup.actions import Action, Outcome, iso_utc
+from factor_cleanup.breaker import CircuitBreaker
 from factor_cleanup.inactivity import CHALLENGE_LOOKBACK, InactivityRule
 from factor_cleanup.messages import InactiveCandidate, PushFailure
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.ports import Clock, FactorRegistry, Ledger, VerifyApi, VerifyNotFound, VerifyRejected
+from factor_cleanup.policy import Category, ErrorCodePolicy
+from factor_cleanup.ports import Clock, FactorRegistry, Ledger, VerifyApi, VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.records import FactorRecord
 from factor_cleanup.timestamps import parse_iso, parse_iso_or_none
 
@@ -62,6 +63,7 @@ class CleanupService:
     mode: CleanupMode = "report-only"
     registry: FactorRegistry | None = None
     inactivity: InactivityRule = field(default_factory=InactivityRule)
+    breaker: CircuitBreaker | None = None
 
     def handle_push_failure(self, failure: PushFailure) -> Action:
         """Decide, act at most once, record. VerifyRetryable propagates so the queue retries later."""
@@ -89,6 +91,8 @@ class CleanupService:
             reason = f"Verify Service {failure.service_sid} is not in VERIFY_SERVICE_SIDS"
             return self._action(target, Outcome.SKIPPED, "unmanaged_service", reason)
         verdict = self.policy.classify(failure.error_code, failure.description)
+        if verdict.category is Category.CONFIGURATION and self.breaker:
+            self.breaker.note_configuration_error(failure.service_sid, self.clock.now())
         if not verdict.delete_candidate:
             return self._action(target, Outcome.SKIPPED, verdict.category.value, verdict.reason)
         known = known or self._known(failure.factor_sid)
@@ -155,12 +159,21 @@ class CleanupService:
 
     def _delete(self, target: Target, reason_code: str, reason: str) -> Action:
         assert target.service_sid and target.identity and target.factor_sid  # guaranteed by the checks above
+        reserved_at = self.clock.now()
+        if self.breaker:
+            held = self.breaker.reserve_deletion(target.service_sid, reserved_at)
+            if held:
+                return self._action(target, Outcome.WOULD_DELETE, "breaker_open", f"{reason}; {held}")
         try:
             self.verify.delete_factor(target.service_sid, target.identity, target.factor_sid)
-        except VerifyNotFound:
-            self._mark_deleted(target, "user")
-            return self._action(target, Outcome.ALREADY_GONE, reason_code, f"{reason}; Verify answered 404")
-        except VerifyRejected as exc:
+        except (VerifyNotFound, VerifyRejected, VerifyRetryable) as exc:
+            if self.breaker:  # nothing was deleted: give the reservation back
+                self.breaker.release_deletion(target.service_sid, reserved_at)
+            if isinstance(exc, VerifyRetryable):
+                raise
+            if isinstance(exc, VerifyNotFound):
+                self._mark_deleted(target, "user")
+                return self._action(target, Outcome.ALREADY_GONE, reason_code, f"{reason}; Verify answered 404")
             log.error("verify_rejected_delete", event_sid=target.event_id, factor_sid=target.factor_sid, error=str(exc))
             return self._action(target, Outcome.FAILED, "verify_rejected", f"Verify refused the DELETE: {exc}")
         self._mark_deleted(target, "push-janitor")

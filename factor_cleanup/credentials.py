@@ -6,6 +6,7 @@ configuration, so the template passes parameter *names* and values are fetched (
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cache
 from typing import Any, Callable
 
@@ -69,10 +70,17 @@ def auth_token(settings: Settings, ssm_client: Callable[[], Any] | None = None) 
 
 
 def signing_tokens(settings: Settings, ssm_client: Callable[[], Any] | None = None) -> list[str]:
-    """Current auth token first, then the previous one (Twilio signs with the primary token only)."""
+    """Current auth token first, then the previous one while its grace period lasts.
+
+    Twilio signs with the primary token only; the previous one covers requests signed just before
+    a rotation, and stops counting at TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL.
+    """
     tokens = [auth_token(settings, ssm_client).get()]
-    if settings.twilio_auth_token_previous:
-        tokens.append(settings.twilio_auth_token_previous)
+    until = settings.twilio_auth_token_previous_until
+    if until is not None and datetime.now(timezone.utc) < until:
+        previous = Secret("TWILIO_AUTH_TOKEN_PREVIOUS", settings.twilio_auth_token_previous,
+                          settings.twilio_auth_token_previous_parameter, settings.secret_cache_seconds, ssm_client)  # fmt: skip
+        tokens.append(previous.get())
     return tokens
 
 

@@ -25,6 +25,18 @@ def register(commands: Any) -> None:
     check.add_argument("--url", default="", help="the URL configured in Twilio (default: PUBLIC_BASE_URL + route)")
     check.set_defaults(func=check_signature)
 
+    where = "Tables: SAFETY_TABLE (and LEDGER_TABLE, QUEUE_URL for --replay) with AWS credentials, else `make run`'s."
+    status = commands.add_parser("breaker-status", help="show which Verify Services' circuit breakers are open",
+                                 description=where)  # fmt: skip
+    status.add_argument("--service", action="append", help="VA… (default: VERIFY_SERVICE_SIDS)")
+    status.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    status.set_defaults(func=breaker_status)
+    reset = commands.add_parser("breaker-reset", help="close a Verify Service's circuit breaker", description=where)
+    reset.add_argument("--service", required=True, help="VA… of the service to let delete again")
+    reset.add_argument("--replay", action="store_true", help="re-queue the push failures the breaker held back")
+    reset.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    reset.set_defaults(func=breaker_reset)
+
 
 def configure_twilio(args: argparse.Namespace) -> int:
     from factor_cleanup.settings import Settings
@@ -85,3 +97,51 @@ def _configured_url(request: Any) -> str:
 def _fail(message: str) -> int:
     print(f"push-janitor: {message}", file=sys.stderr)
     return 2
+
+
+def _breaker_store(port: int) -> Any:
+    from factor_cleanup import bootstrap
+    from factor_cleanup.breaker import DynamoDbBreakerStore
+
+    if not os.environ.get("SAFETY_TABLE"):
+        from factor_cleanup.local.addresses import local_addresses, use_local_aws
+
+        addresses = local_addresses(port)
+        if "safety_table" not in addresses:
+            raise SystemExit("push-janitor: the local stack does not report its SAFETY_TABLE; set SAFETY_TABLE")
+        use_local_aws(addresses)
+        os.environ.setdefault("VERIFY_SERVICE_SIDS", addresses.get("verify_service_sids", ""))
+    return DynamoDbBreakerStore(bootstrap.aws_client("dynamodb"), os.environ["SAFETY_TABLE"])
+
+
+def breaker_status(args: argparse.Namespace) -> int:
+    store = _breaker_store(args.port)
+    services = args.service or [s for s in os.environ.get("VERIFY_SERVICE_SIDS", "").split(",") if s.strip()]
+    if not services:
+        return _fail("name a service with --service VA… (or set VERIFY_SERVICE_SIDS)")
+    any_open = False
+    for service in services:
+        state = store.open_state(service.strip())
+        any_open = any_open or state is not None
+        print(f"{service.strip()}: " + (f"OPEN since {state.tripped_at}: {state.reason}" if state else "closed"))
+    return 1 if any_open else 0
+
+
+def breaker_reset(args: argparse.Namespace) -> int:
+    from factor_cleanup import bootstrap
+    from factor_cleanup.breaker_ops import reset
+    from factor_cleanup.work_queue import SqsWorkQueue
+
+    store = _breaker_store(args.port)
+    ledger = queue = None
+    if args.replay:
+        ledger = bootstrap.ledger(bootstrap.settings())
+        queue = SqsWorkQueue(bootstrap.aws_client("sqs"), os.environ.get("QUEUE_URL", ""))
+    state, replayed = reset(store, args.service, bootstrap.SystemClock().now(), ledger, queue)
+    if state is None:
+        print(f"{args.service}: the breaker was not open; counts cleared")
+        return 0
+    print(f"{args.service}: breaker closed (it opened at {state.tripped_at}: {state.reason})")
+    if args.replay:
+        print(f"re-queued {replayed} held-back push failure(s); they are decided again, every check included")
+    return 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from factor_cleanup.policy import Category
@@ -19,7 +20,11 @@ class Settings(BaseSettings):
     # SecureString named by TWILIO_AUTH_TOKEN_PARAMETER, read at run time and cached.
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
+    # Token rotation: Twilio signs with the primary token only, so after promoting a new one, requests
+    # signed just before still carry the old one. It is accepted until the (required) end of the grace.
     twilio_auth_token_previous: str = ""
+    twilio_auth_token_previous_parameter: str = ""
+    twilio_auth_token_previous_until: datetime | None = None
     twilio_api_key_sid: str = ""
     twilio_api_key_secret: str = ""
     twilio_api_key_secret_parameter: str = ""
@@ -49,6 +54,10 @@ class Settings(BaseSettings):
 
     # The factor registry and the inactivity sweeper (README: "The inactivity sweeper").
     registry_table: str = ""
+    # Circuit breaker (README: "Safety"): per Verify Service, per sliding hour.
+    safety_table: str = ""
+    max_deletions_per_hour: int = Field(default=100, ge=1, le=100_000)
+    config_error_trip_count: int = Field(default=50, ge=1, le=100_000)
     inactive_days: int = Field(default=30, ge=1, le=3650)
     unanswered_challenges: int = Field(default=3, ge=1, le=20)
     sweep_page_size: int = Field(default=100, ge=1, le=1000)
@@ -56,6 +65,22 @@ class Settings(BaseSettings):
     app_activity_secret: str = ""
     app_activity_secret_parameter: str = ""
     app_activity_max_skew_seconds: int = Field(default=300, ge=30, le=3600)
+
+    @field_validator("twilio_auth_token_previous_until", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _grace_has_an_end(self) -> "Settings":
+        has_previous = self.twilio_auth_token_previous or self.twilio_auth_token_previous_parameter
+        if has_previous and self.twilio_auth_token_previous_until is None:
+            raise ValueError("TWILIO_AUTH_TOKEN_PREVIOUS needs TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL (ISO 8601, "
+                             "e.g. 2026-12-01T00:00:00Z): the end of the rotation's grace period")  # fmt: skip
+        until = self.twilio_auth_token_previous_until
+        if until is not None and until.tzinfo is None:
+            raise ValueError("TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL needs a time zone, e.g. 2026-12-01T00:00:00Z")
+        return self
 
     @field_validator("verify_service_sids", mode="before")
     @classmethod

@@ -202,3 +202,31 @@ class FakeNotifier:
 
     def send(self, subject: str, text: str) -> None:
         self.sent.append((subject, text))
+
+
+class FakeBreakerStore:
+    """Counts in a dict; `trip` only opens a closed breaker, as the DynamoDB store's condition does."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, str], int] = {}
+        self.states: dict[str, object] = {}
+
+    def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
+        key = (service_sid, counter, minute)
+        self.counts[key] = self.counts.get(key, 0) + amount
+
+    def total_since(self, service_sid: str, counter: str, first_minute: str) -> int:
+        return sum(n for (s, c, m), n in self.counts.items() if s == service_sid and c == counter and m >= first_minute)
+
+    def open_state(self, service_sid: str):
+        return self.states.get(service_sid)
+
+    def trip(self, state) -> bool:
+        if state.service_sid in self.states:
+            return False
+        self.states[state.service_sid] = state
+        return True
+
+    def reset(self, service_sid: str):
+        self.counts = {k: v for k, v in self.counts.items() if k[0] != service_sid}
+        return self.states.pop(service_sid, None)

@@ -193,7 +193,8 @@ class LocalStack:
         """Where each part listens, for tools run from another terminal (make load, make dlq-show)."""
         names = {"aws_endpoint_url": "AWS_ENDPOINT_URL", "region": "AWS_DEFAULT_REGION", "queue_url": "QUEUE_URL",
                  "verify_base_url": "TWILIO_VERIFY_BASE_URL", "public_base_url": "PUBLIC_BASE_URL",
-                 "account_sid": "TWILIO_ACCOUNT_SID", "verify_service_sids": "VERIFY_SERVICE_SIDS"}  # fmt: skip
+                 "account_sid": "TWILIO_ACCOUNT_SID", "verify_service_sids": "VERIFY_SERVICE_SIDS",
+                 "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE"}  # fmt: skip
         found = {key: os.environ.get(variable, "") for key, variable in names.items()}
         found["dead_letter_queue_url"] = self.resources.get("DeadLetterQueue", {}).get("url", "")
         return {key: value for key, value in found.items() if value}

@@ -1,0 +1,164 @@
+"""Circuit breaker per Verify Service: a storm of deletions, or of configuration errors, stops deleting.
+
+A bug, a credential mistake or forged traffic at scale could wipe every user's second factor, and a
+deleted factor cannot be restored. So each service may delete at most MAX_DELETIONS_PER_HOUR factors
+in any sliding hour; past that, or after CONFIG_ERROR_TRIP_COUNT configuration errors in an hour, the
+breaker opens and the service's deletions become `would_delete` until an operator resets it.
+
+Counts live in per-minute slots (a sliding hour is the sum of the last 60), each a reservation taken
+*before* the DELETE: concurrent workers can only err on the side of deleting less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+import structlog
+
+from factor_cleanup.actions import iso_utc
+
+log = structlog.get_logger(__name__)
+
+DELETIONS = "deletions"
+CONFIG_ERRORS = "config_errors"
+WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class BreakerState:
+    service_sid: str
+    tripped_at: str
+    reason: str
+
+
+class BreakerStore(Protocol):
+    def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
+        """Atomically add `amount` to the counter's slot for `minute` (YYYY-MM-DDTHH:MM)."""
+
+    def total_since(self, service_sid: str, counter: str, first_minute: str) -> int:
+        """Sum of the counter's slots from `first_minute` on."""
+
+    def open_state(self, service_sid: str) -> BreakerState | None:
+        """The trip, if the breaker is open."""
+
+    def trip(self, state: BreakerState) -> bool:
+        """Open the breaker unless it already is; True when this call opened it."""
+
+    def reset(self, service_sid: str) -> BreakerState | None:
+        """Close the breaker and forget its counts; returns the trip it closed, if any."""
+
+
+def minute_of(moment: datetime) -> str:
+    return iso_utc(moment)[:16]
+
+
+class CircuitBreaker:
+    def __init__(self, store: BreakerStore, max_deletions_per_hour: int, config_error_trip_count: int) -> None:
+        self._store = store
+        self._max_deletions = max_deletions_per_hour
+        self._max_config_errors = config_error_trip_count
+
+    def reserve_deletion(self, service_sid: str, now: datetime) -> str | None:
+        """None when this deletion may go ahead (and is counted); else why the breaker holds it back."""
+        state = self._store.open_state(service_sid)
+        if state:
+            return _held_back(state)
+        self._store.add(service_sid, DELETIONS, minute_of(now), 1)
+        deletions = self._store.total_since(service_sid, DELETIONS, minute_of(now - WINDOW))
+        if deletions <= self._max_deletions:
+            return None
+        self._store.add(service_sid, DELETIONS, minute_of(now), -1)  # this one does not happen
+        reason = f"{deletions} deletions within an hour exceed MAX_DELETIONS_PER_HOUR={self._max_deletions}"
+        return _held_back(self._trip(service_sid, reason, now))
+
+    def release_deletion(self, service_sid: str, reserved_at: datetime) -> None:
+        """The DELETE did not happen (404, refused, retry later): give its place back."""
+        self._store.add(service_sid, DELETIONS, minute_of(reserved_at), -1)
+
+    def note_configuration_error(self, service_sid: str, now: datetime) -> None:
+        """A surge of configuration errors means something is broken at the service: stop deleting."""
+        self._store.add(service_sid, CONFIG_ERRORS, minute_of(now), 1)
+        errors = self._store.total_since(service_sid, CONFIG_ERRORS, minute_of(now - WINDOW))
+        if errors >= self._max_config_errors and not self._store.open_state(service_sid):
+            reason = f"{errors} configuration errors within an hour reach CONFIG_ERROR_TRIP_COUNT={self._max_config_errors}"
+            self._trip(service_sid, reason, now)
+
+    def _trip(self, service_sid: str, reason: str, now: datetime) -> BreakerState:
+        state = BreakerState(service_sid, iso_utc(now), reason)
+        if self._store.trip(state):
+            log.error("breaker_tripped", service_sid=service_sid, reason=reason)
+        return self._store.open_state(service_sid) or state
+
+
+def _held_back(state: BreakerState) -> str:
+    return (f"circuit breaker open for {state.service_sid} since {state.tripped_at} ({state.reason}); "
+            f"nothing deleted. After checking, reset it: make breaker-reset SERVICE={state.service_sid}")  # fmt: skip
+
+
+class DynamoDbBreakerStore:
+    """Items keyed (service_sid, slot): `deletions#<minute>`, `config_errors#<minute>` and `state`."""
+
+    def __init__(self, client: object, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
+        slot_start = datetime.strptime(minute, "%Y-%m-%dT%H:%M").replace(tzinfo=timezone.utc)
+        expires = int(slot_start.timestamp()) + 2 * 3600  # TTL: counts matter for an hour
+        self._client.update_item(  # type: ignore[attr-defined]
+            TableName=self._table,
+            Key={"service_sid": {"S": service_sid}, "slot": {"S": f"{counter}#{minute}"}},
+            UpdateExpression="ADD #count :amount SET expires_at = :expires",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={":amount": {"N": str(amount)}, ":expires": {"N": str(expires)}},
+        )
+
+    def total_since(self, service_sid: str, counter: str, first_minute: str) -> int:
+        pages = self._client.get_paginator("query").paginate(  # type: ignore[attr-defined]
+            TableName=self._table,
+            ConsistentRead=True,
+            KeyConditionExpression="service_sid = :service AND slot BETWEEN :first AND :last",
+            ExpressionAttributeValues={":service": {"S": service_sid}, ":first": {"S": f"{counter}#{first_minute}"},
+                                       ":last": {"S": f"{counter}#~"}},  # fmt: skip
+        )
+        return sum(int(item["count"]["N"]) for page in pages for item in page.get("Items", []))
+
+    def open_state(self, service_sid: str) -> BreakerState | None:
+        item = self._client.get_item(  # type: ignore[attr-defined]
+            TableName=self._table, Key=self._state_key(service_sid), ConsistentRead=True
+        ).get("Item")
+        return BreakerState(service_sid, item["tripped_at"]["S"], item["reason"]["S"]) if item else None
+
+    def trip(self, state: BreakerState) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._client.put_item(  # type: ignore[attr-defined]
+                TableName=self._table,
+                Item={**self._state_key(state.service_sid), "tripped_at": {"S": state.tripped_at},
+                      "reason": {"S": state.reason}},  # fmt: skip
+                ConditionExpression="attribute_not_exists(service_sid)",
+            )
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def reset(self, service_sid: str) -> BreakerState | None:
+        state = self.open_state(service_sid)
+        self._client.delete_item(TableName=self._table, Key=self._state_key(service_sid))  # type: ignore[attr-defined]
+        pages = self._client.get_paginator("query").paginate(  # type: ignore[attr-defined]
+            TableName=self._table, KeyConditionExpression="service_sid = :service",
+            ExpressionAttributeValues={":service": {"S": service_sid}},
+        )  # fmt: skip
+        for page in pages:
+            for item in page.get("Items", []):
+                self._client.delete_item(TableName=self._table, Key={"service_sid": item["service_sid"], "slot": item["slot"]})  # type: ignore[attr-defined]
+        return state
+
+    @staticmethod
+    def _state_key(service_sid: str) -> dict:
+        return {"service_sid": {"S": service_sid}, "slot": {"S": "state"}}
