@@ -19,6 +19,8 @@ from botocore.exceptions import ClientError
 from bench.common import TEMPLATE
 
 _SET = re.compile(r"([#\w]+)\s*=\s*(:\w+)")
+_ADD = re.compile(r"ADD\s+([#\w]+)\s+(:\w+)")
+_KEY_CONDITION = re.compile(r"(\w+)\s*=\s*(:\w+)(?:\s+AND\s+(\w+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+))?")
 
 
 def key_schemas() -> dict[str, list[str]]:
@@ -67,7 +69,12 @@ class LatencyDynamoDB:
         names, values = ExpressionAttributeNames or {}, ExpressionAttributeValues or {}
         with self._lock:
             item = self._items.setdefault(self._key(TableName, Key), dict(Key))
-            for name, value in _SET.findall(UpdateExpression.split("REMOVE")[0]):
+            for name, value in _ADD.findall(UpdateExpression):  # the circuit breaker's counters
+                current = int(item.get(names.get(name, name), {"N": "0"})["N"])
+                item[names.get(name, name)] = {"N": str(current + int(values[value]["N"]))}
+            for name, value in _SET.findall(UpdateExpression.split("REMOVE")[0].split("ADD")[0]):
+                item[names.get(name, name)] = values[value]
+            for name, value in _SET.findall(UpdateExpression.split("SET", 1)[-1]) if "ADD" in UpdateExpression else []:
                 item[names.get(name, name)] = values[value]
         return {}
 
@@ -83,9 +90,29 @@ class LatencyDynamoDB:
             self._items.pop(self._key(TableName, Key), None)
         return {}
 
-    def query(self, TableName: str = "", **_: Any) -> dict[str, Any]:
+    def query(self, TableName: str = "", KeyConditionExpression: str = "",
+              ExpressionAttributeValues: dict[str, Any] | None = None, IndexName: str | None = None,
+              **_: Any) -> dict[str, Any]:  # fmt: skip
+        """Key queries on a table's own keys (the breaker's sliding window); index queries answer empty."""
         self._wait("Query", TableName)
-        return {"Items": [], "Count": 0}
+        match = _KEY_CONDITION.match(KeyConditionExpression or "")
+        if IndexName or not match:
+            return {"Items": [], "Count": 0}
+        values = ExpressionAttributeValues or {}
+        partition, value, sort, first, last = match.groups()
+        with self._lock:
+            items = [dict(i) for (table, _), i in self._items.items() if table == TableName and i.get(partition) == values[value]
+                     and (not sort or values[first]["S"] <= i[sort]["S"] <= values[last]["S"])]  # fmt: skip
+        return {"Items": items, "Count": len(items)}
+
+    def get_paginator(self, operation: str) -> Any:
+        stand_in = self
+
+        class _OnePage:
+            def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
+                return [getattr(stand_in, operation)(**kwargs)]
+
+        return _OnePage()
 
     def count(self, table: str) -> int:
         with self._lock:

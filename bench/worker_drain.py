@@ -7,10 +7,10 @@ them; SQS I/O is left out (moto SQS slows with queue depth). One call at a time 
 1000 / latency_ms per second: the ratio's floor.
 
 Two set-ups, both printed:
-- moto (the headline): moto's mock and the emulator in the worker's own interpreter. Their CPU (moto
-  spends 1-2 ms of Python per call, Flask some per request) competes with the worker's for one GIL.
-- latency: DynamoDB replaced by a stand-in that answers after DYNAMODB_MS (as in-region DynamoDB
-  does) and the emulator in a process of its own, as Twilio is remote: what the worker itself sustains.
+- latency (the headline): DynamoDB replaced by a stand-in that answers after DYNAMODB_MS (as in-region
+  DynamoDB does) and the emulator in a process of its own, as Twilio is remote: what the worker sustains.
+- moto: moto's mock and the emulator in the worker's own interpreter. Their CPU (moto spends 1-2 ms of
+  Python per call, Flask some per request) competes with the worker's for one GIL: it measures moto.
 """
 
 from __future__ import annotations
@@ -189,7 +189,10 @@ def drain(mode: str, events: int) -> dict[str, Any]:
         stack.enter_context(mock_aws())  # SSM (the auth token) and SQS; DynamoDB too in "moto" mode
         probe = _verify(stack, mode == "moto", events + batch_size)
         resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
+        # 1,000 deletions in seconds is exactly what the circuit breaker stops by default (100 an hour):
+        # a deployment that expects such a drain raises MaxDeletionsPerHour, and so does this benchmark.
         parameters = {"TwilioAccountSid": ACCOUNT_SID, "VerifyServiceSids": SERVICE_SID, "CleanupMode": "delete",
+                      "MaxDeletionsPerHour": "100000",
                       "VerifyMaxInFlight": str(limit)}  # fmt: skip
         os.environ.update(function_environment(TEMPLATE, "WorkerFunction", resources, parameters))
         boto3.client("ssm").put_parameter(Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=AUTH_TOKEN,
@@ -246,8 +249,10 @@ def run(quick: bool = False) -> Result:
     floor = 1000 / LATENCY_MS
     result = Result("worker", TITLE, target=f">= {TARGET:g}x, in flight <= limit")
     local, remote = drain("moto", events), drain("latency", events)
-    ratio = local["rate"] / floor
-    result.figure = f"{local['rate']:.0f} deletions/s (peak {local['peak']} in flight)"
+    # The headline is DynamoDB at in-region latency: in-process moto spends ~20 ms of CPU per event,
+    # which on two cores measures moto, not the worker (the moto figure is printed below it).
+    ratio = remote["rate"] / floor
+    result.figure = f"{remote['rate']:.0f} deletions/s (peak {remote['peak']} in flight; moto in-process {local['rate']:.0f}/s)"
     result.floor = f"one at a time {floor:.0f}/s"
     result.ratio = fmt_ratio(ratio)
     safe = all(d["peak"] <= d["limit"] and d["deleted"] == events and not d["failed"] for d in (local, remote))
@@ -258,8 +263,8 @@ def run(quick: bool = False) -> Result:
     result.say(f"{events} dead-factor events in {local['batches']} batches of {b} (template BatchSize) to one "
                f"worker, VERIFY_MAX_IN_FLIGHT={limit} (template default), {LATENCY_MS} ms on every Verify call; "
                f"ceiling {ceiling:.0f}/s ({ceiling / floor:.0f}x) if nothing but Verify took time")  # fmt: skip
-    setups = (("moto in-process, emulator in-process (the headline)", local),
-              (f"DynamoDB answering in {DYNAMODB_MS} ms (stand-in), emulator in its own process", remote))
+    setups = ((f"DynamoDB answering in {DYNAMODB_MS} ms (stand-in), emulator in its own process (the headline)", remote),
+              ("moto in-process, emulator in-process (CPU-bound on moto)", local))
     for label, d in setups:
         result.say(f"{label}:")
         result.say(f"  deleted {d['deleted']}/{events} in {d['elapsed']:.2f} s = {d['rate']:.1f}/s = "

@@ -172,7 +172,7 @@ def worker(config: Settings) -> Any:
         persistence=persistence,
         delay_retry=queue.delay_retry,
         idempotency_window_seconds=config.idempotency_window_seconds,
-        max_in_flight=config.verify_max_in_flight,
+        record_concurrency=config.worker_record_concurrency,
         tracker=FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None,
     )
 

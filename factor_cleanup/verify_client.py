@@ -69,12 +69,19 @@ class TwilioVerifyApi:
             username, password, account_sid, http_client=build_http_client(timeout, max_in_flight)
         )
         self._client.verify.base_url = base_url  # Twilio's Domain base URL; overridden for emulators and tests
+        # The bound on Verify calls in flight from this process (Twilio's concurrency limit is per account);
+        # records do their DynamoDB work outside it, so the slots are spent on Verify calls alone.
+        self._slots = threading.BoundedSemaphore(max_in_flight)
 
     def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
+        factor = self._entity(service_sid, identity).factors(quote(factor_sid, safe=""))
+        with self._slots:
+            self._delete(factor, factor_sid)
+
+    def _delete(self, factor: Any, factor_sid: str) -> None:
         import requests
         from twilio.base.exceptions import TwilioRestException
 
-        factor = self._entity(service_sid, identity).factors(quote(factor_sid, safe=""))
         started, status = time.monotonic(), 0
         try:
             factor.delete()
@@ -89,13 +96,13 @@ class TwilioVerifyApi:
             log.info("verify_call", operation="delete_factor", status=status, duration_ms=duration_ms, factor_sid=factor_sid)
 
     def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> VerifyFactor:
-        with _translated_errors():
+        with self._slots, _translated_errors():
             return _factor(self._entity(service_sid, identity).factors(factor_sid).fetch(), service_sid)
 
     def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
         """One request for up to `limit` (<= 1000) challenges: FactorSid filter, newest first."""
         challenges = self._entity(service_sid, identity).challenges
-        with _translated_errors():
+        with self._slots, _translated_errors():
             found = challenges.list(factor_sid=factor_sid, order="desc", limit=limit, page_size=min(limit, 1000))
         return [_challenge(item) for item in found]
 

@@ -47,7 +47,7 @@ class Worker:
         persistence: BasePersistenceLayer,
         delay_retry: Callable[[str, int], None],
         idempotency_window_seconds: int,
-        max_in_flight: int,
+        record_concurrency: int,
         tracker: FactorTracker | None = None,
     ) -> None:
         self._cleanup = cleanup
@@ -61,7 +61,8 @@ class Worker:
         self._decide_once = idempotent_function(
             data_keyword_argument="message", persistence_store=persistence, config=self._config
         )(self._decide)
-        self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="record")
+        # Records of a batch run at once; the Verify adapter bounds the calls they make to VERIFY_MAX_IN_FLIGHT.
+        self._pool = ThreadPoolExecutor(max_workers=record_concurrency, thread_name_prefix="record")
 
     def handle_batch(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back."""

@@ -222,7 +222,7 @@ class Pipeline:
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table,
                                                boto3_client=self.clients["idempotency dynamodb"])  # fmt: skip
         self.worker = Worker(cleanup=cleanup, persistence=persistence, delay_retry=self.backoff,
-                             idempotency_window_seconds=3600, max_in_flight=max_in_flight)  # fmt: skip
+                             idempotency_window_seconds=3600, record_concurrency=max_in_flight)  # fmt: skip
         self.poller = SqsPoller(self.clients["poller sqs"], aws.queue_url, self._invoke, batch_size=10, wait_seconds=1)
         handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())
         handlers.ingest._service.queue = SqsWorkQueue(self.clients["ingest sqs"], aws.queue_url)

@@ -37,7 +37,7 @@ class Harness:
         self.ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
         cleanup = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}), mode)
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        self.worker = Worker(cleanup, persistence, self._delay, idempotency_window_seconds=3600, max_in_flight=4)
+        self.worker = Worker(cleanup, persistence, self._delay, idempotency_window_seconds=3600, record_concurrency=4)
 
     def _delay(self, receipt_handle: str, seconds: int) -> None:
         self.delays.append((receipt_handle, seconds))
