@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from factor_cleanup import credentials
 from factor_cleanup.activity import ActivityAuthenticator
-from factor_cleanup.cleanup import CleanupService
 from factor_cleanup.clock import SystemClock  # also imported from here by handlers
-from factor_cleanup.inactivity import InactivityRule
 from factor_cleanup.ingest import IngestService
-from factor_cleanup.ledger import DynamoDbLedger
-from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.settings import Settings
 from factor_cleanup.signature import SignatureChecker
 from factor_cleanup.work_queue import SqsWorkQueue
+
+if TYPE_CHECKING:  # the worker's modules stay off the webhook function's cold start
+    from factor_cleanup.cleanup import CleanupService
+    from factor_cleanup.inactivity import InactivityRule
+    from factor_cleanup.ledger import DynamoDbLedger
 
 # Short timeouts: a webhook must be answered within Twilio's 15 s, and a slow call is better retried.
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
@@ -102,6 +103,8 @@ class LazyVerifyApi:
 
 
 def ledger(config: Settings) -> DynamoDbLedger:
+    from factor_cleanup.ledger import DynamoDbLedger
+
     if not config.ledger_table:
         raise credentials.ConfigurationError("LEDGER_TABLE is required")
     return DynamoDbLedger(aws_client("dynamodb"), config.ledger_table, config.ledger_retention_days)
@@ -118,10 +121,15 @@ def registry(config: Settings) -> Any:
 
 
 def inactivity_rule(config: Settings) -> InactivityRule:
+    from factor_cleanup.inactivity import InactivityRule
+
     return InactivityRule(config.inactive_days, config.unanswered_challenges)
 
 
 def cleanup_service(config: Settings) -> CleanupService:
+    from factor_cleanup.cleanup import CleanupService
+    from factor_cleanup.policy import ErrorCodePolicy
+
     return CleanupService(
         ledger=ledger(config),
         verify=LazyVerifyApi(config),

@@ -35,10 +35,12 @@ def split_items(raw: object) -> list[str]:
         items = [str(item) for item in raw]
     else:
         text = str(raw).strip()
-        try:
-            decoded = json.loads(text)
-        except (ValueError, RecursionError):  # not JSON, or nested too deeply to be the list we want
-            decoded = None
+        decoded = None
+        if text.startswith("[") and '"' in text:  # a JSON array; Twilio's own `[a, b]` has no quotes
+            try:
+                decoded = json.loads(text)
+            except (ValueError, RecursionError):  # not JSON, or nested too deeply to be the list we want
+                decoded = None
         if isinstance(decoded, list):
             items = [str(item) for item in decoded]
         else:
