@@ -112,3 +112,12 @@ def _payload(raw: Any) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise MalformedEvent("data.payload is not a JSON object")
     return decoded
+
+
+def kinesis_record_events(data: bytes) -> list[Any]:
+    """The CloudEvents in one Kinesis record's data (one event, or an array of them)."""
+    try:
+        decoded = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedEvent("Kinesis record data is not JSON") from None
+    return decoded if isinstance(decoded, list) else [decoded]

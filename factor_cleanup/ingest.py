@@ -10,6 +10,7 @@ import structlog
 from factor_cleanup.activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, ActivityAuthenticator
 from factor_cleanup.clock import SystemClock
 from factor_cleanup.debugger import MalformedEvent, parse_debugger_form, to_push_failure
+from factor_cleanup.event_streams import parse_batch
 from factor_cleanup.http import HttpRequest, HttpResponse, error
 from factor_cleanup.messages import QueueMessage
 from factor_cleanup.ports import Clock, QueueUnavailable, WorkQueue
@@ -21,10 +22,12 @@ log = structlog.get_logger(__name__)
 DEBUGGER_ROUTE = "/twilio/debugger"
 VERIFY_ROUTE = "/twilio/verify"
 ACTIVITY_ROUTE = "/app/activity"
+EVENTS_ROUTE = "/twilio/events"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 MAX_BODY_BYTES = 200_000  # an SQS message holds 256 KiB; a debugger webhook is a few KiB
 MAX_ACTIVITY_BYTES = 4_096  # an activity report is a few hundred bytes
+MAX_EVENTS_BYTES = 5_000_000  # an Event Streams batch; each event is queued on its own
 
 
 @dataclass
@@ -43,6 +46,7 @@ class IngestService:
             f"POST {DEBUGGER_ROUTE}": self.debugger_webhook,
             f"POST {VERIFY_ROUTE}": self.verify_webhook,
             f"POST {ACTIVITY_ROUTE}": self.app_activity,
+            f"POST {EVENTS_ROUTE}": self.event_streams_webhook,
         }
         route = routes.get(request.route_key)
         if route is None:
@@ -127,6 +131,35 @@ class IngestService:
             return error(400, "malformed_activity", str(exc))
         return self._enqueue(activity, 202, {"status": "queued", "event_id": activity.event_id})
 
+    def event_streams_webhook(self, request: HttpRequest) -> HttpResponse:
+        """Event Streams webhook sink: a signed JSON array of CloudEvents; keep the good, name the bad."""
+        if len(request.body.encode("utf-8")) > MAX_EVENTS_BYTES:
+            return error(413, "body_too_large", f"body exceeds {MAX_EVENTS_BYTES} bytes")
+        if request.media_type != JSON:
+            return error(415, "unsupported_media_type", f"expected {JSON}, got {request.media_type or 'none'}")
+        url = public_url(request.base_url(self.public_base_url), EVENTS_ROUTE, request.raw_query)
+        signature = request.header("x-twilio-signature")
+        if not self.signatures.is_valid_json(url, request.body, signature, request.header("x-twilio-webhooks-signature-settings")):
+            log.warning("signature_rejected", url=url, has_signature=bool(signature))
+            return error(403, "invalid_signature", _signature_problem(url, signature, JSON))
+        try:
+            batch = parse_batch(request.body)
+        except MalformedEvent as exc:
+            return error(400, "malformed_event", str(exc))
+        queued = []
+        for failure in batch.failures:
+            if failure.account_sid != self.account_sid:
+                batch.rejected.append({"id": failure.event_id, "error": f"account {failure.account_sid} is not ours"})
+                continue
+            try:
+                self.queue.send(failure)  # the id is the error log's NO sid: a Debugger copy is decided once
+            except QueueUnavailable as exc:
+                log.error("queue_unavailable", event_id=failure.event_id, error=str(exc))
+                return error(503, "queue_unavailable", "batch not fully accepted; Event Streams retries it")
+            log.info("event_queued", source="event_streams", event_sid=failure.event_id, factor_sid=failure.factor_sid)
+            queued.append(failure.event_id)
+        return HttpResponse(200, {"queued": queued, "ignored": batch.ignored, "rejected": batch.rejected})
+
     def _enqueue(self, message: QueueMessage, status: int, body: dict) -> HttpResponse:
         """Acknowledge only once the queue holds the message."""
         try:
@@ -134,7 +167,7 @@ class IngestService:
         except QueueUnavailable as exc:
             log.error("queue_unavailable", event_id=message.event_id, error=str(exc))
             return error(503, "queue_unavailable", "event not accepted; retry later")
-        log.info("event_queued", kind=message.kind, event_id=message.event_id, factor_sid=message.factor_sid)
+        log.info("event_queued", source=message.kind, event_id=message.event_id, factor_sid=message.factor_sid)
         return HttpResponse(status, body)
 
 

@@ -24,7 +24,7 @@ def test_every_handler_has_a_sample():
 
 
 SAMPLE_KEYS = {"ingest": ("debugger-webhook",), "worker": ("worker-sqs",), "report": ("report-request",),
-               "daily_report": ("daily-report",)}  # fmt: skip
+               "daily_report": ("daily-report",), "kinesis_events": ("kinesis-error-logs",)}  # fmt: skip
 
 
 def test_worker_sample_carries_a_valid_message():

@@ -16,7 +16,8 @@ def transformed():
 
 
 def test_transform_succeeds_and_makes_the_worker_event_source_mapping(transformed):
-    mappings = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    mappings = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+                and r["Properties"]["FunctionName"] == {"Ref": "WorkerFunction"}]  # fmt: skip
     assert mappings, "the worker's SQS event became no event source mapping"
     for mapping in mappings:
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -45,3 +46,14 @@ def test_every_function_has_a_role_and_a_log_group(transformed):
     functions = [k for k, r in transformed["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
     groups = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
     assert functions and len(groups) >= len(functions)
+
+
+def test_the_kinesis_option_adds_a_stream_a_role_twilio_assumes_and_a_reader():
+    resources = transform_offline(TEMPLATE, {**PARAMETERS, "EventStreamsKinesis": "true"})["Resources"]
+    role = resources["TwilioKinesisRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"]["StringEquals"]["sts:ExternalId"] == {"Ref": "EventStreamsExternalId"}
+    [mapping] = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+                 and r["Properties"]["FunctionName"] == {"Ref": "KinesisEventsFunction"}]  # fmt: skip
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert all(r.get("Condition") == "UsesKinesis" for k, r in resources.items() if k.startswith("KinesisEventsFunction"))

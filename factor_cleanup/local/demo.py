@@ -82,6 +82,8 @@ def _stable(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def sample_events() -> dict[str, Any]:
+    from factor_cleanup.local.demo_event_streams import event_streams_samples
+
     params = demo_debugger_params()
     failure = to_push_failure(parse_debugger_form(params))
     assert failure is not None
@@ -105,6 +107,7 @@ def sample_events() -> dict[str, Any]:
         "debugger-webhook-config-error.json": signed_debugger_event(webhook_url(), DEMO_AUTH_TOKEN, demo_config_error_params()),
         "daily-report.json": {"day": "2026-11-24"},  # the schedule sends {}; a day rebuilds that day
         **registry_samples(f"http://127.0.0.1:{DEMO_PORT}", DEMO_AUTH_TOKEN, _stable),  # Verify webhooks, activity, sweeper
+        **event_streams_samples(f"http://127.0.0.1:{DEMO_PORT}", DEMO_AUTH_TOKEN, params, _stable),
     }
 
 

@@ -79,6 +79,7 @@ class LocalStack:
         from factor_cleanup.local.sweep import sweep_route
 
         routes.update({("POST", "/twilio/verify"): ingest.handler, ("POST", "/app/activity"): ingest.handler,
+                       ("POST", "/twilio/events"): ingest.handler,
                        ("POST", "/_local/sweep"): sweep_route})  # fmt: skip
         self._start_sweep_schedule()
         self.web = make_server("127.0.0.1", self.port, create_app(routes, self.health), threaded=True)

@@ -1,0 +1,49 @@
+"""Event Streams' Kinesis sink: error-log records become the same queue messages as webhook deliveries.
+
+IAM authenticates Kinesis (Twilio writes through a role it assumes, with an external id), so there is
+no signature to check; the account still is. A record that cannot be queued fails alone and comes
+back (ReportBatchItemFailures); an unreadable or foreign one is logged and skipped, never retried forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from factor_cleanup.debugger import MalformedEvent
+from factor_cleanup.event_streams import CloudEvent, ERROR_LOGGED, error_log_to_push_failure, kinesis_record_events
+from factor_cleanup.ports import WorkQueue
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class KinesisIntake:
+    queue: WorkQueue
+    account_sid: str
+
+    def handle_record(self, data: bytes) -> int:
+        """Queue the record's push failures; returns how many. QueueUnavailable propagates (record retried)."""
+        queued = 0
+        try:
+            events = kinesis_record_events(data)
+        except MalformedEvent as exc:
+            log.warning("kinesis_record_unreadable", error=str(exc))
+            return 0
+        for raw in events:
+            try:
+                event = CloudEvent.model_validate(raw)
+                failure = error_log_to_push_failure(event) if event.type == ERROR_LOGGED else None
+            except (ValueError, MalformedEvent) as exc:  # pydantic's ValidationError is a ValueError
+                log.warning("kinesis_event_rejected", error=str(exc)[:300])
+                continue
+            if failure is None:
+                continue
+            if failure.account_sid != self.account_sid:
+                log.warning("kinesis_event_wrong_account", event_sid=failure.event_id, account_sid=failure.account_sid)
+                continue
+            self.queue.send(failure)
+            log.info("event_queued", source="event_streams", event_sid=failure.event_id, factor_sid=failure.factor_sid)
+            queued += 1
+        return queued

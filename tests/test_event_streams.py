@@ -1,0 +1,114 @@
+"""POST /twilio/events and the Kinesis sink: error logs reach the same queue, decided once with Debugger copies."""
+
+from __future__ import annotations
+
+import json
+
+from factor_cleanup.http import HttpRequest
+from factor_cleanup.kinesis_intake import KinesisIntake
+from factor_cleanup.local.events import api_gateway_event
+from factor_cleanup.local.signing import signed_json
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID
+from tests.fakes import FakeQueue
+from tests.test_event_streams_parse import NO_SID, error_log
+from tests.test_ingest import make_service
+
+URL = BASE_URL + "/twilio/events"
+
+
+def post(service, events, token=AUTH_TOKEN, body=None):
+    body = body if body is not None else json.dumps(events)
+    signed_url, headers = signed_json(URL, body, token)
+    query = signed_url.split("?", 1)[1]
+    event = api_gateway_event("POST", "/twilio/events", body=body, headers=headers, query=query)
+    response = service.handle(HttpRequest.from_api_gateway(event))
+    return response.status, response.body
+
+
+def test_a_signed_batch_is_queued_and_the_answer_lists_each_event():
+    service, queue = make_service()
+    other = {"specversion": "1.0", "type": "com.twilio.messaging.message.sent", "id": "ce-other", "data": {}}
+    status, body = post(service, [error_log(), other, {"type": "broken"}])
+    assert status == 200 and body["queued"] == [NO_SID] and body["ignored"] == ["ce-other"]
+    assert [r["id"] for r in body["rejected"]] == ["#2"]
+    [message] = queue.sent
+    assert message.event_id == NO_SID and message.source == "event_streams" and message.factor_sid == FACTOR_SID
+
+
+def test_the_same_delivery_twice_is_acknowledged_twice_with_the_same_idempotency_key():
+    service, queue = make_service()
+    assert post(service, [error_log()])[0] == 200 and post(service, [error_log()])[0] == 200
+    assert {m.event_id for m in queue.sent} == {NO_SID}  # the worker decides it once
+
+
+def test_forged_or_unhashed_batches_are_refused():
+    service, queue = make_service()
+    assert post(service, [error_log()], token="wrong")[0] == 403
+    event = api_gateway_event("POST", "/twilio/events", body="[]", headers={"Content-Type": "application/json",
+                                                                           "X-Twilio-Signature": "x"})  # fmt: skip
+    response = service.handle(HttpRequest.from_api_gateway(event))
+    assert response.status == 403 and "bodySHA256" in response.body["message"] and not queue.sent
+
+
+def test_another_accounts_error_log_is_rejected_by_name():
+    service, queue = make_service()
+    status, body = post(service, [error_log(account_sid="AC" + "9" * 32)])
+    assert status == 200 and body["queued"] == [] and "not ours" in body["rejected"][0]["error"] and not queue.sent
+
+
+def test_unreadable_body_is_a_400_and_queue_down_a_503():
+    service, _ = make_service()
+    assert post(service, None, body="{nope")[0] == 400
+    down, _ = make_service(queue=FakeQueue(down=True))
+    assert post(down, [error_log()])[0] == 503
+
+
+def test_kinesis_records_are_queued_like_webhook_events():
+    queue = FakeQueue()
+    intake = KinesisIntake(queue, ACCOUNT_SID)
+    assert intake.handle_record(json.dumps(error_log()).encode()) == 1
+    assert intake.handle_record(json.dumps([error_log("ce-2", sid="NO" + "e" * 32)]).encode()) == 1
+    assert intake.handle_record(b"\xff not json") == 0
+    assert intake.handle_record(json.dumps(error_log(account_sid="AC" + "9" * 32)).encode()) == 0
+    assert [m.event_id for m in queue.sent] == [NO_SID, "NO" + "e" * 32]
+
+
+def test_kinesis_handler_reports_records_it_could_not_queue(restore_environ):
+    import handlers.kinesis_events as kinesis
+
+    from factor_cleanup.local.verify_emulator import DEMO_ACCOUNT_SID
+
+    restore_environ.update(TWILIO_ACCOUNT_SID=DEMO_ACCOUNT_SID, QUEUE_URL="unused")
+    kinesis._intake = KinesisIntake(FakeQueue(down=True), DEMO_ACCOUNT_SID)  # the sample's account
+    try:
+        event = json.loads(open("events/kinesis-error-logs.json").read())
+        response = kinesis.handler(event, None)
+    finally:
+        kinesis._intake = None
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}
+    kinesis._intake = KinesisIntake(FakeQueue(), DEMO_ACCOUNT_SID)
+    try:
+        assert kinesis.handler(event, None) == {"batchItemFailures": []}
+        assert [m.event_id for m in kinesis._intake.queue.sent] == ["NOdeadbeefdeadbeefdeadbeef00000001"]
+    finally:
+        kinesis._intake = None
+
+
+
+
+def test_the_same_failure_from_both_sources_is_decided_once():
+    from moto import mock_aws
+
+    from factor_cleanup.debugger import parse_debugger_form, to_push_failure
+    from factor_cleanup.event_streams import parse_batch
+    from tests.aws import local_aws
+    from tests.conftest import debugger_params
+    from tests.test_worker import Harness, records
+
+    via_debugger = to_push_failure(parse_debugger_form(debugger_params()))
+    [via_event_streams] = parse_batch(json.dumps([error_log()])).failures
+    with mock_aws():
+        harness = Harness(local_aws())
+        harness.handle(records(via_debugger.model_dump_json()))
+        assert harness.handle(records(via_event_streams.model_dump_json())) == {"batchItemFailures": []}
+        assert len(harness.verify.calls) == 1 and len(harness.ledger_items()) == 1
