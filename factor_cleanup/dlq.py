@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -197,20 +196,9 @@ def _queues(port: int) -> tuple[Any, str, str]:
 
 
 def _local_stack(port: int) -> dict[str, str]:
-    import urllib.error
-    import urllib.request
+    from factor_cleanup.local.addresses import local_addresses
 
-    url = f"http://127.0.0.1:{port}/healthz"
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            health = json.loads(response.read())
-    except urllib.error.HTTPError as exc:  # 503 while starting still carries the addresses
-        health = json.loads(exc.read() or b"{}")
-    except (urllib.error.URLError, OSError) as exc:
-        print(f"push-janitor: no local stack at {url} ({exc}); start `make run` or set DEAD_LETTER_QUEUE_URL and QUEUE_URL",
-              file=sys.stderr)  # fmt: skip
-        raise SystemExit(2) from None
-    local = health.get("local") or {}
+    local = local_addresses(port)
     if not {"aws_endpoint_url", "queue_url", "dead_letter_queue_url"} <= set(local):
-        raise SystemExit(f"push-janitor: {url} does not name the queues; is it push-janitor's `make run`?")
+        raise SystemExit(f"push-janitor: the stack on port {port} does not name its queues; is it push-janitor's `make run`?")
     return local

@@ -34,9 +34,9 @@ class Settings(BaseSettings):
     verify_service_sids: Annotated[frozenset[str], NoDecode] = frozenset()
     cleanup_mode: Literal["delete", "report-only"] = "report-only"
     error_code_overrides: Annotated[dict[str, Category], NoDecode] = Field(default_factory=dict)
-    verify_max_in_flight: int = Field(default=10, ge=1, le=100)
+    verify_max_in_flight: int = Field(default=16, ge=1, le=100)
     # Records of one batch decided at once (their DynamoDB work overlaps others' Verify calls).
-    worker_record_concurrency: int = Field(default=50, ge=1, le=200)
+    worker_record_concurrency: int = Field(default=100, ge=1, le=200)
     verify_timeout_seconds: float = Field(default=10.0, gt=0)
 
     public_base_url: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -84,3 +85,51 @@ def restore_environ():
     os.environ.clear()
     os.environ.update(saved)
     reset_handlers()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Settings a developer's shell may carry that would point `make run` away from its demo defaults.
+LOCAL_STACK_OVERRIDES = ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
+                         "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL", "APP_ACTIVITY_SECRET", "LEDGER_TABLE")  # fmt: skip
+
+
+@contextmanager
+def running_local_stack(environ, **settings: str):
+    """`make run` in this process, as a new user starts it (plus `settings`), served on a free port."""
+    from factor_cleanup.local.stack import LocalStack
+
+    for name in LOCAL_STACK_OVERRIDES:
+        environ.pop(name, None)
+    environ.update(settings)
+    local = LocalStack(free_port(), env=dict(environ))
+    local.start()
+    local.serve_in_background()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@contextmanager
+def served_emulator(state):
+    """The Verify emulator over `state` on a free port; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from factor_cleanup.local.verify_emulator import create_emulator_app
+
+    server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

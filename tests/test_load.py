@@ -8,20 +8,13 @@ import pytest
 
 from factor_cleanup.__main__ import main
 from factor_cleanup.local import load
-from factor_cleanup.local.stack import LocalStack
-from tests.test_local_stack import free_port
+from tests.conftest import free_port, running_local_stack
 
 
 @pytest.fixture
 def stack(restore_environ):
-    for name in ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
-                 "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL"):  # fmt: skip
-        restore_environ.pop(name, None)
-    local = LocalStack(free_port())
-    local.start()
-    local.serve_in_background()
-    yield local
-    local.stop()
+    with running_local_stack(restore_environ) as local:
+        yield local
 
 
 def test_load_run_accepts_and_decides_every_event(stack, capsys):

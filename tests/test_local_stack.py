@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.request
 
 import pytest
 
 from factor_cleanup.__main__ import send_example
-from factor_cleanup.local.stack import LocalStack
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_LIVE_FACTOR_SID
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import running_local_stack
 
 
 @pytest.fixture
 def stack(restore_environ):
-    for name in ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
-                 "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL"):  # fmt: skip
-        restore_environ.pop(name, None)
-    local = LocalStack(free_port())
-    local.start()
-    local.serve_in_background()
-    yield local
-    local.stop()
+    with running_local_stack(restore_environ) as local:
+        yield local
 
 
 def get_json(url: str) -> tuple[int, dict]:

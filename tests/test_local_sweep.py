@@ -9,7 +9,6 @@ import urllib.request
 
 import pytest
 
-from factor_cleanup.local.stack import LocalStack
 from factor_cleanup.local.sweep import IntervalScheduler, scheduler_event
 from factor_cleanup.local.verify_emulator import (
     DEMO_DEAD_FACTOR_SID,
@@ -17,20 +16,13 @@ from factor_cleanup.local.verify_emulator import (
     DEMO_LIVE_FACTOR_SID,
 )
 from factor_cleanup.sweep_cli import sweep_local
-from tests.test_local_stack import free_port
+from tests.conftest import running_local_stack
 
 
 @pytest.fixture
 def stack(restore_environ):
-    for name in ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
-                 "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL", "APP_ACTIVITY_SECRET"):  # fmt: skip
-        restore_environ.pop(name, None)
-    restore_environ["SWEEP_INTERVAL_SECONDS"] = "0"  # only on demand in this test
-    local = LocalStack(free_port())
-    local.start()
-    local.serve_in_background()
-    yield local
-    local.stop()
+    with running_local_stack(restore_environ, SWEEP_INTERVAL_SECONDS="0") as local:  # sweeps only on demand
+        yield local
 
 
 def post_sweep(port: int) -> dict:

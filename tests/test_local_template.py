@@ -104,7 +104,7 @@ def test_worker_environment_points_at_the_created_resources(resources):
     assert environment["IDEMPOTENCY_TABLE"] == resources["IdempotencyTable"]["name"]
     assert environment["CLEANUP_MODE"] == "report-only"
     assert environment["VERIFY_SERVICE_SIDS"] == REQUIRED["VerifyServiceSids"]
-    assert environment["VERIFY_MAX_IN_FLIGHT"] == "10"
+    assert environment["VERIFY_MAX_IN_FLIGHT"] == "16"
     assert environment["TWILIO_AUTH_TOKEN_PARAMETER"] == "/push-janitor/twilio-auth-token"
     assert environment["POWERTOOLS_SERVICE_NAME"] == "push-janitor"  # from Globals
     assert all(isinstance(value, str) for value in environment.values())

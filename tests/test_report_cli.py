@@ -17,12 +17,12 @@ from moto import mock_aws
 from factor_cleanup import bootstrap
 from factor_cleanup.__main__ import main, send_example
 from factor_cleanup.ledger import DynamoDbLedger
-from factor_cleanup.local.stack import LocalStack
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_SERVICE_SID
 from tests.aws import local_aws
 from tests.fakes import FixedClock
 from tests.report_ledger import NOW, TOTAL, known_actions
-from tests.test_local_stack import free_port, wait_for_report
+from tests.conftest import LOCAL_STACK_OVERRIDES, free_port, running_local_stack
+from tests.test_local_stack import wait_for_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,15 +35,10 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def stack(restore_environ):
-    for name in ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
-                 "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL", "LEDGER_TABLE"):  # fmt: skip
-        restore_environ.pop(name, None)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LEDGER_", "DEAD_LETTER_"))}
-    local = LocalStack(free_port(), env=dict(os.environ))
-    local.start()
-    local.serve_in_background()
-    yield local, clean
-    local.stop()
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("AWS_", "LEDGER_", "DEAD_LETTER_")) and k not in LOCAL_STACK_OVERRIDES}  # fmt: skip
+    with running_local_stack(restore_environ) as local:
+        yield local, clean
 
 
 def test_a_new_user_sends_examples_and_reads_the_report_in_every_form(stack, tmp_path):

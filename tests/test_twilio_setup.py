@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
+from factor_cleanup.local.verify_emulator import EmulatorState
 from factor_cleanup.twilio_setup import (
     RETRY_FRAGMENT,
     VERIFY_EVENT_TYPES,
@@ -16,7 +14,7 @@ from factor_cleanup.twilio_setup import (
     configure,
     twilio_client,
 )
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, served_emulator
 
 BASE = "https://hooks.example.com"
 OTHER_SERVICE = "VA" + "e" * 32
@@ -29,11 +27,8 @@ def emulator(monkeypatch):
     state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
     state.add_service(SERVICE_SID, "one", ACCOUNT_SID)
     state.add_service(OTHER_SERVICE, "two", ACCOUNT_SID)
-    server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with served_emulator(state) as url:
+        yield state, url
 
 
 def run(url, services=(SERVICE_SID, OTHER_SERVICE), dry_run=False, token=AUTH_TOKEN):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
+from factor_cleanup.local.verify_emulator import EmulatorState
 from factor_cleanup.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.verify_client import TwilioVerifyApi
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, served_emulator
 
 
 @pytest.fixture
@@ -19,11 +17,8 @@ def emulator(monkeypatch):
     monkeypatch.delenv("TWILIO_EDGE", raising=False)
     state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
     state.add_service(SERVICE_SID, "test", ACCOUNT_SID)
-    server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with served_emulator(state) as url:
+        yield state, url
 
 
 def api(base_url, token=AUTH_TOKEN, timeout=5.0):

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from werkzeug.serving import make_server
 
-from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
+from factor_cleanup.local.verify_emulator import EmulatorState
 from factor_cleanup.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.verify_client import TwilioVerifyApi
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, served_emulator
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -22,11 +20,8 @@ def emulator(monkeypatch):
     monkeypatch.delenv("TWILIO_EDGE", raising=False)
     state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)}, clock=lambda: T0)
     state.add_service(SERVICE_SID, "test", ACCOUNT_SID)
-    server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, TwilioVerifyApi(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, base_url=f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    server.server_close()
+    with served_emulator(state) as url:
+        yield state, TwilioVerifyApi(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, base_url=url)
 
 
 def test_fetch_factor_reads_platform_status_and_dates(emulator):
