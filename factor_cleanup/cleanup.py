@@ -97,8 +97,7 @@ class CleanupService:
             return self._action(target, Outcome.SKIPPED, verdict.category.value, verdict.reason)
         known = known or self._known(failure.factor_sid)
         if known and known.deleted:
-            reason = f"{verdict.reason}; {_deleted_note(known)}, so Verify was not called"
-            return self._action(target, Outcome.ALREADY_GONE, "uninstalled", reason)
+            return self._gone(target, known, "uninstalled", verdict.reason)
         occurred = parse_iso_or_none(failure.occurred_at)
         if known and occurred and known.seen_after(occurred):
             reason = (f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after the error at "
@@ -133,7 +132,7 @@ class CleanupService:
         if known is None or known.status != "verified" or not known.last_seen:
             return self._action(target, Outcome.SKIPPED, "not_verified", "the registry no longer lists it as a verified factor")
         if known.deleted:
-            return self._action(target, Outcome.ALREADY_GONE, "inactive", f"{_deleted_note(known)}; Verify was not called")
+            return self._gone(target, known, "inactive", "inactive")
         try:
             self.verify.fetch_factor(candidate.service_sid, candidate.identity, candidate.factor_sid)
             challenges = self.verify.recent_challenges(
@@ -179,12 +178,20 @@ class CleanupService:
         self._mark_deleted(target, "push-janitor")
         return self._action(target, Outcome.DELETED, reason_code, reason)
 
+    def _gone(self, target: Target, known: FactorRecord, reason_code: str, reason: str) -> Action:
+        """Already deleted, per the registry. By this very event? Then its first try deleted it and lost
+        its ledger write (a timeout, a failed write): the decision is still `deleted`, not `already_gone`."""
+        if known.deleted_by == "push-janitor" and known.deleted_event == target.event_id:
+            note = f"deleted at {known.deleted_at} by an earlier try of this event, whose record was lost"
+            return self._action(target, Outcome.DELETED, reason_code, f"{reason}; {note}")
+        return self._action(target, Outcome.ALREADY_GONE, reason_code, f"{reason}; {_deleted_note(known)}, so Verify was not called")
+
     def _mark_deleted(self, target: Target, by: Literal["push-janitor", "user"]) -> None:
         """Best effort: the factor is gone either way, and the next sweep or factor.deleted fixes a missed write."""
         if self.registry is None or not target.factor_sid:
             return
         try:
-            self.registry.mark_deleted(target.factor_sid, self.clock.now(), by)
+            self.registry.mark_deleted(target.factor_sid, self.clock.now(), by, event_id=target.event_id)
         except Exception as exc:  # noqa: BLE001 - the DELETE already happened; do not retry it over bookkeeping
             log.warning("registry_write_failed", factor_sid=target.factor_sid, error=str(exc))
 

@@ -71,7 +71,9 @@ class FactorRegistry(Protocol):
     ) -> bool:
         """Move last_seen forward to `at` (never back); False when it already was at or after `at`."""
 
-    def mark_deleted(self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False) -> None:
+    def mark_deleted(
+        self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False, event_id: str | None = None
+    ) -> None:
         """Record the deletion; `confirmed` when Verify told us (factor.deleted). Takes it out of every sweep."""
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:

@@ -28,6 +28,8 @@ class FactorRecord:
     last_seen_via: str | None = None
     deleted_at: str | None = None
     deleted_by: str | None = None
+    deleted_event: str | None = None
+    """The event whose DELETE push-janitor made: a retry of that same event is still `deleted`."""
     deletion_confirmed: bool = False
 
     @property

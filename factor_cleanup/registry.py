@@ -23,7 +23,7 @@ ENTITY_INDEX = "by_entity"
 SWEEP_SHARDS = 4  # changing it needs every verified item rewritten: the sweeper only queries these shards
 _TEXT_FIELDS = (
     "service_sid", "identity", "factor_type", "platform", "status", "created_at", "verified_at",
-    "last_seen", "last_seen_via", "deleted_at", "deleted_by",
+    "last_seen", "last_seen_via", "deleted_at", "deleted_by", "deleted_event",
 )  # fmt: skip
 
 
@@ -80,11 +80,15 @@ class DynamoDbFactorRegistry:
         update.set_once("identity", identity)
         return self._update(factor_sid, update, _FORWARD)
 
-    def mark_deleted(self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False) -> None:
+    def mark_deleted(
+        self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False, event_id: str | None = None
+    ) -> None:
         update = _Update()
         update.set_once("deleted_at", iso_utc(at))
         if by == "push-janitor":
             update.set("deleted_by", by)  # our 204 proves it, even if factor.deleted arrived first
+            if event_id:
+                update.set_once("deleted_event", event_id)
         else:
             update.set_once("deleted_by", by)
         if confirmed:

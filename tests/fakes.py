@@ -142,10 +142,12 @@ class FakeRegistry:
                                         service_sid=old.service_sid or service_sid, identity=old.identity or identity)
         return True
 
-    def mark_deleted(self, factor_sid: str, at: datetime, by: str, confirmed: bool = False) -> None:
+    def mark_deleted(self, factor_sid: str, at: datetime, by: str, confirmed: bool = False, event_id: str | None = None) -> None:
         old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
+        ours = by == "push-janitor"
         self.rows[factor_sid] = replace(
-            old, deleted_at=old.deleted_at or iso_utc(at), deleted_by=by if by == "push-janitor" else (old.deleted_by or by),
+            old, deleted_at=old.deleted_at or iso_utc(at), deleted_by=by if ours else (old.deleted_by or by),
+            deleted_event=old.deleted_event or (event_id if ours else None),
             deletion_confirmed=old.deletion_confirmed or confirmed,
         )  # fmt: skip
 

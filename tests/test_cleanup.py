@@ -255,3 +255,35 @@ def test_a_rejected_challenge_list_is_recorded_as_failed():
     action = svc.handle_inactive_candidate(candidate())
     assert action.outcome == "failed" and action.reason_code == "verify_rejected" and verify.calls == []
 
+
+
+class LedgerThatFailsOnce(FakeLedger):
+    """The first write is lost (a Lambda timeout, a DynamoDB error) after the DELETE went through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def record(self, action):
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("ledger write lost")
+        super().record(action)
+
+
+def test_a_retry_after_a_lost_ledger_write_still_says_deleted():
+    svc, _, verify = service()
+    svc.ledger, svc.registry = LedgerThatFailsOnce(), FakeRegistry()
+    with pytest.raises(RuntimeError):
+        svc.handle_push_failure(failure())
+    action = svc.handle_push_failure(failure())  # the queue's retry of the same event
+    assert action.outcome == "deleted" and "earlier try of this event" in action.reason
+    assert verify.calls == [FACTOR]  # no second DELETE
+
+
+def test_another_event_about_a_factor_we_deleted_is_already_gone():
+    svc, _, verify = service()
+    svc.registry = FakeRegistry()
+    svc.handle_push_failure(failure())
+    action = svc.handle_push_failure(failure(event_id="NO" + "2" * 32))
+    assert action.outcome == "already_gone" and verify.calls == [FACTOR]

@@ -34,6 +34,7 @@ from factor_cleanup.local.signing import signed_form
 from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
 from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.ports import VerifyNotFound, VerifyRetryable
+from factor_cleanup.registry import DynamoDbFactorRegistry
 from factor_cleanup.verify_client import TwilioVerifyApi
 from factor_cleanup.work_queue import SqsWorkQueue
 from factor_cleanup.worker import IN_PROGRESS_RETRY_SECONDS, Worker
@@ -209,6 +210,8 @@ class Pipeline:
             "idempotency dynamodb": FlakyAws(
                 aws.dynamodb, dict.fromkeys(("put_item", "get_item", "update_item", "delete_item"), rate), seed + 4,
                 switch=switch),
+            "registry dynamodb": FlakyAws(aws.dynamodb, {"get_item": rate / 2, "update_item": rate}, seed + 5,
+                                          switch=switch),
         }  # fmt: skip
         real_verify = TwilioVerifyApi(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, base_url=verify_url, timeout=5,
                                       max_in_flight=max_in_flight)  # fmt: skip
@@ -217,7 +220,7 @@ class Pipeline:
         cleanup = CleanupService(
             ledger=DynamoDbLedger(self.clients["ledger dynamodb"], aws.ledger_table), verify=self.verify,
             clock=bootstrap.SystemClock(), policy=ErrorCodePolicy(), managed_services=frozenset({SERVICE_SID}),
-            mode="delete",
+            mode="delete", registry=DynamoDbFactorRegistry(self.clients["registry dynamodb"], aws.registry_table),
         )  # fmt: skip
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table,
                                                boto3_client=self.clients["idempotency dynamodb"])  # fmt: skip
@@ -384,7 +387,8 @@ def test_under_verify_and_aws_faults_every_acknowledged_event_is_decided_once(aw
         f"AWS faults injected {sum(faults.values())} {dict(sorted(faults.items()))}; "
         f"DLQ {dead_lettered} dead-lettered, {redriven} redriven; ledger {len(ledger)} rows {dict(sorted(outcomes.items()))}; "
         f"{sum(after_answer.values())} decision writes failed after Verify answered ({sum(lost_deletes.values())} "
-        f"of them after a 204: the retry met a 404 and recorded already_gone)"
+        f"of them after a 204; their events' rows: {dict(sorted(Counter(ledger[sid]['outcome'] for sid in lost_deletes).items()))}"
+        f" - deleted where the registry recorded the DELETE, already_gone where that write failed too)"
     )
 
 

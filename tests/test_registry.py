@@ -70,12 +70,14 @@ def test_activity_for_an_unknown_factor_creates_no_sweep_candidate(registry, aws
 
 def test_our_deletion_confirmed_by_factor_deleted(registry, aws):
     registry.record_factor(verified())
-    registry.mark_deleted(FACTOR, NOW, "push-janitor")
+    registry.mark_deleted(FACTOR, NOW, "push-janitor", event_id="NO" + "1" * 32)
     row = registry.get(FACTOR)
     assert (row.deleted_by, row.deletion_confirmed, row.deleted_at) == ("push-janitor", False, iso_utc(NOW))
-    registry.mark_deleted(FACTOR, NOW + timedelta(seconds=2), "user", confirmed=True)
+    assert row.deleted_event == "NO" + "1" * 32
+    registry.mark_deleted(FACTOR, NOW + timedelta(seconds=2), "user", confirmed=True, event_id="NO" + "2" * 32)
     row = registry.get(FACTOR)
     assert (row.deleted_by, row.deletion_confirmed, row.deleted_at) == ("push-janitor", True, iso_utc(NOW))
+    assert row.deleted_event == "NO" + "1" * 32
     assert "sweep_shard" not in raw_item(aws) and "entity_key" not in raw_item(aws)
 
 
