@@ -28,7 +28,15 @@ AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standar
 
 @cache
 def settings() -> Settings:
-    return Settings()
+    """The environment, validated; a bad value is a ConfigurationError naming the variable."""
+    from pydantic import ValidationError
+
+    from factor_cleanup.debugger import describe_validation_error
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise credentials.ConfigurationError(f"invalid configuration: {describe_validation_error(exc)}") from None
 
 
 @cache

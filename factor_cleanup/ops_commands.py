@@ -39,7 +39,8 @@ def register(commands: Any) -> None:
 
 
 def configure_twilio(args: argparse.Namespace) -> int:
-    from factor_cleanup.settings import Settings
+    from factor_cleanup import bootstrap
+    from factor_cleanup.credentials import ConfigurationError
     from factor_cleanup.twilio_setup import (
         EventStreamsSetup,
         SetupError,
@@ -49,7 +50,10 @@ def configure_twilio(args: argparse.Namespace) -> int:
         twilio_client,
     )
 
-    settings = Settings()
+    try:
+        settings = bootstrap.settings()
+    except ConfigurationError as exc:
+        return _fail(str(exc))
     if not args.base_url:
         return _fail("give --base-url (the deployment's public URL, e.g. the DebuggerWebhookUrl output without its path)")
     username = settings.twilio_api_key_sid or settings.twilio_account_sid

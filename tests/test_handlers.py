@@ -108,3 +108,13 @@ def _record(params):
             "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q"}
 
 
+
+
+def test_an_invalid_setting_is_a_clear_503_naming_it(restore_environ):
+    from structlog.testing import capture_logs
+
+    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, VERIFY_SERVICE_SIDS="not-a-sid")
+    with capture_logs() as logs:
+        status, body = call_ingest(signed_event())
+    assert status == 503 and body["error"] == "configuration_error"
+    assert any("verify_service_sids" in str(entry.get("error", "")) for entry in logs)
