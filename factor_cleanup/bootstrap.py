@@ -28,7 +28,12 @@ AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standar
 
 @cache
 def settings() -> Settings:
-    """The environment, validated; a bad value is a ConfigurationError naming the variable."""
+    """The process's settings, read once (a Lambda instance's environment does not change)."""
+    return load_settings()
+
+
+def load_settings() -> Settings:
+    """The environment, validated now; a bad value is a ConfigurationError naming the variable."""
     from pydantic import ValidationError
 
     from factor_cleanup.debugger import describe_validation_error

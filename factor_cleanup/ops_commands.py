@@ -51,7 +51,7 @@ def configure_twilio(args: argparse.Namespace) -> int:
     )
 
     try:
-        settings = bootstrap.settings()
+        settings = bootstrap.load_settings()
     except ConfigurationError as exc:
         return _fail(str(exc))
     if not args.base_url:
