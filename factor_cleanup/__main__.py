@@ -7,8 +7,6 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 DEFAULT_PORT = int(os.environ.get("PORT", "8080"))
@@ -72,17 +70,12 @@ def send_example(port: int, event_path: str) -> int:
 
 
 def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    from factor_cleanup.local.addresses import LocalStackUnreachable, call_json
+
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read() or b"{}")
-        except ValueError:
-            return exc.code, {"error": exc.reason}
-    except urllib.error.URLError as exc:
-        print(f"push-janitor: nothing answers at {url} ({exc.reason}). Is `make run` running?", file=sys.stderr)
+        return call_json(method, url, body, headers)
+    except LocalStackUnreachable as exc:
+        print(f"push-janitor: {exc}. Is `make run` running?", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -6,8 +6,6 @@ import argparse
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 from typing import Any
 
 DEFAULT_PORT = int(os.environ.get("PORT", "8080"))
@@ -27,16 +25,16 @@ def register(commands: Any) -> None:
 
 
 def sweep_local(args: argparse.Namespace) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{args.port}/_local/sweep", data=b"", method="POST")
+    from factor_cleanup.local.addresses import LocalStackUnreachable, call_json
+
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        print(f"push-janitor: sweep failed ({exc.code}): {exc.read().decode(errors='replace')}", file=sys.stderr)
-        return 1
-    except urllib.error.URLError as exc:
-        print(f"push-janitor: nothing answers on port {args.port} ({exc.reason}). Is `make run` running?", file=sys.stderr)
+        status, answer = call_json("POST", f"http://127.0.0.1:{args.port}/_local/sweep", b"", timeout=60)
+    except LocalStackUnreachable as exc:
+        print(f"push-janitor: {exc}. Is `make run` running?", file=sys.stderr)
         return 2
+    if status != 200:
+        print(f"push-janitor: sweep failed ({status}): {json.dumps(answer)}", file=sys.stderr)
+        return 1
     print(json.dumps(answer, indent=2) if args.format == "json" else render(answer))
     return 0
 

@@ -68,3 +68,15 @@ def test_unknown_route_and_wrong_method_answer_json(stack):
     assert status == 404 and body["error"] == "no_such_route"
     status, body = get_json(f"http://127.0.0.1:{stack.port}/twilio/debugger")
     assert status == 405 and body["error"] == "method_not_allowed"
+
+
+def test_commands_without_a_running_stack_say_so(capsys):
+    from factor_cleanup.__main__ import main
+    from tests.conftest import free_port
+
+    port = str(free_port())
+    assert main(["sweep", "--port", port]) == 2
+    with pytest.raises(SystemExit) as stopped:
+        main(["send-example", "--port", port])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.count("Is `make run` running?") == 2

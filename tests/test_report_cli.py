@@ -10,7 +10,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 from moto import mock_aws
 

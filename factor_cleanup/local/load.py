@@ -19,13 +19,12 @@ import os
 import secrets
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from factor_cleanup.local.addresses import LocalStackUnreachable, call_json
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.signing import signed_form
 
@@ -193,17 +192,10 @@ def _decisions(base: str, event_sids: set[str]) -> tuple[int, Counter[str]]:
 
 
 def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read() or b"{}")
-        except ValueError:
-            return exc.code, {}
-    except (urllib.error.URLError, OSError) as exc:
-        raise LoadError(f"nothing answers at {url} ({exc}); start the stack with `make run`") from None
+        return call_json(method, url, body, headers, timeout=30)
+    except LocalStackUnreachable as exc:
+        raise LoadError(f"{exc}; start the stack with `make run`") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from factor_cleanup.local.verify_emulator_data import Record, VerifyData, utc_now
+from factor_cleanup.local.verify_emulator_data import VerifyData, utc_now
 
 DEMO_ACCOUNT_SID = "ACdeadbeefdeadbeefdeadbeefdeadbeef"
 DEMO_SERVICE_SID = "VAdeadbeefdeadbeefdeadbeefdeadbeef"
