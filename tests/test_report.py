@@ -189,3 +189,14 @@ def _one(n: int, **fields):
     values = {"event_sid": f"NO{n:032x}", "outcome": "deleted", "reason": "r", "reason_code": "uninstalled",
               "at": f"2026-11-25T0{n}:00:00Z", **fields}  # fmt: skip
     return Action(**values)
+
+
+def test_report_page_for_an_unknown_form_is_a_json_404():
+    from factor_cleanup.local.events import api_gateway_event
+    from factor_cleanup.http import HttpRequest
+    from factor_cleanup.report_page import report_page
+    from tests.fakes import FakeLedger, FixedClock
+
+    request = HttpRequest.from_api_gateway(api_gateway_event("GET", "/reports/cleanup.pdf"))
+    page = report_page(request, FakeLedger(), None, FixedClock())
+    assert page.status == 404 and json.loads(page.body)["error"] == "no_such_report"
