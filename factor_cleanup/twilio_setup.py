@@ -48,7 +48,15 @@ def twilio_client(
     client = Client(username, password, account_sid)
     client.verify.base_url = verify_base_url
     client.events.base_url = events_base_url or verify_base_url.replace("verify.", "events.", 1)
+    keep_custom_hosts(client, verify_base_url)
     return client
+
+
+def keep_custom_hosts(client: Any, base_url: str) -> None:
+    """TWILIO_REGION/TWILIO_EDGE rewrite hosts as product.edge.region.twilio.com: right for Twilio's
+    hosts, nonsense for an emulator or proxy (127.0.0.1 became 127.ie1.0.1), so drop them there."""
+    if not base_url.rstrip("/").endswith("twilio.com"):
+        client.edge = client.region = None
 
 
 class EventStreamsSetup:

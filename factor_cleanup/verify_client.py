@@ -69,6 +69,9 @@ class TwilioVerifyApi:
             username, password, account_sid, http_client=build_http_client(timeout, max_in_flight)
         )
         self._client.verify.base_url = base_url  # Twilio's Domain base URL; overridden for emulators and tests
+        from factor_cleanup.twilio_setup import keep_custom_hosts
+
+        keep_custom_hosts(self._client, base_url)
         # The bound on Verify calls in flight from this process (Twilio's concurrency limit is per account);
         # records do their DynamoDB work outside it, so the slots are spent on Verify calls alone.
         self._slots = threading.BoundedSemaphore(max_in_flight)

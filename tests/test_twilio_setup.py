@@ -21,9 +21,7 @@ OTHER_SERVICE = "VA" + "e" * 32
 
 
 @pytest.fixture
-def emulator(monkeypatch):
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+def emulator():
     state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
     state.add_service(SERVICE_SID, "one", ACCOUNT_SID)
     state.add_service(OTHER_SERVICE, "two", ACCOUNT_SID)

@@ -12,9 +12,7 @@ from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, serve
 
 
 @pytest.fixture
-def emulator(monkeypatch):
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+def emulator():
     state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
     state.add_service(SERVICE_SID, "test", ACCOUNT_SID)
     with served_emulator(state) as url:
@@ -61,3 +59,12 @@ def test_throttling_and_server_errors_are_retryable_with_retry_after(emulator, s
 def test_unreachable_api_is_retryable():
     with pytest.raises(VerifyRetryable, match="unreachable"):
         api("http://127.0.0.1:9", timeout=1).delete_factor(SERVICE_SID, IDENTITY, "YF" + "0" * 32)
+
+
+def test_twilio_region_settings_do_not_rewrite_a_custom_base_url(emulator, monkeypatch):
+    state, url = emulator
+    monkeypatch.setenv("TWILIO_REGION", "ie1")
+    monkeypatch.setenv("TWILIO_EDGE", "dublin")
+    factor = state.add_factor(SERVICE_SID, IDENTITY)
+    api(url).delete_factor(SERVICE_SID, IDENTITY, factor["sid"])
+    assert not state.has_factor(factor["sid"])

@@ -15,9 +15,7 @@ T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def emulator(monkeypatch):
-    monkeypatch.delenv("TWILIO_REGION", raising=False)
-    monkeypatch.delenv("TWILIO_EDGE", raising=False)
+def emulator():
     state = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)}, clock=lambda: T0)
     state.add_service(SERVICE_SID, "test", ACCOUNT_SID)
     with served_emulator(state) as url:
