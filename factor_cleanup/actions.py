@@ -32,6 +32,8 @@ class Action(BaseModel):
     at: str
     source: str | None = None
     binding_type: str | None = None
+    evidence_at: str | None = None
+    """When the evidence the decision rests on arose (the push error, the last expired challenge)."""
 
 
 def iso_utc(moment: datetime) -> str:

@@ -1,19 +1,23 @@
-"""The decision for one factor: delete it, or record why not. Every path ends in the ledger.
+"""Carries out the decision about one factor: gathers the evidence, asks `decide`, performs the effects.
 
-Two roads lead here: a push failure (Debugger webhook) and an inactive candidate (the sweeper).
-Both pass the same checks before any DELETE: a managed service, the factor registry (already
-deleted? seen alive since?), the mode, and they share the same deletion and bookkeeping.
+Two roads lead here: a push failure (Debugger webhook, Event Streams) and an inactive candidate (the
+sweeper). Both end in the same pure decision (domain/decision.py) and the same effects: the breaker's
+reservation, the intent in the registry, the Verify DELETE, the registry and the ledger. Whatever Verify
+or the breaker answers is mapped back through the decision module, so every outcome has a ReasonCode.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 import structlog
 
 from factor_cleanup.actions import Action, Outcome, iso_utc
 from factor_cleanup.breaker import CircuitBreaker
+from factor_cleanup.domain import decision as rules
+from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, ReasonCode, Step
 from factor_cleanup.inactivity import CHALLENGE_LOOKBACK, InactivityRule
 from factor_cleanup.messages import InactiveCandidate, PushFailure
 from factor_cleanup.policy import Category, ErrorCodePolicy
@@ -23,7 +27,7 @@ from factor_cleanup.timestamps import parse_iso, parse_iso_or_none
 
 log = structlog.get_logger(__name__)
 
-CleanupMode = Literal["delete", "report-only"]
+__all__ = ["CleanupMode", "CleanupService", "RegistryRequired"]
 
 
 class RegistryRequired(RuntimeError):
@@ -32,7 +36,7 @@ class RegistryRequired(RuntimeError):
 
 @dataclass(frozen=True)
 class Target:
-    """The factor a decision is about, and the event that asked for it."""
+    """The factor a decision is about, and the event that asked for it: what the ledger row names."""
 
     event_id: str
     source: str
@@ -41,16 +45,6 @@ class Target:
     factor_sid: str | None
     error_code: str | None = None
     binding_type: str | None = None
-
-    @classmethod
-    def of_failure(cls, failure: PushFailure) -> "Target":
-        return cls(failure.event_id, failure.source, failure.service_sid, failure.identity, failure.factor_sid,
-                   failure.error_code, failure.binding_type)  # fmt: skip
-
-    @classmethod
-    def of_candidate(cls, candidate: InactiveCandidate) -> "Target":
-        return cls(candidate.event_id, "sweeper", candidate.service_sid, candidate.identity, candidate.factor_sid,
-                   None, candidate.binding_type)  # fmt: skip
 
 
 @dataclass
@@ -65,152 +59,159 @@ class CleanupService:
     inactivity: InactivityRule = field(default_factory=InactivityRule)
     breaker: CircuitBreaker | None = None
 
+    # --- push failures ------------------------------------------------------------------------
     def handle_push_failure(self, failure: PushFailure) -> Action:
         """Decide, act at most once, record. VerifyRetryable propagates so the queue retries later."""
-        return self._record(self._decide_failure(failure))
+        known = self._known(failure.factor_sid)
+        failure = _with_registry_identity(failure, known)
+        verdict = self.policy.classify(failure.error_code, failure.description)
+        occurred_at = parse_iso_or_none(failure.occurred_at)
+        evidence = self._evidence(failure, Cause(ReasonCode(verdict.category.value), verdict.reason, occurred_at), known)
+        evidence = replace(evidence, ids_problem=failure.correlation_problem)
+        if verdict.category is Category.CONFIGURATION and self.breaker and failure.service_sid in self.managed_services:
+            self.breaker.note_configuration_error(failure.service_sid, self.clock.now())
+        target = Target(failure.event_id, failure.source, failure.service_sid, failure.identity, failure.factor_sid,
+                        failure.error_code, failure.binding_type)  # fmt: skip
+        return self._record(target, evidence, self._carry_out(evidence, self._look_up_if_needed(evidence)))
 
+    # --- inactive candidates ------------------------------------------------------------------
     def handle_inactive_candidate(self, candidate: InactiveCandidate) -> Action:
         """Check the candidate's challenges now, just before acting, then decide like a push failure."""
         if self.registry is None:
             raise RegistryRequired("inactive candidates need the factor registry: set REGISTRY_TABLE")
-        return self._record(self._decide_inactive(candidate, self.registry))
+        target = Target(candidate.event_id, "sweeper", candidate.service_sid, candidate.identity, candidate.factor_sid,
+                        None, candidate.binding_type)  # fmt: skip
+        known = self.registry.get(candidate.factor_sid)
+        pending = Cause(ReasonCode.INACTIVE, "inactive candidate", None)
+        evidence = self._evidence(candidate, pending, known)
+        if known is None or known.status != "verified" or not known.last_seen:
+            why = Cause(ReasonCode.NOT_VERIFIED, "the registry no longer lists it as a verified factor", None)
+            return self._record(target, evidence, rules.decide(replace(evidence, cause=why)))
+        early = rules.precheck(evidence)
+        if early is not None:
+            return self._record(target, evidence, early)
+        try:
+            evidence = self._judge_inactivity(evidence, known)
+        except VerifyNotFound:
+            gone = Decision(Step.DELETE, Outcome.DELETED, ReasonCode.INACTIVE, "inactive candidate")
+            return self._record(target, evidence, self._not_found(evidence, gone))
+        except VerifyRejected as exc:
+            return self._record(target, evidence, rules.verify_rejected(str(exc)))
+        return self._record(target, evidence, self._carry_out(evidence, rules.decide(evidence)))
 
-    def _record(self, action: Action) -> Action:
+    def _judge_inactivity(self, evidence: Evidence, known: FactorRecord) -> Evidence:
+        """Read Verify's view of the factor and its latest challenges; the inactivity rule gives the cause."""
+        assert evidence.service_sid and evidence.identity and evidence.factor_sid and known.last_seen  # prechecked
+        ids = (evidence.service_sid, evidence.identity, evidence.factor_sid)
+        factor = self.verify.fetch_factor(*ids)
+        challenges = self.verify.recent_challenges(*ids, CHALLENGE_LOOKBACK)
+        verdict = self.inactivity.judge(parse_iso(known.last_seen), challenges, self.clock.now())
+        if verdict.last_seen > parse_iso(known.last_seen) and self.registry:
+            self.registry.mark_seen(evidence.factor_sid, verdict.last_seen, "challenge_list")
+        cause = Cause(ReasonCode(verdict.reason_code), verdict.reason, verdict.evidence_at)
+        return replace(evidence, cause=cause, factor_type=factor.factor_type)
+
+    # --- shared -------------------------------------------------------------------------------
+    def _evidence(self, event: PushFailure | InactiveCandidate, cause: Cause, known: FactorRecord | None) -> Evidence:
+        return Evidence(event_id=event.event_id, service_sid=event.service_sid, identity=event.identity,
+                        factor_sid=event.factor_sid, cause=cause, mode=self.mode,
+                        managed_services=self.managed_services, known=known)  # fmt: skip
+
+    def _look_up_if_needed(self, evidence: Evidence) -> Decision:
+        """Decide; when the factor's type is unknown, ask Verify for the factor and decide again."""
+        decision = rules.decide(evidence)
+        if decision.step is not Step.LOOK_UP_FACTOR:
+            return decision
+        assert evidence.service_sid and evidence.identity and evidence.factor_sid  # decide checked them
+        try:
+            factor = self.verify.fetch_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
+        except VerifyNotFound:
+            return self._not_found(evidence, decision)
+        except VerifyRejected as exc:
+            return rules.verify_rejected(str(exc))
+        return rules.decide(evidence.with_factor_type(factor.factor_type))
+
+    def _carry_out(self, evidence: Evidence, decision: Decision) -> Decision:
+        if decision.step is not Step.DELETE:
+            return decision
+        assert evidence.service_sid and evidence.identity and evidence.factor_sid  # decide checked them
+        reserved_at = self.clock.now()
+        if self.breaker:
+            held = self.breaker.reserve_deletion(evidence.service_sid, reserved_at)
+            if held:
+                return rules.held_back(decision, held)
+        try:
+            if self.registry:  # before the call: a lost answer must not turn our deletion into someone else's
+                self.registry.mark_delete_intent(evidence.factor_sid, evidence.event_id, reserved_at,
+                                                 evidence.service_sid, evidence.identity)  # fmt: skip
+            self.verify.delete_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
+        except VerifyRetryable as exc:
+            if not exc.maybe_done:  # a 429 was not processed; anything else may have deleted it: keep the place
+                self._release(evidence, reserved_at)
+            raise
+        except VerifyNotFound:
+            self._release(evidence, reserved_at)
+            return self._not_found(evidence, decision)
+        except VerifyRejected as exc:
+            self._release(evidence, reserved_at)
+            log.error("verify_rejected_delete", event_sid=evidence.event_id, factor_sid=evidence.factor_sid, error=str(exc))
+            return rules.verify_rejected(str(exc))
+        except Exception:
+            self._release(evidence, reserved_at)  # the intent write failed: no DELETE was sent
+            raise
+        self._mark_deleted(evidence, "push-janitor")
+        return rules.verify_deleted(decision)
+
+    def _not_found(self, evidence: Evidence, planned: Decision) -> Decision:
+        """404: the factor is gone for everyone only when the registry agrees on its identity and service."""
+        mapped = rules.verify_not_found(evidence, planned)
+        if mapped.outcome is Outcome.DELETED:
+            self._mark_deleted(evidence, "push-janitor")
+        elif rules.registry_agrees(evidence):
+            self._mark_deleted(evidence, "user")
+        return mapped
+
+    def _release(self, evidence: Evidence, reserved_at: datetime) -> None:
+        if self.breaker and evidence.service_sid:
+            self.breaker.release_deletion(evidence.service_sid, reserved_at)
+
+    def _known(self, factor_sid: str | None) -> FactorRecord | None:
+        return self.registry.get(factor_sid) if self.registry and factor_sid else None
+
+    def _mark_deleted(self, evidence: Evidence, by: Literal["push-janitor", "user"]) -> None:
+        """Best effort: the factor is gone either way, and the next sweep or factor.deleted fixes a missed write."""
+        if self.registry is None or not evidence.factor_sid:
+            return
+        try:
+            self.registry.mark_deleted(evidence.factor_sid, self.clock.now(), by, event_id=evidence.event_id)
+        except Exception as exc:  # noqa: BLE001 - the DELETE already happened; do not retry it over bookkeeping
+            log.warning("registry_write_failed", factor_sid=evidence.factor_sid, error=str(exc))
+
+    def _record(self, target: Target, evidence: Evidence, decision: Decision) -> Action:
+        evidence_at = evidence.cause.evidence_at
+        action = Action(
+            event_sid=target.event_id, factor_sid=target.factor_sid, service_sid=target.service_sid,
+            identity=target.identity, error_code=target.error_code, outcome=decision.outcome,
+            reason=decision.reason, reason_code=decision.reason_code.value, at=iso_utc(self.clock.now()),
+            source=target.source, binding_type=target.binding_type,
+            evidence_at=iso_utc(evidence_at) if evidence_at else None,
+        )  # fmt: skip
         self.ledger.record(action)
         log.info("decision", event_sid=action.event_sid, factor_sid=action.factor_sid, service_sid=action.service_sid,
                  outcome=action.outcome, reason_code=action.reason_code, source=action.source)  # fmt: skip
         return action
 
-    # --- push failures ------------------------------------------------------------------------
-    def _decide_failure(self, failure: PushFailure) -> Action:
-        failure, known = self._resolve_identity(failure)
-        target = Target.of_failure(failure)
-        if failure.correlation_problem:
-            return self._action(target, Outcome.SKIPPED, "ambiguous_ids", failure.correlation_problem)
-        if failure.service_sid not in self.managed_services:
-            reason = f"Verify Service {failure.service_sid} is not in VERIFY_SERVICE_SIDS"
-            return self._action(target, Outcome.SKIPPED, "unmanaged_service", reason)
-        verdict = self.policy.classify(failure.error_code, failure.description)
-        if verdict.category is Category.CONFIGURATION and self.breaker:
-            self.breaker.note_configuration_error(failure.service_sid, self.clock.now())
-        if not verdict.delete_candidate:
-            return self._action(target, Outcome.SKIPPED, verdict.category.value, verdict.reason)
-        known = known or self._known(failure.factor_sid)
-        if known and known.deleted:
-            return self._gone(target, known, "uninstalled", verdict.reason)
-        occurred = parse_iso_or_none(failure.occurred_at)
-        if known and occurred and known.seen_after(occurred):
-            reason = (f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after the error at "
-                      f"{iso_utc(occurred)}: the app is still there, not deleted")  # fmt: skip
-            return self._action(target, Outcome.SKIPPED, "alive", reason)
-        if self.mode == "report-only":
-            return self._action(target, Outcome.WOULD_DELETE, "uninstalled", f"{verdict.reason} (report-only mode)")
-        return self._delete(target, "uninstalled", verdict.reason)
 
-    def _resolve_identity(self, failure: PushFailure) -> tuple[PushFailure, FactorRecord | None]:
-        """Fill a missing identity from the registry when it knows the factor under the same service."""
-        if failure.correlation_problem_code != "missing_identity" or not failure.factor_sid:
-            return failure, None
-        known = self._known(failure.factor_sid)
-        if known is None or not known.identity:
-            problem = f"{failure.correlation_problem}, and the factor registry does not know {failure.factor_sid}"
-            return failure.model_copy(update={"correlation_problem": problem}), known
-        if known.service_sid != failure.service_sid:
-            problem = f"{failure.correlation_problem}; the registry has {failure.factor_sid} under {known.service_sid}"
-            return failure.model_copy(update={"correlation_problem": problem}), known
-        log.info("identity_from_registry", event_sid=failure.event_id, factor_sid=failure.factor_sid)
-        resolved = {"identity": known.identity, "correlation_problem": None, "correlation_problem_code": None}
-        return failure.model_copy(update=resolved), known
-
-    # --- inactive candidates ------------------------------------------------------------------
-    def _decide_inactive(self, candidate: InactiveCandidate, registry: FactorRegistry) -> Action:
-        target = Target.of_candidate(candidate)
-        if candidate.service_sid not in self.managed_services:
-            reason = f"Verify Service {candidate.service_sid} is not in VERIFY_SERVICE_SIDS"
-            return self._action(target, Outcome.SKIPPED, "unmanaged_service", reason)
-        known = registry.get(candidate.factor_sid)
-        if known is None or known.status != "verified" or not known.last_seen:
-            return self._action(target, Outcome.SKIPPED, "not_verified", "the registry no longer lists it as a verified factor")
-        if known.deleted:
-            return self._gone(target, known, "inactive", "inactive")
-        try:
-            self.verify.fetch_factor(candidate.service_sid, candidate.identity, candidate.factor_sid)
-            challenges = self.verify.recent_challenges(
-                candidate.service_sid, candidate.identity, candidate.factor_sid, CHALLENGE_LOOKBACK
-            )
-        except VerifyNotFound:
-            self._mark_deleted(target, "user")
-            return self._action(target, Outcome.ALREADY_GONE, "inactive", "Verify answered 404: someone else deleted it")
-        except VerifyRejected as exc:
-            return self._action(target, Outcome.FAILED, "verify_rejected", f"Verify refused to list challenges: {exc}")
-        verdict = self.inactivity.judge(parse_iso(known.last_seen), challenges, self.clock.now())
-        if verdict.last_seen > parse_iso(known.last_seen):
-            registry.mark_seen(candidate.factor_sid, verdict.last_seen, "challenge_list")
-        if not verdict.inactive:
-            return self._action(target, Outcome.SKIPPED, verdict.reason_code, verdict.reason)
-        if self.mode == "report-only":
-            return self._action(target, Outcome.WOULD_DELETE, "inactive", f"{verdict.reason} (report-only mode)")
-        return self._delete(target, "inactive", verdict.reason)
-
-    # --- shared -------------------------------------------------------------------------------
-    def _known(self, factor_sid: str | None) -> FactorRecord | None:
-        return self.registry.get(factor_sid) if self.registry and factor_sid else None
-
-    def _delete(self, target: Target, reason_code: str, reason: str) -> Action:
-        assert target.service_sid and target.identity and target.factor_sid  # guaranteed by the checks above
-        reserved_at = self.clock.now()
-        if self.breaker:
-            held = self.breaker.reserve_deletion(target.service_sid, reserved_at)
-            if held:
-                return self._action(target, Outcome.WOULD_DELETE, "breaker_open", f"{reason}; {held}")
-        try:
-            self.verify.delete_factor(target.service_sid, target.identity, target.factor_sid)
-        except (VerifyNotFound, VerifyRejected, VerifyRetryable) as exc:
-            if self.breaker:  # nothing was deleted: give the reservation back
-                self.breaker.release_deletion(target.service_sid, reserved_at)
-            if isinstance(exc, VerifyRetryable):
-                raise
-            if isinstance(exc, VerifyNotFound):
-                self._mark_deleted(target, "user")
-                return self._action(target, Outcome.ALREADY_GONE, reason_code, f"{reason}; Verify answered 404")
-            log.error("verify_rejected_delete", event_sid=target.event_id, factor_sid=target.factor_sid, error=str(exc))
-            return self._action(target, Outcome.FAILED, "verify_rejected", f"Verify refused the DELETE: {exc}")
-        self._mark_deleted(target, "push-janitor")
-        return self._action(target, Outcome.DELETED, reason_code, reason)
-
-    def _gone(self, target: Target, known: FactorRecord, reason_code: str, reason: str) -> Action:
-        """Already deleted, per the registry. By this very event? Then its first try deleted it and lost
-        its ledger write (a timeout, a failed write): the decision is still `deleted`, not `already_gone`."""
-        if known.deleted_by == "push-janitor" and known.deleted_event == target.event_id:
-            note = f"deleted at {known.deleted_at} by an earlier try of this event, whose record was lost"
-            return self._action(target, Outcome.DELETED, reason_code, f"{reason}; {note}")
-        return self._action(target, Outcome.ALREADY_GONE, reason_code, f"{reason}; {_deleted_note(known)}, so Verify was not called")
-
-    def _mark_deleted(self, target: Target, by: Literal["push-janitor", "user"]) -> None:
-        """Best effort: the factor is gone either way, and the next sweep or factor.deleted fixes a missed write."""
-        if self.registry is None or not target.factor_sid:
-            return
-        try:
-            self.registry.mark_deleted(target.factor_sid, self.clock.now(), by, event_id=target.event_id)
-        except Exception as exc:  # noqa: BLE001 - the DELETE already happened; do not retry it over bookkeeping
-            log.warning("registry_write_failed", factor_sid=target.factor_sid, error=str(exc))
-
-    def _action(self, target: Target, outcome: Outcome, reason_code: str, reason: str) -> Action:
-        return Action(
-            event_sid=target.event_id,
-            factor_sid=target.factor_sid,
-            service_sid=target.service_sid,
-            identity=target.identity,
-            error_code=target.error_code,
-            outcome=outcome,
-            reason=reason,
-            reason_code=reason_code,
-            at=iso_utc(self.clock.now()),
-            source=target.source,
-            binding_type=target.binding_type,
-        )
-
-
-def _deleted_note(known: FactorRecord) -> str:
-    confirmed = ", confirmed by Verify" if known.deletion_confirmed else ""
-    return f"the factor registry records it deleted at {known.deleted_at} by {known.deleted_by}{confirmed}"
+def _with_registry_identity(failure: PushFailure, known: FactorRecord | None) -> PushFailure:
+    """Fill a missing identity from the registry when it knows the factor under the same service."""
+    if failure.correlation_problem_code != "missing_identity" or not failure.factor_sid:
+        return failure
+    if known is None or not known.identity:
+        problem = f"{failure.correlation_problem}, and the factor registry does not know {failure.factor_sid}"
+        return failure.model_copy(update={"correlation_problem": problem})
+    if known.service_sid != failure.service_sid:
+        problem = f"{failure.correlation_problem}; the registry has {failure.factor_sid} under {known.service_sid}"
+        return failure.model_copy(update={"correlation_problem": problem})
+    log.info("identity_from_registry", event_sid=failure.event_id, factor_sid=failure.factor_sid)
+    resolved = {"identity": known.identity, "correlation_problem": None, "correlation_problem_code": None}
+    return failure.model_copy(update=resolved)

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from factor_cleanup.correlation import parse_correlation_ids
 from factor_cleanup.messages import PushFailure
+from factor_cleanup.timestamps import check_in_range
 
 
 class MalformedEvent(ValueError):
@@ -54,6 +55,14 @@ class DebuggerEvent(BaseModel):
     level: str | None = Field(default=None, validation_alias="Level")
     payload_type: str | None = Field(default=None, validation_alias="PayloadType")
     payload: DebuggerPayload = Field(validation_alias="Payload")
+
+    @field_validator("timestamp")
+    @classmethod
+    def _datable(cls, value: str | None) -> str | None:
+        """Kept as sent: an unreadable time is not refused here, but it never allows a deletion (`undated`).
+        A date past the ends of the calendar is refused: nothing downstream could compare it."""
+        check_in_range(value)
+        return value
 
     @field_validator("payload", mode="before")
     @classmethod

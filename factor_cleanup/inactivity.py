@@ -24,6 +24,8 @@ class InactivityVerdict:
     reason: str
     last_seen: datetime
     """The registry's last_seen, moved forward to the latest answered challenge found."""
+    evidence_at: datetime | None = None
+    """When inactive: the creation of the newest expired challenge, the latest evidence that the app is gone."""
 
 
 @dataclass(frozen=True)
@@ -58,4 +60,4 @@ class InactivityRule:
         first, last = iso_utc(latest[-1].created_at), iso_utc(latest[0].created_at)
         reason = (f"not seen for {round((now - seen) / timedelta(days=1))} days (since {iso_utc(seen)}) and the last "
                   f"{len(latest)} challenges ({first} to {last}) all expired unanswered: the app is presumed gone")  # fmt: skip
-        return InactivityVerdict(True, "inactive", reason, seen)
+        return InactivityVerdict(True, "inactive", reason, seen, evidence_at=latest[0].created_at)

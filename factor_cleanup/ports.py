@@ -32,11 +32,16 @@ class VerifyNotFound(Exception):
 
 
 class VerifyRetryable(Exception):
-    """429, 5xx, timeout or connection failure: not processed, safe to retry after backing off."""
+    """429, 5xx, timeout or connection failure: retry after backing off.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `maybe_done`: the request may have taken effect (a timeout, a 5xx, a broken connection). Only a 429
+    is known to be "not processed" (Twilio's word); every other failure counts as a possible success.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, maybe_done: bool = True) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.maybe_done = maybe_done
 
 
 class VerifyRejected(Exception):
@@ -75,6 +80,11 @@ class FactorRegistry(Protocol):
         self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False, event_id: str | None = None
     ) -> None:
         """Record the deletion; `confirmed` when Verify told us (factor.deleted). Takes it out of every sweep."""
+
+    def mark_delete_intent(
+        self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str
+    ) -> None:
+        """Note, before the DELETE, that `event_id` is deleting the factor (its answer may be lost)."""
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         """SIDs of the identity's verified, not deleted factors."""

@@ -30,6 +30,9 @@ class FactorRecord:
     deleted_by: str | None = None
     deleted_event: str | None = None
     """The event whose DELETE push-janitor made: a retry of that same event is still `deleted`."""
+    delete_intent_event: str | None = None
+    """The event about to DELETE the factor, written before the call: if its answer is lost, a retry that
+    meets a 404 knows the deletion was its own."""
     deletion_confirmed: bool = False
 
     @property

@@ -23,7 +23,7 @@ ENTITY_INDEX = "by_entity"
 SWEEP_SHARDS = 4  # changing it needs every verified item rewritten: the sweeper only queries these shards
 _TEXT_FIELDS = (
     "service_sid", "identity", "factor_type", "platform", "status", "created_at", "verified_at",
-    "last_seen", "last_seen_via", "deleted_at", "deleted_by", "deleted_event",
+    "last_seen", "last_seen_via", "deleted_at", "deleted_by", "deleted_event", "delete_intent_event",
 )  # fmt: skip
 
 
@@ -55,10 +55,13 @@ class DynamoDbFactorRegistry:
         update.set_once("created_at", factor.created_at)
         if factor.service_sid and factor.identity:
             update.set("entity_key", entity_key(factor.service_sid, factor.identity))
-        if factor.status == "verified" and factor.service_sid:
+        if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
             update.set("status", "verified")
             update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
-            update.set("sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid))
+            update.set("sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid))  # push factors alone are swept
+        elif factor.status == "verified":
+            update.set("status", "verified")
+            update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
         else:
             update.set_once("status", factor.status)
         if factor.last_seen:  # one write when last_seen moves forward (new factors), two otherwise
@@ -94,6 +97,14 @@ class DynamoDbFactorRegistry:
         if confirmed:
             update.set("deletion_confirmed", True)
         update.remove("sweep_shard", "entity_key")
+        self._update(factor_sid, update)
+
+    def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
+        update = _Update()
+        update.set("delete_intent_event", event_id)
+        update.set("delete_intent_at", iso_utc(at))
+        update.set_once("service_sid", service_sid)
+        update.set_once("identity", identity)
         self._update(factor_sid, update)
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
+class TimestampOutOfRange(ValueError):
+    """ISO 8601 in form, but outside the dates a UTC datetime can hold (`9999-12-31T23:59:59-12:00`)."""
+
+
 def parse_iso(text: str) -> datetime:
     """ISO 8601 with a zone (`Z` or an offset) -> an aware UTC datetime; ValueError names the problem."""
     value = text.strip()
@@ -13,7 +17,24 @@ def parse_iso(text: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no time zone; add Z or an offset such as +00:00")
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise TimestampOutOfRange(f"timestamp {text!r} is outside the range of dates in UTC") from None
+
+
+def check_in_range(text: object) -> None:
+    """Raise TimestampOutOfRange for an ISO 8601 date past the ends of the calendar; anything else passes.
+
+    Intake refuses such dates (a 4xx) on every route, so no message that no one can date reaches the queue.
+    """
+    if isinstance(text, str) and text.strip():
+        try:
+            parse_iso(text)
+        except TimestampOutOfRange:
+            raise
+        except ValueError:
+            return
 
 
 def parse_iso_or_none(text: object) -> datetime | None:
@@ -22,5 +43,5 @@ def parse_iso_or_none(text: object) -> datetime | None:
         return None
     try:
         return parse_iso(text)
-    except ValueError:
+    except ValueError:  # TimestampOutOfRange included
         return None

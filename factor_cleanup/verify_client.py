@@ -168,5 +168,6 @@ def _by_status(status: int, detail: str) -> Exception:
     if status == 404:
         return VerifyNotFound(detail)
     if status == 429 or status >= 500 or status == 0:
-        return VerifyRetryable(detail, retry_after=getattr(_last_retry_after, "value", None))
+        retry_after = getattr(_last_retry_after, "value", None)
+        return VerifyRetryable(detail, retry_after=retry_after, maybe_done=status != 429)  # 429: "not processed"
     return VerifyRejected(detail)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from factor_cleanup.actions import iso_utc
 from factor_cleanup.debugger import MalformedEvent, describe_validation_error
 from factor_cleanup.messages import VerifyEvent
-from factor_cleanup.timestamps import parse_iso_or_none
+from factor_cleanup.timestamps import check_in_range, parse_iso_or_none
 
 EVENT_TYPES = frozenset({"factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied"})
 # Most specific first: when the challenge was answered, then when the resource last changed.
@@ -37,6 +37,13 @@ class VerifyWebhook(BaseModel):
     factor_sid: str | None = None
     factor_type: str | None = None
     challenge_sid: str | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_range(self) -> "VerifyWebhook":
+        extra = self.model_extra or {}
+        for name in DATE_FIELDS:
+            check_in_range(extra.get(name))  # a ValueError: pydantic reports it as a validation error
+        return self
 
     def occurred_at(self, received_at: datetime) -> datetime:
         """The payload's own date when it carries a readable one, never later than its receipt."""

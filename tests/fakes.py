@@ -52,10 +52,11 @@ class FakeVerify:
         self._lock = threading.Lock()
 
     def add_factor(self, service_sid: str, identity: str, factor_sid: str, *, status: str = "verified",
-                   platform: str = "apn", created: datetime | None = None, updated: datetime | None = None) -> None:
+                   platform: str = "apn", created: datetime | None = None, updated: datetime | None = None,
+                   factor_type: str = "push") -> None:
         created = created or datetime(2026, 1, 1, tzinfo=timezone.utc)
         self.factors.add((service_sid, identity, factor_sid))
-        self.details[factor_sid] = VerifyFactor(factor_sid, service_sid, identity, status, "push", platform,
+        self.details[factor_sid] = VerifyFactor(factor_sid, service_sid, identity, status, factor_type, platform,
                                                 created, updated or created)  # fmt: skip
 
     def add_challenge(self, factor_sid: str, status: str, created: datetime, responded: datetime | None = None) -> None:
@@ -151,13 +152,18 @@ class FakeRegistry:
             deletion_confirmed=old.deletion_confirmed or confirmed,
         )  # fmt: skip
 
+    def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
+        old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
+        self.rows[factor_sid] = replace(old, delete_intent_event=event_id, service_sid=old.service_sid or service_sid,
+                                        identity=old.identity or identity)
+
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         return sorted(r.factor_sid for r in self.rows.values()
                       if (r.service_sid, r.identity) == (service_sid, identity) and r.status == "verified" and not r.deleted)
 
     def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
         candidates = [r for r in self.rows.values() if r.service_sid == service_sid and r.status == "verified"
-                      and not r.deleted and r.last_seen and r.last_seen < iso_utc(seen_before)]
+                      and r.factor_type == "push" and not r.deleted and r.last_seen and r.last_seen < iso_utc(seen_before)]
         for record in sorted(candidates, key=lambda r: r.last_seen or ""):
             self.items_read += 1
             yield record

@@ -22,6 +22,7 @@ def failure(**changes) -> PushFailure:
     fields = dict(
         event_id="NO" + "1" * 32, source="debugger", error_code="52103", service_sid=SERVICE_SID,
         identity=IDENTITY, factor_sid=FACTOR_SID, challenge_sid=CHALLENGE_SID, binding_type="fcm",
+        occurred_at="2026-11-25T11:59:00Z",
     )  # fmt: skip
     return PushFailure(**{**fields, **changes})
 

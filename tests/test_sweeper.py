@@ -97,7 +97,8 @@ def test_a_run_out_of_time_stops_and_says_so():
 
 def test_a_candidate_without_an_identity_is_kept_not_queued():
     registry, queue = FakeRegistry(), FakeQueue()
-    registry.rows["YF" + "1" * 32] = FactorRecord("YF" + "1" * 32, SERVICE_SID, None, status="verified", last_seen="2026-01-01T00:00:00Z")
+    registry.rows["YF" + "1" * 32] = FactorRecord("YF" + "1" * 32, SERVICE_SID, None, "push", status="verified",
+                                                last_seen="2026-01-01T00:00:00Z")
     report = sweeper(registry, queue).sweep()
     assert (report.candidates_read, report.kept, queue.sent) == (1, 1, [])
 

@@ -15,10 +15,11 @@ from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.messages import PushFailure
 from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.ports import VerifyRetryable
+from factor_cleanup.records import FactorRecord
 from factor_cleanup.worker import Worker, retry_delay_seconds
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeVerify, FixedClock
+from tests.fakes import FakeRegistry, FakeVerify, FixedClock
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
@@ -35,7 +36,10 @@ class Harness:
         self.verify = FakeVerify({FACTOR})
         self.delays: list[tuple[str, int]] = []
         self.ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
-        cleanup = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}), mode)
+        self.registry = FakeRegistry()
+        self.registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, factor_type="push", status="verified"))
+        cleanup = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}), mode,
+                                 registry=self.registry)  # fmt: skip
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
         self.worker = Worker(cleanup, persistence, self._delay, idempotency_window_seconds=3600, record_concurrency=4)
 

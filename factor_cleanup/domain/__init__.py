@@ -1,0 +1,1 @@
+"""The rules, with no I/O: what push-janitor decides and why."""

@@ -1,0 +1,250 @@
+"""The one decision about a factor: evidence in, a Decision out. No I/O, no clock, no adapters.
+
+A DELETE is planned only when every one of these holds:
+- the evidence says the app is gone (an uninstall error code, or the inactivity rule);
+- the Verify Service is managed, the factor is a push factor, and the identity is a Verify identity
+  that agrees with the registry wherever the registry knows the factor;
+- the evidence has a readable time, and nothing showed life after it;
+- the mode is `delete`, or ops reviewed this very decision (`apply`).
+Anything else is a record with a ReasonCode. The executor (cleanup.py) performs the effects and maps
+what Verify and the breaker answered back through the functions at the end of this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from factor_cleanup.actions import Outcome, iso_utc
+from factor_cleanup.records import FactorRecord
+
+CleanupMode = Literal["delete", "report-only"]
+PUSH = "push"
+# Verify's rule for an entity identity (spec: "length between 8 and 64 characters … dash (-) separated
+# alphanumeric characters"). Anything else never becomes part of a Verify URL.
+VERIFY_IDENTITY = re.compile(r"^(?=.{8,64}$)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+
+
+class ReasonCode(str, Enum):
+    """Why a decision came out as it did: a stable key for reports, metrics and tests."""
+
+    # the app is gone
+    UNINSTALLED = "uninstalled"
+    INACTIVE = "inactive"
+    # the error code is not proof of an uninstall (ErrorCodePolicy categories)
+    CONFIGURATION = "configuration"
+    BAD_TOKEN = "bad_token"
+    TRANSIENT = "transient"
+    UNKNOWN = "unknown"
+    # the inactivity rule keeps the factor (InactivityRule)
+    ALIVE = "alive"
+    ANSWERED_RECENTLY = "answered_recently"
+    CHALLENGE_PENDING = "challenge_pending"
+    TOO_FEW_UNANSWERED = "too_few_unanswered"
+    NOT_VERIFIED = "not_verified"
+    # the evidence does not name one push factor of ours, or cannot be dated
+    AMBIGUOUS_IDS = "ambiguous_ids"
+    UNMANAGED_SERVICE = "unmanaged_service"
+    INVALID_IDENTITY = "invalid_identity"
+    IDENTITY_MISMATCH = "identity_mismatch"
+    NOT_PUSH = "not_push"
+    UNDATED = "undated"
+    # the effects
+    BREAKER_OPEN = "breaker_open"
+    VERIFY_REJECTED = "verify_rejected"
+
+
+GONE_CODES = frozenset({ReasonCode.UNINSTALLED, ReasonCode.INACTIVE})
+
+
+class Step(str, Enum):
+    """What the executor does next."""
+
+    RECORD = "record"  # write the decision to the ledger; done
+    LOOK_UP_FACTOR = "look_up_factor"  # ask Verify for the factor (its type), then decide again
+    DELETE = "delete"  # reserve with the breaker, write the intent, DELETE, then map the answer
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why the factor might be dead: the error-code verdict or the inactivity verdict, as a code and a sentence."""
+
+    reason_code: ReasonCode
+    reason: str
+    evidence_at: datetime | None
+    """When the evidence arose (the push error; the last expired challenge). None when unreadable."""
+
+    @property
+    def says_gone(self) -> bool:
+        return self.reason_code in GONE_CODES
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the decision rests on, gathered by the executor before deciding."""
+
+    event_id: str
+    service_sid: str | None
+    identity: str | None
+    factor_sid: str | None
+    cause: Cause
+    mode: CleanupMode
+    managed_services: frozenset[str]
+    known: FactorRecord | None = None
+    """The registry's row for factor_sid, read just before deciding."""
+    ids_problem: str | None = None
+    """Why the event's ids do not name one factor (correlationIds), if they do not."""
+    factor_type: str | None = None
+    """As the registry or Verify told it; None when neither has said yet."""
+    reviewed: bool = False
+    """Ops reviewed this very decision and asked to apply it (`apply`): delete even in report-only mode."""
+
+    def with_factor_type(self, factor_type: str) -> "Evidence":
+        return replace(self, factor_type=factor_type)
+
+
+@dataclass(frozen=True)
+class Decision:
+    step: Step
+    outcome: Outcome
+    reason_code: ReasonCode
+    reason: str
+
+
+def decide(evidence: Evidence) -> Decision:
+    """The first rule that keeps the factor wins; only when none does is a DELETE planned."""
+    return (
+        _names_one_factor_of_ours(evidence)
+        or _cause_keeps(evidence.cause)
+        or _factor_problem(evidence)
+        or _evidence_problem(evidence)
+        or _type_problem(evidence)
+        or _plan(evidence)
+    )
+
+
+def precheck(evidence: Evidence) -> Decision | None:
+    """The checks that need no Verify call, for a caller about to read Verify (an inactive candidate)."""
+    return _names_one_factor_of_ours(evidence) or _factor_problem(evidence) or _type_problem(evidence, type_from_verify_next=True)
+
+
+def _names_one_factor_of_ours(evidence: Evidence) -> Decision | None:
+    if evidence.ids_problem or not (evidence.service_sid and evidence.factor_sid and evidence.identity):
+        return _skip(ReasonCode.AMBIGUOUS_IDS, evidence.ids_problem or "the event does not name service, identity and factor")
+    if evidence.service_sid not in evidence.managed_services:
+        return _skip(ReasonCode.UNMANAGED_SERVICE, f"Verify Service {evidence.service_sid} is not in VERIFY_SERVICE_SIDS")
+    return None
+
+
+def _cause_keeps(cause: Cause) -> Decision | None:
+    return None if cause.says_gone else _skip(cause.reason_code, cause.reason)
+
+
+def _factor_problem(evidence: Evidence) -> Decision | None:
+    known, identity = evidence.known, evidence.identity or ""
+    if not VERIFY_IDENTITY.match(identity):
+        return _skip(ReasonCode.INVALID_IDENTITY, f"identity {identity!r} is not a Verify identity "
+                     "(8-64 dash-separated letters and digits); no Verify URL is built from it")  # fmt: skip
+    mismatch = _registry_disagrees(evidence)
+    if mismatch:
+        return _skip(ReasonCode.IDENTITY_MISMATCH, mismatch)
+    if known and known.deleted:
+        return already_deleted(evidence)
+    return None
+
+
+def _type_problem(evidence: Evidence, type_from_verify_next: bool = False) -> Decision | None:
+    """Last of the checks: it is the only one that may cost a Verify call."""
+    known = evidence.known
+    factor_type = evidence.factor_type or (known.factor_type if known else None)
+    if factor_type is None:
+        if type_from_verify_next or not _may_delete(evidence):
+            return None  # report-only: no Verify call now; an apply decides again and looks it up then
+        return Decision(Step.LOOK_UP_FACTOR, Outcome.SKIPPED, evidence.cause.reason_code, evidence.cause.reason)
+    if factor_type != PUSH:
+        return _skip(ReasonCode.NOT_PUSH, f"{evidence.factor_sid} is a {factor_type} factor; only push factors are cleaned up")
+    return None
+
+
+def _evidence_problem(evidence: Evidence) -> Decision | None:
+    cause, known = evidence.cause, evidence.known
+    if cause.evidence_at is None:
+        return _skip(ReasonCode.UNDATED, "the evidence has no readable time, so life after it cannot be ruled out")
+    if known and known.seen_after(cause.evidence_at):
+        return _skip(ReasonCode.ALIVE, f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after "
+                     f"the evidence at {iso_utc(cause.evidence_at)}: the app is still there")  # fmt: skip
+    return None
+
+
+def _plan(evidence: Evidence) -> Decision:
+    cause = evidence.cause
+    if not _may_delete(evidence):
+        return _record(Outcome.WOULD_DELETE, cause.reason_code, f"{cause.reason} (report-only mode)")
+    return Decision(Step.DELETE, Outcome.DELETED, cause.reason_code, cause.reason)
+
+
+def _may_delete(evidence: Evidence) -> bool:
+    return evidence.mode == "delete" or evidence.reviewed
+
+
+def _registry_disagrees(evidence: Evidence) -> str | None:
+    known = evidence.known
+    if known is None:
+        return None
+    if known.service_sid and known.service_sid != evidence.service_sid:
+        return f"the registry has {evidence.factor_sid} under Verify Service {known.service_sid}, not {evidence.service_sid}"
+    if known.identity and known.identity != evidence.identity:
+        return f"the registry has {evidence.factor_sid} under another identity than {evidence.identity!r}"
+    return None
+
+
+def registry_agrees(evidence: Evidence) -> bool:
+    """The registry knows the factor, under this service and identity: a 404 then proves it gone for everyone."""
+    known = evidence.known
+    return bool(known and known.service_sid == evidence.service_sid and known.identity == evidence.identity)
+
+
+def already_deleted(evidence: Evidence) -> Decision:
+    """The registry records the factor deleted. By this very event (its intent or its DELETE)? Then an earlier
+    try of it deleted the factor and lost its answer or its ledger write: the decision is still `deleted`."""
+    known, cause = evidence.known, evidence.cause
+    if known and evidence.event_id in (known.deleted_event, known.delete_intent_event):
+        return _record(Outcome.DELETED, cause.reason_code, f"{cause.reason}; deleted by an earlier try of this event")
+    confirmed = ", confirmed by Verify" if known and known.deletion_confirmed else ""
+    by = f"at {known.deleted_at} by {known.deleted_by}" if known else ""
+    return _record(Outcome.ALREADY_GONE, cause.reason_code,
+                   f"{cause.reason}; the factor registry records it deleted {by}{confirmed}, so Verify was not called")  # fmt: skip
+
+
+# --- what the effects answered, mapped back to a decision ---------------------------------------------------
+def held_back(planned: Decision, why: str) -> Decision:
+    """The breaker refused the reservation: nothing is deleted, the decision waits for a person."""
+    return _record(Outcome.WOULD_DELETE, ReasonCode.BREAKER_OPEN, f"{planned.reason}; {why}")
+
+
+def verify_deleted(planned: Decision) -> Decision:
+    return _record(Outcome.DELETED, planned.reason_code, planned.reason)
+
+
+def verify_not_found(evidence: Evidence, planned: Decision) -> Decision:
+    """404. If this event's intent is on record, an earlier try's DELETE went through: still `deleted`."""
+    known = evidence.known
+    if known and known.delete_intent_event == evidence.event_id:
+        return _record(Outcome.DELETED, planned.reason_code, f"{planned.reason}; an earlier try of this event deleted it")
+    where = "" if registry_agrees(evidence) else f" (for identity {evidence.identity!r} only)"
+    return _record(Outcome.ALREADY_GONE, planned.reason_code, f"{planned.reason}; Verify answered 404{where}")
+
+
+def verify_rejected(detail: str) -> Decision:
+    return _record(Outcome.FAILED, ReasonCode.VERIFY_REJECTED, f"Verify refused the call: {detail}")
+
+
+def _skip(code: ReasonCode, reason: str) -> Decision:
+    return _record(Outcome.SKIPPED, code, reason)
+
+
+def _record(outcome: Outcome, code: ReasonCode, reason: str) -> Decision:
+    return Decision(Step.RECORD, outcome, code, reason)
