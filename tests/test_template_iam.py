@@ -29,10 +29,11 @@ QUEUE_SEND = "factor_cleanup.work_queue:SqsWorkQueue.send"
 REGISTRY = "factor_cleanup.registry:DynamoDbFactorRegistry."
 BREAKER = "factor_cleanup.breaker:DynamoDbBreakerStore."
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb:DynamoDBPersistenceLayer."
-# Event source mappings poll with the function's role (Lambda developer guide).
+# Event source mappings poll, and report failed batches, with the function's role (Lambda developer guide).
 SQS_TRIGGER = frozenset({"receive_message", "delete_message", "get_queue_attributes"})
 KINESIS_TRIGGER = frozenset({"describe_stream", "describe_stream_summary", "get_records", "get_shard_iterator",
                              "list_shards"})  # fmt: skip
+ON_FAILURE_DESTINATION = frozenset({"send_message"})
 
 CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "IngestFunction": [  # bootstrap.ingest_service
@@ -66,6 +67,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "KinesisEventsFunction": [  # handlers/kinesis_events.py
         ("sqs", "WorkQueue", [QUEUE_SEND]),
         ("kinesis", "ErrorLogStream", [KINESIS_TRIGGER]),
+        ("sqs", "KinesisFailureQueue", [ON_FAILURE_DESTINATION]),
     ],
 }
 # Adapter calls no deployed function makes: operators run them with their own credentials.
