@@ -49,9 +49,10 @@ dlq-show: $(STAMP) ## List the dead-letter queue and why (make run's, or DEAD_LE
 dlq-redrive: $(STAMP) ## Move dead-lettered messages back to the work queue (MAX=1000); same queues as dlq-show
 	$(PY) -m factor_cleanup dlq-redrive --port $(PORT) --max $(or $(MAX),1000)
 
-validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, then the SAM transform and its IAM
+validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, the SAM transform, least-privilege IAM, limits
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
-	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py
+	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py \
+		tests/test_template_iam.py tests/test_template_limits.py
 
 configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://…; DRY_RUN=1 previews
 	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)

@@ -38,8 +38,7 @@ def template_facts() -> dict[str, Any]:
     default_mb = template.get("Globals", {}).get("Function", {}).get("MemorySize", 128)
     memory = {name: int(r["Properties"].get("MemorySize", default_mb)) for name, r in resources.items()
               if r.get("Type") == "AWS::Serverless::Function"}  # fmt: skip
-    events = resources["WorkerFunction"]["Properties"]["Events"]
-    batch = next(int(e["Properties"]["BatchSize"]) for e in events.values() if e.get("Type") == "SQS")
+    batch = int(resources["WorkerFunctionWork"]["Properties"]["BatchSize"])  # the worker's SQS trigger
     gsis = {name: len(r["Properties"].get("GlobalSecondaryIndexes", [])) for name, r in resources.items()
             if r.get("Type") == "AWS::DynamoDB::Table"}  # fmt: skip
     return {"memory": memory, "batch": batch, "gsis": gsis}

@@ -35,12 +35,11 @@ Probe = Callable[[], tuple[int, int]]  # -> (factors still present, peak request
 
 
 def template_settings() -> tuple[int, int]:
-    """(BatchSize of the worker's SQS event, default VerifyMaxInFlight) as infra/template.yaml sets them."""
+    """(BatchSize of the worker's SQS trigger, default VerifyMaxInFlight) as infra/template.yaml sets them."""
     from factor_cleanup.local.template import load_template
 
     template = load_template(TEMPLATE)
-    events = template["Resources"]["WorkerFunction"]["Properties"]["Events"]
-    batch = next(e["Properties"]["BatchSize"] for e in events.values() if e.get("Type") == "SQS")
+    batch = template["Resources"]["WorkerFunctionWork"]["Properties"]["BatchSize"]
     return int(batch), int(template["Parameters"]["VerifyMaxInFlight"]["Default"])
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 from factor_cleanup.http import HttpRequest
 from factor_cleanup.kinesis_intake import KinesisIntake
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_json
+from factor_cleanup.ports import QueueUnavailable
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID
 from tests.fakes import FakeQueue
 from tests.test_event_streams_parse import NO_SID, error_log
@@ -92,6 +94,43 @@ def test_kinesis_handler_reports_records_it_could_not_queue(restore_environ):
         assert [m.event_id for m in kinesis._intake.queue.sent] == ["NOdeadbeefdeadbeefdeadbeef00000001"]
     finally:
         kinesis._intake = None
+
+
+class QueueRefusing(FakeQueue):
+    """Stores every message except those about the given event ids."""
+
+    def __init__(self, *refused: str) -> None:
+        super().__init__()
+        self.refused = set(refused)
+
+    def send(self, message) -> None:
+        if message.event_id in self.refused:
+            raise QueueUnavailable("refused")
+        super().send(message)
+
+
+def kinesis_record(sequence: str, cloud_event: dict) -> dict:
+    data = base64.b64encode(json.dumps(cloud_event).encode()).decode()
+    return {"eventSource": "aws:kinesis", "eventID": f"shardId-000000000000:{sequence}",
+            "kinesis": {"sequenceNumber": sequence, "partitionKey": "p", "data": data}}  # fmt: skip
+
+
+def test_only_the_kinesis_record_that_could_not_be_queued_is_retried(restore_environ):
+    """ReportBatchItemFailures: Lambda resumes the shard at the failed record, not at the start of the batch."""
+    import handlers.kinesis_events as kinesis
+
+    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, QUEUE_URL="unused")
+    second = "NO" + "e" * 32
+    kinesis._intake = KinesisIntake(QueueRefusing(second), ACCOUNT_SID)
+    records = [kinesis_record("101", error_log()), kinesis_record("102", error_log("ce-2", sid=second)),
+               kinesis_record("103", error_log("ce-3", sid="NO" + "f" * 32))]  # fmt: skip
+    try:
+        response = kinesis.handler({"Records": records}, None)
+        queued = [m.event_id for m in kinesis._intake.queue.sent]
+    finally:
+        kinesis._intake = None
+    assert response == {"batchItemFailures": [{"itemIdentifier": "102"}]}
+    assert queued == [NO_SID, "NO" + "f" * 32]
 
 
 

@@ -44,7 +44,8 @@ def test_loader_turns_short_tags_into_long_form():
     template = load_template(TEMPLATE_PATH)
     worker = template["Resources"]["WorkerFunction"]["Properties"]
     assert worker["Environment"]["Variables"]["QUEUE_URL"] == {"Ref": "WorkQueue"}
-    assert worker["Events"]["Work"]["Properties"]["Queue"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
+    trigger = template["Resources"]["WorkerFunctionWork"]["Properties"]
+    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
     log_group = template["Resources"]["WorkerFunctionLogGroup"]["Properties"]
     assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${WorkerFunction}"}
 

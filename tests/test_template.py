@@ -58,11 +58,12 @@ def test_work_queue_redrives_to_the_dead_letter_queue_after_at_least_five_receiv
 
 
 def test_worker_reports_partial_batch_failures_with_bounded_concurrency(template):
-    events = functions(template)["WorkerFunction"]["Events"].values()
-    sqs_events = [event["Properties"] for event in events if event["Type"] == "SQS"]
-    assert len(sqs_events) == 1
-    (event,) = sqs_events
-    assert event["Queue"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
+    mappings = [res["Properties"] for res in template["Resources"].values()
+                if res["Type"] == "AWS::Lambda::EventSourceMapping"
+                and res["Properties"]["FunctionName"] == {"Ref": "WorkerFunction"}]  # fmt: skip
+    assert len(mappings) == 1
+    (event,) = mappings
+    assert event["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
     assert "ReportBatchItemFailures" in event["FunctionResponseTypes"]
     assert event["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "WorkerMaxConcurrency"}
     assert template["Parameters"]["WorkerMaxConcurrency"]["MinValue"] >= 2  # SQS ScalingConfig minimum
@@ -78,21 +79,14 @@ def test_no_iam_statement_uses_a_wildcard_action(template):
             assert isinstance(action, str) and "*" not in action, f"wildcard action {action!r} in {statement}"
 
 
-def test_ssm_policies_name_the_parameters_without_their_leading_slash(template):
-    """The policy template builds arn:…:parameter/${ParameterName}; "/" + name split on "//" drops the slash."""
+def test_ssm_parameter_arns_are_built_from_names_that_start_with_a_slash(template):
+    """arn:…:parameter + "/push-janitor/x": the parameters' patterns must keep the leading slash."""
     for properties in functions(template).values():
-        for policy in properties.get("Policies", []):
-            if isinstance(policy, dict) and "Fn::If" in policy:
-                policy = policy["Fn::If"][1]
-            if not isinstance(policy, dict) or "SSMParameterReadPolicy" not in policy:
+        for node in walk(properties.get("Policies", [])):
+            if node.get("Action") != "ssm:GetParameter":
                 continue
-            expression = policy["SSMParameterReadPolicy"]["ParameterName"]
-            index, split = expression["Fn::Select"]
-            separator, prefixed = split["Fn::Split"]
-            parameter = prefixed["Fn::Sub"].removeprefix("/${").removesuffix("}")
-            default = template["Parameters"][parameter].get("Default") or "/push-janitor/api-key-secret"
-            assert ("/" + default).split(separator)[index] == default.lstrip("/")
-            assert template["Parameters"][parameter]["AllowedPattern"].startswith(("^/", "^(/"))
+            parameter = node["Resource"]["Fn::Sub"].split(":parameter${", 1)[1].removesuffix("}")
+            assert template["Parameters"][parameter]["AllowedPattern"].startswith(("^/", "^(/")), parameter
 
 
 def test_every_handler_is_a_module_defining_handler(template):

@@ -34,20 +34,23 @@ def transform_offline(template_path: str | Path, parameters: dict[str, str] | No
 
 
 def iam_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(role logical id, statement) for every inline policy statement of every IAM role."""
+    """(role logical id, statement) for every inline policy statement of every IAM role, both sides of an Fn::If."""
     for logical_id, resource in template.get("Resources", {}).items():
         if resource.get("Type") != "AWS::IAM::Role":
             continue
-        for policy in resource.get("Properties", {}).get("Policies", []):
-            document = policy.get("PolicyDocument", {})
-            statements = document.get("Statement", [])
-            for statement in statements if isinstance(statements, list) else [statements]:
-                if isinstance(statement, dict) and "Fn::If" not in statement:
-                    yield logical_id, statement
-                elif isinstance(statement, dict):
-                    for branch in statement["Fn::If"][1:]:
-                        if isinstance(branch, dict) and "Ref" not in branch:
-                            yield logical_id, branch
+        for policy in _branches(resource.get("Properties", {}).get("Policies", [])):
+            statements = policy.get("PolicyDocument", {}).get("Statement", [])
+            for statement in _branches(statements if isinstance(statements, list) else [statements]):
+                yield logical_id, statement
+
+
+def _branches(items: list[Any]) -> Iterator[dict[str, Any]]:
+    """Each item, or for a conditional item each branch that is not AWS::NoValue."""
+    for item in items:
+        if isinstance(item, dict) and "Fn::If" in item:
+            yield from (branch for branch in item["Fn::If"][1:] if isinstance(branch, dict) and "Ref" not in branch)
+        elif isinstance(item, dict):
+            yield item
 
 
 def referenced_logical_ids(node: Any) -> Iterator[str]:
