@@ -19,3 +19,11 @@ def is_sid(value: str, prefix: str | None = None) -> bool:
     if not SID_PATTERN.match(value):
         return False
     return prefix is None or value.startswith(prefix)
+
+# Twilio's rule for a Verify entity identity (Entity/Factor/Challenge specs): 8 to 64 dash-separated alphanumerics.
+VERIFY_IDENTITY = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def is_verify_identity(value: str) -> bool:
+    """True when Verify would accept `value` as an entity identity."""
+    return 8 <= len(value) <= 64 and VERIFY_IDENTITY.fullmatch(value) is not None

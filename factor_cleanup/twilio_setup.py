@@ -6,6 +6,7 @@ webhook is account-wide and has no API, so its URL is printed for the one manual
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -38,6 +39,8 @@ class WebhookPlan:
 
 ERROR_LOG_TYPE = "com.twilio.error-logs.error.logged"
 ERROR_LOG_SCHEMA_VERSION = 2
+SINK_CHECKS = 20  # reads of a new sink's status before giving up (Twilio's sinks are active at once today)
+SINK_CHECK_PAUSE_SECONDS = 0.5
 
 
 def twilio_client(
@@ -59,11 +62,25 @@ def keep_custom_hosts(client: Any, base_url: str) -> None:
         client.edge = client.region = None
 
 
-class EventStreamsSetup:
-    """A webhook sink pointing at /twilio/events and a subscription to error logs, each made once."""
+class SinkNotActive(SetupError):
+    """The sink did not become `active` (it `failed`, or was still validating): nothing was subscribed."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, sink_sid: str, status: str | None, message: str) -> None:
+        super().__init__(message)
+        self.sink_sid, self.status = sink_sid, status
+
+
+class EventStreamsSetup:
+    """A webhook sink pointing at /twilio/events and a subscription to error logs, each made once.
+
+    Twilio takes a subscription only to an `active` sink; the spec's other states are `initialized`,
+    `validating` and `failed`. So the new sink's status is read until it is active, a bounded number
+    of times, and a sink that fails or stays inactive stops the setup with what to do.
+    """
+
+    def __init__(self, client: Any, checks: int = SINK_CHECKS, pause_seconds: float = SINK_CHECK_PAUSE_SECONDS) -> None:
         self._events = client.events.v1
+        self._checks, self._pause = max(1, checks), pause_seconds
 
     def plan(self, destination: str) -> list[str]:
         sink = self._sink_for(destination)
@@ -78,12 +95,30 @@ class EventStreamsSetup:
             description=FRIENDLY_NAME, sink_type="webhook",
             sink_configuration={"destination": destination, "method": "POST", "batch_events": True},
         )  # fmt: skip
+        self._wait_until_active(sink.sid, destination)
         if not self._subscribed(sink.sid):
             self._events.subscriptions.create(
                 description=f"{FRIENDLY_NAME}: error logs", sink_sid=sink.sid,
                 types=[{"type": ERROR_LOG_TYPE, "schema_version": ERROR_LOG_SCHEMA_VERSION}],
             )  # fmt: skip
         return sink.sid
+
+    def _wait_until_active(self, sink_sid: str, destination: str) -> None:
+        status = None
+        for check in range(self._checks):
+            status = str(self._events.sinks(sink_sid).fetch().status)
+            if status == "active":
+                return
+            if status == "failed":
+                raise SinkNotActive(sink_sid, status, (
+                    f"Event Streams sink {sink_sid} failed: Twilio could not validate {destination}. Check that it "
+                    "is reachable over HTTPS and answers 200, delete the sink (Console > Event Streams > Manage "
+                    "sinks), then run configure-twilio again. Nothing was subscribed."))  # fmt: skip
+            if check + 1 < self._checks:
+                time.sleep(self._pause)
+        raise SinkNotActive(sink_sid, status, (
+            f"Event Streams sink {sink_sid} is still {status} after {self._checks} checks "
+            f"{self._pause:g} s apart; nothing was subscribed. Run configure-twilio again later: it reuses the sink."))  # fmt: skip
 
     def _sink_for(self, destination: str) -> Any:
         sinks = self._events.sinks.list()

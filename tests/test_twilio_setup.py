@@ -8,10 +8,14 @@ import pytest
 from factor_cleanup.local.verify_emulator import EmulatorState
 from factor_cleanup.twilio_setup import (
     RETRY_FRAGMENT,
+    SINK_CHECKS,
     VERIFY_EVENT_TYPES,
+    EventStreamsSetup,
     SetupError,
+    SinkNotActive,
     VerifyWebhookSetup,
     configure,
+    configure_event_streams,
     twilio_client,
 )
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, served_emulator
@@ -92,14 +96,35 @@ def test_unknown_service_stops_before_any_change(emulator):
     assert hooks(url, SERVICE_SID) == []
 
 
-def events_setup(url):
-    from factor_cleanup.twilio_setup import EventStreamsSetup
+def events_setup(url, checks=SINK_CHECKS):
+    return EventStreamsSetup(twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url, url), checks, pause_seconds=0)
 
-    return EventStreamsSetup(twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url, url))
+
+def event_streams(url):
+    client = twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url, url).events.v1
+    return client.sinks.list(), client.subscriptions.list()
+
+
+def test_the_new_sink_is_subscribed_only_once_it_is_active(emulator):
+    """The emulator's sink is `initialized`, then `validating`, then `active`: subscribing earlier is refused (91100)."""
+    _, url = emulator
+    configure_event_streams(events_setup(url), BASE, dry_run=False, say=lambda _: None)
+    [sink], [subscription] = event_streams(url)
+    assert sink.status == "active" and subscription.sink_sid == sink.sid
+
+
+@pytest.mark.parametrize(("base", "checks", "status"), [("https://push-janitor.invalid", SINK_CHECKS, "failed"),
+                                                        (BASE, 1, "validating")])  # fmt: skip
+def test_a_sink_that_fails_or_stays_inactive_stops_before_subscribing(emulator, base, checks, status):
+    _, url = emulator
+    with pytest.raises(SinkNotActive) as stopped:
+        configure_event_streams(events_setup(url, checks), base, dry_run=False, say=lambda _: None)
+    [sink], subscriptions = event_streams(url)
+    assert (stopped.value.sink_sid, stopped.value.status, subscriptions) == (sink.sid, status, [])
 
 
 def test_event_streams_sink_and_subscription_are_created_once(emulator):
-    from factor_cleanup.twilio_setup import ERROR_LOG_TYPE, configure_event_streams
+    from factor_cleanup.twilio_setup import ERROR_LOG_TYPE
 
     _, url = emulator
     said: list[str] = []
@@ -134,6 +159,18 @@ def test_cli_configures_against_the_emulator(emulator, monkeypatch, capsys):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "wrong")
     assert main(["configure-twilio", "--base-url", BASE]) == 2
     assert "rejected the credentials" in capsys.readouterr().err
+
+
+def test_cli_stops_with_exit_2_when_the_sink_fails(emulator, monkeypatch, capsys):
+    from factor_cleanup.__main__ import main
+
+    _, url = emulator
+    for name, value in (("TWILIO_ACCOUNT_SID", ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", AUTH_TOKEN), ("TWILIO_VERIFY_BASE_URL", url),
+                        ("TWILIO_EVENTS_BASE_URL", url), ("VERIFY_SERVICE_SIDS", SERVICE_SID)):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main(["configure-twilio", "--base-url", "https://push-janitor.invalid", "--event-streams"]) == 2
+    [sink], subscriptions = event_streams(url)
+    assert sink.status == "failed" and subscriptions == [] and sink.sid in capsys.readouterr().err
 
 
 def test_cli_without_a_base_url_is_a_clear_error(monkeypatch, capsys):

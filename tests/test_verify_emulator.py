@@ -169,6 +169,8 @@ def test_challenges_list_filters_orders_and_limits(client: Client, state: Emulat
     assert all(c.factor_sid == first and c.status == "expired" and c.date_responded is None for c in newest)
     oldest = challenges.list(factor_sid=first, status="expired", order="asc", page_size=2)
     assert [c.date_created for c in oldest] == [T0 - timedelta(days=d) for d in range(7, 0, -1)]
+    unordered = challenges.list(factor_sid=first, status="expired")  # Twilio's spec: Order defaults to asc
+    assert [c.sid for c in unordered] == [c.sid for c in oldest]
     approved = challenges.list(factor_sid=first, status="approved")
     assert len(approved) == 1 and approved[0].date_responded > approved[0].date_created
     assert approved[0].details == {"message": "Approve the sign-in?", "date": "2026-11-25T17:00:00Z", "fields": []}
@@ -202,6 +204,23 @@ def test_webhooks_create_list_update_fetch_delete(client: Client) -> None:
         webhooks.create(friendly_name="x", event_types=["challenge.created"], webhook_url="https://h.example.com")
     assert caught.value.status == 400
     assert webhooks(made.sid).delete() is True and webhooks.list() == []
+
+
+@pytest.mark.parametrize("identity", ["short-1", "user_0001_abc", "user 0001 abc", "a" * 65, "user-0001-"])
+def test_the_emulator_holds_no_identity_verify_would_refuse(state: EmulatorState, base_url: str, identity: str) -> None:
+    with pytest.raises(ValueError):
+        state.add_factor(SERVICE_SID, identity)
+    answer = requests.post(f"{base_url}/_emulator/factors", json={"service_sid": SERVICE_SID, "identity": identity}, timeout=5)
+    assert answer.status_code == 400 and state.snapshot()["factors"] == []
+
+
+def test_the_emulator_holds_no_malformed_sid(state: EmulatorState) -> None:
+    for bad in ("VA" + "0" * 31, "VA" + "x" * 32):
+        with pytest.raises(ValueError):
+            state.add_service(bad)
+    with pytest.raises(ValueError):
+        state.add_factor(SERVICE_SID, IDENTITY, sid="YC" + "0" * 32)
+    assert state.snapshot()["counts"]["services"] == 1 and state.snapshot()["factors"] == []
 
 
 def test_delete_entity_removes_its_factors(client: Client, state: EmulatorState) -> None:

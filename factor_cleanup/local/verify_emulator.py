@@ -1,7 +1,8 @@
 """Local emulator of the Twilio Verify v2 REST API subset push-janitor uses, so it runs and is tested offline.
 
 Routes mirror https://verify.twilio.com/v2/... (see verify_emulator_api); twilio-python reaches them after
-`client.verify.base_url = "http://127.0.0.1:<port>"`. `/_emulator/*` are test controls, not Twilio's API.
+`client.verify.base_url = "http://127.0.0.1:<port>"`. tests/test_emulator_spec.py holds every answer to
+Twilio's OpenAPI spec (tests/twilio_oai). `/_emulator/*` are test controls, not Twilio's API.
 Standalone: `python -m factor_cleanup.local.verify_emulator --port 8081` serves the demo data.
 """
 
@@ -15,7 +16,8 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
-from factor_cleanup.local.verify_emulator_api import ApiError, api, current_state, error_response, http_error
+from factor_cleanup.local.verify_emulator_api import api, current_state
+from factor_cleanup.local.verify_emulator_errors import ApiError, error_response, http_error
 from factor_cleanup.local.verify_emulator_state import (
     DEMO_ACCOUNT_SID,
     DEMO_DEAD_FACTOR_SID,
@@ -27,7 +29,7 @@ from factor_cleanup.local.verify_emulator_state import (
     Faults,
     seed_demo,
 )
-from factor_cleanup.sids import is_sid
+from factor_cleanup.sids import is_sid, is_verify_identity
 
 __all__ = [
     "DEMO_ACCOUNT_SID", "DEMO_DEAD_FACTOR_SID", "DEMO_IDENTITY", "DEMO_IOS_STALE_FACTOR_SID",
@@ -64,8 +66,9 @@ def emulator_add_factors() -> tuple[Response, int]:
     body: Any = request.get_json(silent=True)
     wanted = body if isinstance(body, list) else [body]
     if not wanted or not all(isinstance(item, dict) and isinstance(item.get("service_sid"), str)
-                             and isinstance(item.get("identity"), str) and item["identity"] for item in wanted):  # fmt: skip
-        return jsonify({"error": 'expected {"service_sid": "VA…", "identity": "…"} or a list of them'}), 400
+                             and is_verify_identity(str(item.get("identity", ""))) for item in wanted):  # fmt: skip
+        return jsonify({"error": 'expected {"service_sid": "VA…", "identity": "<8-64 dash-separated alphanumerics>"}'
+                                 " or a list of them"}), 400  # fmt: skip
     emulator = current_state()
     unknown = sorted({item["service_sid"] for item in wanted if emulator.service(item["service_sid"]) is None})
     if unknown:

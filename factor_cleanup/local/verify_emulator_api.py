@@ -11,10 +11,17 @@ import time
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from factor_cleanup.local.verify_emulator_data import CHALLENGE_STATUSES, WEBHOOK_EVENT_TYPES, Record, render
+from factor_cleanup.local.verify_emulator_errors import (
+    ApiError,
+    bad_request,
+    check_verify_path,
+    missing,
+    not_found,
+    sid_parameter,
+)
 from factor_cleanup.local.verify_emulator_state import EmulatorState, Faults
 
 DEFAULT_PAGE_SIZE = 50
@@ -23,43 +30,6 @@ ENTITY = "/Services/<service_sid>/Entities/<identity>"
 WEBHOOK_FIELDS = {"FriendlyName": "friendly_name", "WebhookUrl": "webhook_url", "Status": "status", "Version": "version"}
 
 api = Blueprint("verify_api", __name__, url_prefix="/v2")
-
-
-class ApiError(Exception):
-    """An answer in Twilio's error shape, raised anywhere in a view so handlers stay linear."""
-
-    def __init__(self, status: int, code: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
-
-
-def not_found() -> ApiError:
-    """Twilio's 20404 naming the resource this request asked for."""
-    return ApiError(404, 20404, f"The requested resource {request.path.removeprefix('/v2')} was not found")
-
-
-def bad_request(message: str) -> ApiError:
-    """Twilio's 20001 invalid-parameter error."""
-    return ApiError(400, 20001, message)
-
-
-def error_response(error: ApiError) -> Response:
-    """Render an ApiError exactly as Twilio does: code, message, more_info, status."""
-    more_info = f"https://www.twilio.com/docs/errors/{error.code}"
-    response = jsonify({"code": error.code, "message": error.message, "more_info": more_info, "status": error.status})
-    response.status_code = error.status
-    response.headers.update(error.headers)
-    return response
-
-
-def http_error(exc: HTTPException) -> Response:
-    """Answer unknown routes and wrong methods in Twilio's JSON rather than Flask's HTML."""
-    if exc.code == 404:
-        return error_response(not_found())
-    if exc.code == 405:
-        return error_response(ApiError(405, 20004, "Method not allowed"))
-    status = exc.code or 500
-    return error_response(ApiError(status, status, exc.description or HTTP_STATUS_CODES.get(status, "Error")))
 
 
 def current_state() -> EmulatorState:
@@ -99,6 +69,12 @@ def _gate() -> None:
     status = emulator.pick_fault()
     if status is not None:
         raise _injected(status, emulator.faults)
+
+
+@api.before_request
+def _check_path() -> None:
+    """After authentication: refuse malformed identities and SIDs in the URL (Verify routes only)."""
+    check_verify_path(request.view_args or {})
 
 
 @api.teardown_request
@@ -203,15 +179,17 @@ def delete_factor(service_sid: str, identity: str, factor_sid: str) -> tuple[str
 
 @api.get(ENTITY + "/Challenges")
 def list_challenges(service_sid: str, identity: str) -> Response:
-    """List challenges filtered by FactorSid and Status, ordered by date_created (desc by default)."""
+    """List challenges filtered by FactorSid and Status, ordered by date_created (asc by default, as the spec says)."""
     _service(service_sid)
     filters = {k: request.args[k] for k in ("FactorSid", "Status", "Order") if request.args.get(k)}
+    if "FactorSid" in filters:
+        sid_parameter(filters["FactorSid"], "FactorSid", "YF", 60362)
     if filters.get("Status", "pending") not in CHALLENGE_STATUSES:
         raise bad_request(f"Status must be one of {', '.join(sorted(CHALLENGE_STATUSES))}")
-    if filters.get("Order", "desc") not in ("asc", "desc"):
+    if filters.get("Order", "asc") not in ("asc", "desc"):
         raise bad_request("Order must be asc or desc")
     found = current_state().list_challenges(
-        service_sid, identity, filters.get("FactorSid"), filters.get("Status"), filters.get("Order", "desc")
+        service_sid, identity, filters.get("FactorSid"), filters.get("Status"), filters.get("Order", "asc")
     )
     return _page("challenges", found, filters)
 
@@ -220,9 +198,9 @@ def list_challenges(service_sid: str, identity: str) -> Response:
 def create_challenge(service_sid: str, identity: str) -> tuple[Response, int]:
     """Create a pending challenge on a factor, as an app backend does to ask for approval."""
     _service(service_sid)
-    factor_sid = request.form.get("FactorSid")
-    if not factor_sid:
-        raise bad_request("Missing required parameter FactorSid in the post body")
+    if not request.form.get("FactorSid"):
+        raise missing("FactorSid")
+    factor_sid = sid_parameter(request.form["FactorSid"], "FactorSid", "YF", 60362)
     _found(current_state().find_factor(service_sid, identity, factor_sid))
     try:
         fields = [_json_field(raw) for raw in request.form.getlist("Details.Fields")]
@@ -257,7 +235,7 @@ def _webhook_fields(creating: bool) -> Record:
         fields["event_types"] = request.form.getlist("EventTypes")
     for param, name in (("FriendlyName", "friendly_name"), ("EventTypes", "event_types"), ("WebhookUrl", "webhook_url")):
         if creating and not fields.get(name):
-            raise bad_request(f"Missing required parameter {param} in the post body")
+            raise missing(param)
     if fields.get("status", "enabled") not in ("enabled", "disabled"):
         raise bad_request("Status must be enabled or disabled")
     if fields.get("version", "v2") not in ("v1", "v2"):

@@ -1,4 +1,4 @@
-"""In-memory Verify v2 resources behind the local emulator, stored close to Twilio's JSON shapes."""
+"""In-memory Verify v2 resources behind the local emulator, stored in the shapes of Twilio's spec."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import secrets
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
+
+from factor_cleanup.local.verify_emulator_errors import has_sid_shape
+from factor_cleanup.sids import is_verify_identity
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 
@@ -32,6 +35,13 @@ def iso(moment: datetime) -> str:
 def utc_now() -> datetime:
     """The default clock, replaceable in tests that need fixed dates."""
     return datetime.now(timezone.utc)
+
+
+def _checked_sid(sid: str, prefix: str) -> str:
+    """Refuse a SID Twilio would not mint, so the emulator never holds what the API could not name."""
+    if not has_sid_shape(sid, prefix):
+        raise ValueError(f"not a {prefix} SID ({prefix} + 32 hexadecimal digits): {sid!r}")
+    return sid
 
 
 def render(record: Record, base_url: str) -> Record:
@@ -66,13 +76,16 @@ class VerifyData:
         self, sid: str | None = None, friendly_name: str = "push-janitor emulator", account_sid: str = DEFAULT_ACCOUNT_SID
     ) -> Record:
         """Create a Verify Service; everything else hangs off one."""
-        sid = sid or new_sid("VA")
+        sid = _checked_sid(sid or new_sid("VA"), "VA")
         now = iso(self.clock())
         record = {
-            "sid": sid, "account_sid": account_sid, "friendly_name": friendly_name, "code_length": 6,
+            "sid": sid, "account_sid": _checked_sid(account_sid, "AC"), "friendly_name": friendly_name, "code_length": 6,
             "lookup_enabled": False, "psd2_enabled": False, "skip_sms_to_landlines": False,
-            "dtmf_input_required": False, "do_not_share_warning_enabled": False, "custom_code_enabled": False,
+            "dtmf_input_required": False, "tts_name": None, "do_not_share_warning_enabled": False,
+            "custom_code_enabled": False,
             "push": {"include_date": False, "apn_credential_sid": None, "fcm_credential_sid": None},
+            "totp": {"issuer": friendly_name, "time_step": 30, "code_length": 6, "skew": 1},
+            "default_template_sid": None, "whatsapp": None, "passkeys": None, "verify_event_subscription_enabled": False,
             "date_created": now, "date_updated": now, "_path": f"/v2/Services/{sid}",
             "_links": {name: f"/v2/Services/{sid}/{name.title()}" for name in ("entities", "webhooks")},
         }
@@ -129,8 +142,10 @@ class VerifyData:
         friendly_name: str | None = None,
     ) -> Record:
         """Enrol a push factor directly (tests and demos), creating the entity if needed."""
+        if not is_verify_identity(identity):
+            raise ValueError(f"not a Verify identity (8-64 dash-separated alphanumerics): {identity!r}")
         created = created or self.clock()
-        sid = sid or new_sid("YF")
+        sid = _checked_sid(sid or new_sid("YF"), "YF")
         token = secrets.token_hex(32) if platform == "apn" else f"fcm-{secrets.token_urlsafe(48)}"
         with self.lock:
             entity = self._entity(service_sid, identity, created)
@@ -200,7 +215,7 @@ class VerifyData:
         expires = created + CHALLENGE_TTL
         responded = (responded or created + timedelta(seconds=12)) if status in ("approved", "denied") else None
         updated = responded or (expires if status == "expired" else created)
-        sid = sid or new_sid("YC")
+        sid = _checked_sid(sid or new_sid("YC"), "YC")
         with self.lock:
             factor = self._factor(service_sid, identity, factor_sid)
             if factor is None:
@@ -237,7 +252,7 @@ class VerifyData:
             return copy.deepcopy(found)
 
     def list_challenges(
-        self, service_sid: str, identity: str, factor_sid: str | None = None, status: str | None = None, order: str = "desc"
+        self, service_sid: str, identity: str, factor_sid: str | None = None, status: str | None = None, order: str = "asc"
     ) -> list[Record]:
         """The entity's challenges, filtered like Twilio's list and sorted by date_created."""
         with self.lock:
