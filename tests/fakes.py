@@ -5,23 +5,36 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from factor_cleanup.actions import Action, iso_utc
 from factor_cleanup.messages import QueueMessage
-from factor_cleanup.ports import QueueUnavailable, VerifyNotFound
+from factor_cleanup.ports import QueueUnavailable, Unqueued, VerifyNotFound
 from factor_cleanup.records import Challenge, FactorRecord, VerifyFactor
 
 
 class FakeQueue:
-    def __init__(self, down: bool = False) -> None:
+    """Keeps what it stored in `sent`. `down` refuses everything; `refuse` names event ids whose batch entries
+    fail (as SendMessageBatch lists an entry under Failed) while the rest of the batch is stored."""
+
+    def __init__(self, down: bool = False, refuse: set[str] | None = None) -> None:
         self.sent: list[QueueMessage] = []
         self.down = down
+        self.refuse = set(refuse or ())
+        self.batches = 0
 
     def send(self, message: QueueMessage) -> None:
         if self.down:
             raise QueueUnavailable("fake queue is down")
         self.sent.append(message)
+
+    def send_batch(self, messages: Sequence[QueueMessage]) -> list[Unqueued]:
+        self.batches += 1
+        if self.down:
+            return [Unqueued(message, "fake queue is down") for message in messages]
+        failed = [Unqueued(m, "InternalError: refused by the fake") for m in messages if m.event_id in self.refuse]
+        self.sent.extend(m for m in messages if m.event_id not in self.refuse)
+        return failed
 
 
 class FakeLedger:
