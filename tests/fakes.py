@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterator, Sequence
@@ -53,9 +54,13 @@ class FakeLedger:
 
 class FakeVerify:
     """Knows which factors exist and their challenges; `errors` is a list of exceptions to raise on the next
-    calls (any method), in order."""
+    calls (any method), in order. A slow Verify: each call takes `delay_seconds`, on `clock` when one is given
+    (calls hold the fake's lock, so fake time adds up as through a single slot), else as a real sleep."""
 
-    def __init__(self, factors: set[tuple[str, str, str]] | None = None) -> None:
+    def __init__(self, factors: set[tuple[str, str, str]] | None = None, delay_seconds: float = 0.0,
+                 clock: FixedClock | None = None) -> None:  # fmt: skip
+        self.delay_seconds = delay_seconds
+        self.clock = clock
         self.factors = set(factors or ())
         self.details: dict[str, VerifyFactor] = {}
         self.challenges: dict[str, list[Challenge]] = {}
@@ -110,6 +115,10 @@ class FakeVerify:
                 yield self.fetch_factor(service, identity, sid)
 
     def _maybe_fail(self) -> None:
+        if self.delay_seconds and self.clock:
+            self.clock.advance(seconds=self.delay_seconds)
+        elif self.delay_seconds:
+            time.sleep(self.delay_seconds)
         if self.errors:
             raise self.errors.pop(0)
 
@@ -185,6 +194,22 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.moment += timedelta(**delta)
+
+
+class FakeLambdaContext:
+    """A Lambda context whose remaining time runs on a FixedClock: the timeout minus the fake time passed."""
+
+    function_name = "push-janitor-test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:push-janitor-test"
+
+    def __init__(self, clock: FixedClock, timeout_seconds: float = 60.0) -> None:
+        self.clock = clock
+        self.deadline = clock.now() + timedelta(seconds=timeout_seconds)
+        self.aws_request_id = f"request-{id(self)}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
 
 
 class FakeQueueStats:
