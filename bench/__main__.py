@@ -14,6 +14,7 @@ from bench.common import Result, machine
 # name -> module; the cost estimate runs last because it prices the figures measured before it.
 BENCHMARKS = {
     "ingest": "bench.ingest_cost",
+    "event-streams": "bench.event_streams_intake",
     "cold-start": "bench.cold_start",
     "worker": "bench.worker_drain",
     "sweeper": "bench.sweeper_cost",

@@ -179,6 +179,7 @@ def sweeper(config: Settings) -> Any:
 def worker(config: Settings) -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+    from factor_cleanup.deadline import RecordBudget
     from factor_cleanup.worker import Worker
 
     if not config.idempotency_table:
@@ -195,6 +196,7 @@ def worker(config: Settings) -> Any:
         idempotency_window_seconds=config.idempotency_window_seconds,
         record_concurrency=config.worker_record_concurrency,
         tracker=FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None,
+        budget=RecordBudget(config.verify_timeout_seconds, config.verify_max_in_flight),
     )
 
 

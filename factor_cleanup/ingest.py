@@ -12,7 +12,7 @@ from factor_cleanup.clock import SystemClock
 from factor_cleanup.debugger import MalformedEvent, parse_debugger_form, to_push_failure
 from factor_cleanup.event_streams import parse_batch
 from factor_cleanup.http import HttpRequest, HttpResponse, error
-from factor_cleanup.messages import QueueMessage
+from factor_cleanup.messages import PushFailure, QueueMessage
 from factor_cleanup.ports import Clock, QueueUnavailable, WorkQueue
 from factor_cleanup.signature import FormParams, SignatureChecker, public_url
 from factor_cleanup.verify_webhook import parse_verify_webhook, to_verify_event
@@ -27,7 +27,7 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 MAX_BODY_BYTES = 200_000  # an SQS message holds 256 KiB; a debugger webhook is a few KiB
 MAX_ACTIVITY_BYTES = 4_096  # an activity report is a few hundred bytes
-MAX_EVENTS_BYTES = 5_000_000  # an Event Streams batch; each event is queued on its own
+MAX_EVENTS_BYTES = 5_000_000  # an Event Streams batch; each event becomes its own queue message
 
 
 @dataclass
@@ -146,19 +146,33 @@ class IngestService:
             batch = parse_batch(request.body)
         except MalformedEvent as exc:
             return error(400, "malformed_event", str(exc))
-        queued = []
+        ours = []
         for failure in batch.failures:
             if failure.account_sid != self.account_sid:
                 batch.rejected.append({"id": failure.event_id, "error": f"account {failure.account_sid} is not ours"})
-                continue
-            try:
-                self.queue.send(failure)  # the id is the error log's NO sid: a Debugger copy is decided once
-            except QueueUnavailable as exc:
-                log.error("queue_unavailable", event_id=failure.event_id, error=str(exc))
-                return error(503, "queue_unavailable", "batch not fully accepted; Event Streams retries it")
-            log.info("event_queued", source="event_streams", event_sid=failure.event_id, factor_sid=failure.factor_sid)
-            queued.append(failure.event_id)
+            else:
+                ours.append(failure)
+        queued, not_queued = self._enqueue_batch(ours)
+        if not_queued:
+            problem = error(503, "queue_unavailable", f"{len(queued)} of {len(ours)} events queued; Event Streams retries the batch")
+            return HttpResponse(503, {**problem.body, "queued": queued, "not_queued": not_queued})
         return HttpResponse(200, {"queued": queued, "ignored": batch.ignored, "rejected": batch.rejected})
+
+    def _enqueue_batch(self, failures: list[PushFailure]) -> tuple[list[str], list[str]]:
+        """(event ids SQS stored, event ids it did not). Only stored ones are ever reported as queued.
+
+        A 503 makes Event Streams send the whole batch again, events already stored included. That is
+        harmless: a message's event_id is the error log's NO sid, the worker's idempotency key, so a
+        re-queued copy (like the same failure through the Debugger webhook) gets the first decision back.
+        """
+        unqueued = self.queue.send_batch(failures)
+        refused = {item.message.event_id for item in unqueued}
+        queued = [failure for failure in failures if failure.event_id not in refused]
+        for failure in queued:
+            log.info("event_queued", source="event_streams", event_sid=failure.event_id, factor_sid=failure.factor_sid)
+        if unqueued:
+            log.error("queue_unavailable", queued=len(queued), not_queued=len(unqueued), error=unqueued[0].reason)
+        return [failure.event_id for failure in queued], sorted(refused)
 
     def _enqueue(self, message: QueueMessage, status: int, body: dict) -> HttpResponse:
         """Acknowledge only once the queue holds the message."""

@@ -13,7 +13,8 @@ import structlog
 
 from factor_cleanup.debugger import MalformedEvent
 from factor_cleanup.event_streams import CloudEvent, ERROR_LOGGED, error_log_to_push_failure, kinesis_record_events
-from factor_cleanup.ports import WorkQueue
+from factor_cleanup.messages import PushFailure
+from factor_cleanup.ports import QueueUnavailable, WorkQueue
 
 log = structlog.get_logger(__name__)
 
@@ -24,26 +25,31 @@ class KinesisIntake:
     account_sid: str
 
     def handle_record(self, data: bytes) -> int:
-        """Queue the record's push failures; returns how many. QueueUnavailable propagates (record retried)."""
-        queued = 0
+        """Queue the record's push failures in one batch send; returns how many. Raises QueueUnavailable when
+        SQS did not store them all: the record is retried whole, and the copies already stored are decided
+        once (their event_id, the error log's NO sid, is the worker's idempotency key)."""
         try:
             events = kinesis_record_events(data)
         except MalformedEvent as exc:
             log.warning("kinesis_record_unreadable", error=str(exc))
             return 0
-        for raw in events:
-            try:
-                event = CloudEvent.model_validate(raw)
-                failure = error_log_to_push_failure(event) if event.type == ERROR_LOGGED else None
-            except (ValueError, MalformedEvent) as exc:  # pydantic's ValidationError is a ValueError
-                log.warning("kinesis_event_rejected", error=str(exc)[:300])
-                continue
-            if failure is None:
-                continue
-            if failure.account_sid != self.account_sid:
-                log.warning("kinesis_event_wrong_account", event_sid=failure.event_id, account_sid=failure.account_sid)
-                continue
-            self.queue.send(failure)
+        failures = [failure for failure in map(self._failure, events) if failure is not None]
+        unqueued = self.queue.send_batch(failures)
+        if unqueued:
+            raise QueueUnavailable(f"{len(unqueued)} of {len(failures)} events not queued: {unqueued[0].reason}")
+        for failure in failures:
             log.info("event_queued", source="event_streams", event_sid=failure.event_id, factor_sid=failure.factor_sid)
-            queued += 1
-        return queued
+        return len(failures)
+
+    def _failure(self, raw: object) -> PushFailure | None:
+        """The event's push failure, or None (logged) for anything that is not one of ours."""
+        try:
+            event = CloudEvent.model_validate(raw)
+            failure = error_log_to_push_failure(event) if event.type == ERROR_LOGGED else None
+        except (ValueError, MalformedEvent) as exc:  # pydantic's ValidationError is a ValueError
+            log.warning("kinesis_event_rejected", error=str(exc)[:300])
+            return None
+        if failure is not None and failure.account_sid != self.account_sid:
+            log.warning("kinesis_event_wrong_account", event_sid=failure.event_id, account_sid=failure.account_sid)
+            return None
+        return failure

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import BinaryIO, Iterator, Protocol
+from typing import BinaryIO, Iterator, NamedTuple, Protocol, Sequence
 
 from factor_cleanup.actions import Action
 from factor_cleanup.messages import QueueMessage
@@ -14,9 +14,19 @@ class QueueUnavailable(RuntimeError):
     """The work queue did not take the message: the sender must not acknowledge the event."""
 
 
+class Unqueued(NamedTuple):
+    """A message of a batch that the queue did not store, and why."""
+
+    message: QueueMessage
+    reason: str
+
+
 class WorkQueue(Protocol):
     def send(self, message: QueueMessage) -> None:
         """Durably enqueue the message or raise QueueUnavailable."""
+
+    def send_batch(self, messages: Sequence[QueueMessage]) -> list[Unqueued]:
+        """Enqueue many at once; return those not stored (none: all are). Never raises for a failed entry."""
 
 
 class Ledger(Protocol):

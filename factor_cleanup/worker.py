@@ -1,8 +1,9 @@
 """SQS batch processing: each record decided once, concurrently, failing alone.
 
 Powertools does the partial-batch bookkeeping (`batchItemFailures`) and the idempotency record
-(DynamoDB, keyed on the event's own id). Records run in a thread pool whose size is the bound on
-Verify API calls in flight from one function instance.
+(DynamoDB, keyed on the event's own id). Records run in a thread pool; the Verify adapter bounds the
+calls in flight, and a deadline gate (deadline.py) starts only the records that can end before the
+invocation's timeout.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Callable
 
 import structlog
@@ -21,6 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 from factor_cleanup.cleanup import CleanupService
+from factor_cleanup.deadline import DeadlineGate, NotStarted, RecordBudget
 from factor_cleanup.messages import InactiveCandidate, PushFailure, QueueMessage, VerifyEvent, parse_message
 from factor_cleanup.ports import VerifyRetryable
 from factor_cleanup.tracker import FactorTracker
@@ -49,8 +52,10 @@ class Worker:
         idempotency_window_seconds: int,
         record_concurrency: int,
         tracker: FactorTracker | None = None,
+        budget: RecordBudget | None = None,
     ) -> None:
         self._cleanup = cleanup
+        self._budget = budget or RecordBudget()
         self._tracker = tracker
         self._delay_retry = delay_retry
         self._config = IdempotencyConfig(
@@ -67,21 +72,32 @@ class Worker:
     def handle_batch(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back."""
         self._config.register_lambda_context(context)
+        gate = self._budget.gate(getattr(context, "get_remaining_time_in_millis", None))
         processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return async_process_partial_response(
-            event=event, record_handler=self._run_in_pool, processor=processor, context=context
+        response = async_process_partial_response(
+            event=event, record_handler=partial(self._run_in_pool, gate=gate), processor=processor, context=context
         )
+        if gate.not_started:  # not failures: they were never tried, and come straight back
+            log.info("records_not_started", count=gate.not_started, records=len(event.get("Records", [])))
+        return response
 
-    async def _run_in_pool(self, record: SQSRecord) -> dict[str, Any]:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.process_record, record)
+    async def _run_in_pool(self, record: SQSRecord, gate: DeadlineGate) -> dict[str, Any]:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.process_record, record, gate)
 
-    def process_record(self, record: SQSRecord) -> dict[str, Any]:
-        """Decide one record; raise to send it back to the queue (later, with backoff)."""
+    def process_record(self, record: SQSRecord, gate: DeadlineGate | None = None) -> dict[str, Any]:
+        """Decide one record; raise to send it back to the queue (later, with backoff, unless never started)."""
         structlog.contextvars.bind_contextvars(message_id=record.message_id)
         try:
             message = parse_message(record.body)
             structlog.contextvars.bind_contextvars(event_sid=message.event_id)
-            return self._decide_once(message=message)
+            with (gate or self._budget.gate(None)).admitted(message.kind):
+                return self._decide_once(message=message)
+        except NotStarted as exc:
+            # Visible again at once, for an invocation with a whole time budget: it was never tried, so no
+            # backoff. Leaving it hidden would cost the queue's 360 s visibility timeout instead.
+            log.debug("record_not_started", reason=str(exc))
+            self._postpone(record, 0)
+            raise
         except VerifyRetryable as exc:
             delay = retry_delay_seconds(_receive_count(record), exc.retry_after)
             log.warning("verify_retry_later", error=str(exc), delay_seconds=delay)

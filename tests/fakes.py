@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from factor_cleanup.actions import Action, iso_utc
 from factor_cleanup.messages import QueueMessage
-from factor_cleanup.ports import QueueUnavailable, VerifyNotFound
+from factor_cleanup.ports import QueueUnavailable, Unqueued, VerifyNotFound
 from factor_cleanup.records import Challenge, FactorRecord, VerifyFactor
 
 
 class FakeQueue:
-    def __init__(self, down: bool = False) -> None:
+    """Keeps what it stored in `sent`. `down` refuses everything; `refuse` names event ids whose batch entries
+    fail (as SendMessageBatch lists an entry under Failed) while the rest of the batch is stored."""
+
+    def __init__(self, down: bool = False, refuse: set[str] | None = None) -> None:
         self.sent: list[QueueMessage] = []
         self.down = down
+        self.refuse = set(refuse or ())
+        self.batches = 0
 
     def send(self, message: QueueMessage) -> None:
         if self.down:
             raise QueueUnavailable("fake queue is down")
         self.sent.append(message)
+
+    def send_batch(self, messages: Sequence[QueueMessage]) -> list[Unqueued]:
+        self.batches += 1
+        if self.down:
+            return [Unqueued(message, "fake queue is down") for message in messages]
+        failed = [Unqueued(m, "InternalError: refused by the fake") for m in messages if m.event_id in self.refuse]
+        self.sent.extend(m for m in messages if m.event_id not in self.refuse)
+        return failed
 
 
 class FakeLedger:
@@ -40,9 +54,13 @@ class FakeLedger:
 
 class FakeVerify:
     """Knows which factors exist and their challenges; `errors` is a list of exceptions to raise on the next
-    calls (any method), in order."""
+    calls (any method), in order. A slow Verify: each call takes `delay_seconds`, on `clock` when one is given
+    (calls hold the fake's lock, so fake time adds up as through a single slot), else as a real sleep."""
 
-    def __init__(self, factors: set[tuple[str, str, str]] | None = None) -> None:
+    def __init__(self, factors: set[tuple[str, str, str]] | None = None, delay_seconds: float = 0.0,
+                 clock: FixedClock | None = None) -> None:  # fmt: skip
+        self.delay_seconds = delay_seconds
+        self.clock = clock
         self.factors = set(factors or ())
         self.details: dict[str, VerifyFactor] = {}
         self.challenges: dict[str, list[Challenge]] = {}
@@ -98,6 +116,10 @@ class FakeVerify:
                 yield self.fetch_factor(service, identity, sid)
 
     def _maybe_fail(self) -> None:
+        if self.delay_seconds and self.clock:
+            self.clock.advance(seconds=self.delay_seconds)
+        elif self.delay_seconds:
+            time.sleep(self.delay_seconds)
         if self.errors:
             raise self.errors.pop(0)
 
@@ -178,6 +200,22 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.moment += timedelta(**delta)
+
+
+class FakeLambdaContext:
+    """A Lambda context whose remaining time runs on a FixedClock: the timeout minus the fake time passed."""
+
+    function_name = "push-janitor-test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:push-janitor-test"
+
+    def __init__(self, clock: FixedClock, timeout_seconds: float = 60.0) -> None:
+        self.clock = clock
+        self.deadline = clock.now() + timedelta(seconds=timeout_seconds)
+        self.aws_request_id = f"request-{id(self)}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
 
 
 class FakeQueueStats:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from bench import cost_estimate, ingest_cost
+from bench import cost_estimate, event_streams_intake, ingest_cost
 from bench.__main__ import BENCHMARKS, table
 
 
@@ -24,4 +24,13 @@ def test_ingest_and_cost_benchmarks_produce_figures():
 
     rendered = table([ingest, cost]).splitlines()
     assert rendered[0].startswith("| Benchmark") and len(rendered) == 4
-    assert set(BENCHMARKS) >= {"ingest", "cold-start", "worker", "sweeper", "report", "package", "cost"}
+    assert set(BENCHMARKS) >= {"ingest", "event-streams", "cold-start", "worker", "sweeper", "report", "package", "cost"}
+
+
+def test_event_streams_benchmark_posts_batches_to_the_local_stack(restore_environ):
+    before = dict(restore_environ)
+    result = event_streams_intake.run(quick=True)
+    assert dict(restore_environ) == before  # the stack's settings are gone again
+    assert set(result.data["seconds_by_size"]) == set(event_streams_intake.QUICK_SIZES)  # each batch all queued
+    assert all(seconds > 0 for seconds in result.data["seconds_by_size"].values())
+    assert result.data["one_by_one_seconds"] > 0 and result.ratio.endswith("x") and result.met is None

@@ -96,19 +96,6 @@ def test_kinesis_handler_reports_records_it_could_not_queue(restore_environ):
         kinesis._intake = None
 
 
-class QueueRefusing(FakeQueue):
-    """Stores every message except those about the given event ids."""
-
-    def __init__(self, *refused: str) -> None:
-        super().__init__()
-        self.refused = set(refused)
-
-    def send(self, message) -> None:
-        if message.event_id in self.refused:
-            raise QueueUnavailable("refused")
-        super().send(message)
-
-
 def kinesis_record(sequence: str, cloud_event: dict) -> dict:
     data = base64.b64encode(json.dumps(cloud_event).encode()).decode()
     return {"eventSource": "aws:kinesis", "eventID": f"shardId-000000000000:{sequence}",
@@ -121,7 +108,7 @@ def test_only_the_kinesis_record_that_could_not_be_queued_is_retried(restore_env
 
     restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, QUEUE_URL="unused")
     second = "NO" + "e" * 32
-    kinesis._intake = KinesisIntake(QueueRefusing(second), ACCOUNT_SID)
+    kinesis._intake = KinesisIntake(FakeQueue(refuse={second}), ACCOUNT_SID)
     records = [kinesis_record("101", error_log()), kinesis_record("102", error_log("ce-2", sid=second)),
                kinesis_record("103", error_log("ce-3", sid="NO" + "f" * 32))]  # fmt: skip
     try:
@@ -131,8 +118,6 @@ def test_only_the_kinesis_record_that_could_not_be_queued_is_retried(restore_env
         kinesis._intake = None
     assert response == {"batchItemFailures": [{"itemIdentifier": "102"}]}
     assert queued == [NO_SID, "NO" + "f" * 32]
-
-
 
 
 def test_the_same_failure_from_both_sources_is_decided_once():

@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 import handlers.ingest
 from factor_cleanup import bootstrap, dlq
 from factor_cleanup.cleanup import CleanupService
+from factor_cleanup.deadline import RecordBudget
 from factor_cleanup.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.poller import SqsPoller
@@ -229,8 +230,11 @@ class Pipeline:
         )  # fmt: skip
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table,
                                                boto3_client=self.clients["idempotency dynamodb"])  # fmt: skip
+        # The Lambda's time is compressed to LAMBDA_BUDGET_SECONDS so in-progress locks expire quickly; at that
+        # scale the deadline would hold every record back, so it budgets nothing here (test_worker_deadline.py).
         self.worker = Worker(cleanup=cleanup, persistence=persistence, delay_retry=self.backoff,
-                             idempotency_window_seconds=3600, record_concurrency=max_in_flight)  # fmt: skip
+                             idempotency_window_seconds=3600, record_concurrency=max_in_flight,
+                             budget=RecordBudget(verify_timeout_seconds=0, record_overhead_seconds=0, reserve_seconds=0))  # fmt: skip
         self.poller = SqsPoller(self.clients["poller sqs"], aws.queue_url, self._invoke, batch_size=10, wait_seconds=1)
         handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())
         handlers.ingest._service.queue = SqsWorkQueue(self.clients["ingest sqs"], aws.queue_url)

@@ -26,6 +26,7 @@ Calls = str | frozenset  # "module:Class.method" read from source, or operations
 
 SECRET = "aws_lambda_powertools.utilities.parameters.ssm:SSMProvider._get"  # credentials.Secret.get, decrypted
 QUEUE_SEND = "factor_cleanup.work_queue:SqsWorkQueue.send"
+QUEUE_SEND_BATCH = "factor_cleanup.work_queue:SqsWorkQueue.send_batch"
 REGISTRY = "factor_cleanup.registry:DynamoDbFactorRegistry."
 BREAKER = "factor_cleanup.breaker:DynamoDbBreakerStore."
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb:DynamoDBPersistenceLayer."
@@ -37,7 +38,7 @@ ON_FAILURE_DESTINATION = frozenset({"send_message"})
 
 CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "IngestFunction": [  # bootstrap.ingest_service
-        ("sqs", "WorkQueue", [QUEUE_SEND]),
+        ("sqs", "WorkQueue", [QUEUE_SEND, QUEUE_SEND_BATCH]),
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
         ("ssm", "TwilioAuthTokenPreviousParameter", [SECRET]),
         ("ssm", "AppActivitySecretParameter", [SECRET]),
@@ -47,7 +48,8 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
                                                                     "_delete_record")]),  # fmt: skip
         ("dynamodb", "LedgerTable", ["factor_cleanup.ledger:DynamoDbLedger.record"]),
-        ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted")]),
+        ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted",
+                                                                               "mark_delete_intent")]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
         ("dynamodb", "SafetyTable", [BREAKER + m for m in ("add", "total_since", "open_state", "trip")]),
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
@@ -65,7 +67,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("sns", "ReportTopic", ["factor_cleanup.report_aws:SnsNotifier.send"]),
     ],
     "KinesisEventsFunction": [  # handlers/kinesis_events.py
-        ("sqs", "WorkQueue", [QUEUE_SEND]),
+        ("sqs", "WorkQueue", [QUEUE_SEND_BATCH]),
         ("kinesis", "ErrorLogStream", [KINESIS_TRIGGER]),
         ("sqs", "KinesisFailureQueue", [ON_FAILURE_DESTINATION]),
     ],
