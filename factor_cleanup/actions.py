@@ -32,6 +32,8 @@ class Action(BaseModel):
     at: str
     source: str | None = None
     binding_type: str | None = None
+    reviewed_event_sid: str | None = None
+    """Set when this decision applied a reviewed `would_delete` one (`apply`): that decision's event sid."""
 
 
 def iso_utc(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 from factor_cleanup.ports import Clock, Ledger, Notifier, QueueStats, ReportStore
 from factor_cleanup.report import HTML_ROWS, MEDIA_TYPES, build_report, day_period, render_html
+from factor_cleanup.report_applied import applications_in
 from factor_cleanup.report_sinks import CsvSink, JsonSink
 from factor_cleanup.report_table import render_summary_text
 
@@ -31,7 +32,7 @@ class DailyReport:
         return (self.clock.now().astimezone(timezone.utc) - timedelta(days=1)).date()
 
     def run(self, day: date | None = None) -> dict[str, Any]:
-        """One read of the ledger feeds all three files; rerunning a day overwrites its files with the same keys."""
+        """One read of the ledger feeds all three files (after one for the applied marks); a rerun overwrites them."""
         day = day or self.yesterday()
         period = day_period(day)
         depth = self.queue_stats.dlq_depth() if self.queue_stats else None
@@ -39,9 +40,10 @@ class DailyReport:
         with ExitStack() as files:
             json_file, csv_file = (files.enter_context(_spool()) for _ in range(2))
             with _text(json_file) as json_out, _text(csv_file) as csv_out:
+                applications = applications_in(self.ledger.actions_between(period.start, period.end))
                 actions = self.ledger.actions_between(period.start, period.end)
                 report = build_report(actions, period, keep_rows=self.html_rows, dlq_depth=depth,
-                                      sinks=[JsonSink(json_out), CsvSink(csv_out)])  # fmt: skip
+                                      sinks=[JsonSink(json_out), CsvSink(csv_out)], applications=applications)  # fmt: skip
             html_file = io.BytesIO(render_html(report).encode("utf-8"))
             uploads = {"json": json_file, "csv": csv_file, "html": html_file}
             locations = {form: self.store.put(f"{prefix}.{form}", body, MEDIA_TYPES[form]) for form, body in uploads.items()}
