@@ -49,7 +49,8 @@ class DailyReport:
             locations = {form: self.store.put(f"{prefix}.{form}", body, MEDIA_TYPES[form]) for form, body in uploads.items()}
         attention = report["summary"]["attention"]
         if self.notifier:
-            self.notifier.send(_subject(day, attention), summary_message(day, report, locations))
+            opener = self.store.open_command(locations["html"])
+            self.notifier.send(_subject(day, attention), summary_message(day, report, locations, opener))
         return {"day": day.isoformat(), "total": report["summary"]["total"], "attention": len(attention), "locations": locations}
 
 
@@ -58,10 +59,12 @@ def _subject(day: date, attention: list[dict[str, Any]]) -> str:
     return f"push-janitor cleanup report {day.isoformat()}: {status}"
 
 
-def summary_message(day: date, report: dict[str, Any], locations: dict[str, str]) -> str:
-    """Counts and attention items only: no identities leave AWS by email."""
+def summary_message(day: date, report: dict[str, Any], locations: dict[str, str], opener: str) -> str:
+    """Counts and attention items only: no identities leave AWS by email, and no link that would open them."""
     files = "\n".join(f"  {form.upper():<5} {location}" for form, location in locations.items())
-    return f"push-janitor cleanup report for {day.isoformat()} (UTC)\n\n{render_summary_text(report)}\n\nFull report:\n{files}\n"
+    return (f"push-janitor cleanup report for {day.isoformat()} (UTC)\n\n{render_summary_text(report)}\n\n"
+            f"Open the day's page (the command prints a link to open in a browser):\n  {opener}\n\n"
+            f"Full report:\n{files}\n")  # fmt: skip
 
 
 def _spool() -> Any:
