@@ -17,6 +17,7 @@ from factor_cleanup.local.sam_offline import transform_offline
 from factor_cleanup.local.template import load_template
 from factor_cleanup.metrics import NAMESPACE, emitted_metrics
 from tests.aws import TEMPLATE
+from tests.test_template import walk
 from tests.test_template_transformed import PARAMETERS
 
 Plotted = tuple[str, str, frozenset[str], dict[str, str]]  # namespace, metric, dimension names, fixed dimension values
@@ -108,7 +109,7 @@ def test_every_dead_letter_queue_of_the_stack_is_on_the_dashboard(template):
     """DLQs are the targets of redrive policies and of DeadLetterConfigs (SAM makes some: read after the transform)."""
     queues = {key for key, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
     targets = set()
-    for node in _dicts(template["Resources"]):
+    for node in walk(template["Resources"]):
         for key in ("deadLetterTargetArn", "DeadLetterConfig", "TargetArn"):
             targets |= {ref for ref in _get_atts(node.get(key)) if ref in queues}
     assert {"DeadLetterQueue", "SweeperDeadLetterQueue", "DailyReportFunctionDailyQueue"} <= targets
@@ -124,17 +125,7 @@ def test_deletions_are_drawn_against_the_breaker_parameter_and_the_url_is_an_out
     assert "#dashboards/dashboard/${Dashboard}" in raw["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
 
 
-def _dicts(node: Any) -> Iterator[dict]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _dicts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _dicts(value)
-
-
 def _get_atts(node: Any) -> Iterator[str]:
-    for item in _dicts(node):
+    for item in walk(node):
         if "Fn::GetAtt" in item:
             yield item["Fn::GetAtt"][0]
