@@ -34,6 +34,8 @@ class Action(BaseModel):
     binding_type: str | None = None
     evidence_at: str | None = None
     """When the evidence the decision rests on arose (the push error, the last expired challenge)."""
+    reviewed_event_sid: str | None = None
+    """Set when this decision applied a reviewed `would_delete` one (`apply`): that decision's event sid."""
 
 
 def iso_utc(moment: datetime) -> str:

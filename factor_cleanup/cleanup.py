@@ -198,7 +198,8 @@ class CleanupService:
         )  # fmt: skip
         self.ledger.record(action)
         log.info("decision", event_sid=action.event_sid, factor_sid=action.factor_sid, service_sid=action.service_sid,
-                 outcome=action.outcome, reason_code=action.reason_code, source=action.source)  # fmt: skip
+                 outcome=action.outcome, reason_code=action.reason_code, source=action.source,
+                 error_code=action.error_code)  # fmt: skip
         return action
 
 

@@ -118,6 +118,9 @@ class ReportStore(Protocol):
     def put(self, key: str, body: BinaryIO, content_type: str) -> str:
         """Store the report file under `key` (streamed, however large) and return where it is, e.g. an s3:// URI."""
 
+    def open_command(self, location: str) -> str:
+        """The shell command a person with read access runs to open a stored file (no bearer link by email)."""
+
 
 class Notifier(Protocol):
     def send(self, subject: str, text: str) -> None:

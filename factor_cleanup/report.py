@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence, TextIO
 
 from factor_cleanup.actions import Action
 from factor_cleanup.ports import Clock, Ledger
+from factor_cleanup.report_applied import Applications, applications_in
 from factor_cleanup.report_attention import attention_items, attention_key
 from factor_cleanup.report_html import render_html
 from factor_cleanup.report_sinks import CsvSink, JsonSink, Sink
@@ -20,8 +21,8 @@ from factor_cleanup.report_table import render_table
 from factor_cleanup.report_tally import Period, Tally
 
 __all__ = [
-    "FORMATS", "Period", "build_report", "cleanup_report", "day_period", "parse_period", "period_report",
-    "period_since", "render_html", "render_table", "write_report",
+    "FORMATS", "Period", "build_report", "cleanup_report", "day_period", "ledger_report", "parse_period",
+    "period_report", "period_since", "render_html", "render_table", "write_report",
 ]  # fmt: skip
 
 FORMATS = ("table", "json", "csv", "html")
@@ -59,19 +60,29 @@ def build_report(
     keep_rows: int | None = None,
     dlq_depth: int | None = None,
     sinks: Sequence[Sink] = (),
+    applications: Applications | None = None,
 ) -> dict[str, Any]:
-    """Read the actions once: count them all, hand each row to every sink, keep the newest `keep_rows` (None: all)."""
+    """Read the actions once: count them all, hand each row to every sink, keep the newest `keep_rows` (None: all).
+
+    Kept rows are marked with the applications of the period read here; rows handed to sinks are written at
+    once, so their marks come from `applications`, read beforehand (`applications_in`).
+    """
     tally = Tally(period, attention_key)
     kept: deque[dict[str, Any]] = deque(maxlen=keep_rows)
+    streamed = applications or Applications()
+    seen = Applications()
     for sink in sinks:
         sink.start(period)
     for action in actions:
         tally.add(action)
+        seen.note(action)
         if keep_rows != 0 or sinks:
             row = action.model_dump()
             kept.append(row)
             for sink in sinks:
-                sink.row(row)
+                sink.row(streamed.mark(dict(row)))
+    for row in kept:
+        seen.mark(row)
     summary = tally.summary()
     summary["dlq_depth"] = dlq_depth
     summary["attention"] = attention_items(tally.groups, period, dlq_depth)
@@ -96,6 +107,20 @@ def period_report(
     return build_report(ledger.actions_between(period.start, period.end), period, keep_rows=max_rows, dlq_depth=dlq_depth)
 
 
+def streams(form: str, rows: int | None) -> bool:
+    """CSV, and JSON unless `rows` caps it, write every row as it is read."""
+    return form == "csv" or (form == "json" and rows is None)
+
+
+def ledger_report(
+    form: str, ledger: Ledger, period: Period, out: TextIO, *, dlq_depth: int | None = None, rows: int | None = None
+) -> dict[str, Any]:
+    """`write_report` over the ledger; a streamed form reads the period twice, first for its applications."""
+    applications = applications_in(ledger.actions_between(period.start, period.end)) if streams(form, rows) else None
+    actions = ledger.actions_between(period.start, period.end)
+    return write_report(form, actions, period, out, dlq_depth=dlq_depth, rows=rows, applications=applications)
+
+
 def write_report(
     form: str,
     actions: Iterable[Action],
@@ -104,15 +129,15 @@ def write_report(
     *,
     dlq_depth: int | None = None,
     rows: int | None = None,
+    applications: Applications | None = None,
 ) -> dict[str, Any]:
-    """Write one form to `out`; CSV, and JSON unless `rows` caps it, stream every row.
+    """Write one form to `out`; streamed forms (`streams`) mark applied rows from `applications` only.
 
     Returns the report dict; its `actions` holds only the rows kept in memory (none when the form streamed them).
     """
-    if form == "csv":
-        return build_report(actions, period, keep_rows=0, dlq_depth=dlq_depth, sinks=[CsvSink(out)])
-    if form == "json" and rows is None:
-        return build_report(actions, period, keep_rows=0, dlq_depth=dlq_depth, sinks=[JsonSink(out)])
+    if streams(form, rows):
+        sink = CsvSink(out) if form == "csv" else JsonSink(out)
+        return build_report(actions, period, keep_rows=0, dlq_depth=dlq_depth, sinks=[sink], applications=applications)
     default = {"json": None, "html": HTML_ROWS, "table": TABLE_ROWS}
     if form not in default:
         raise ValueError(f"format {form!r} is not one of {', '.join(FORMATS)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, BinaryIO
 
 import structlog
@@ -14,6 +15,7 @@ _DEPTH_ATTRIBUTES = [
 ]  # fmt: skip
 SNS_SUBJECT_MAX = 99  # SNS: ASCII, no line breaks, under 100 characters
 SNS_MESSAGE_MAX_BYTES = 250_000  # SNS caps a message at 256 KiB
+PRESIGN_SECONDS = 3600  # the link the mailed command prints works for an hour
 
 
 class SqsQueueStats:
@@ -42,6 +44,11 @@ class S3ReportStore:
     def put(self, key: str, body: BinaryIO, content_type: str) -> str:
         self._client.upload_fileobj(body, self._bucket, key, ExtraArgs={"ContentType": content_type})
         return f"s3://{self._bucket}/{key}"
+
+    def open_command(self, location: str) -> str:
+        """`aws s3 presign`: prints a one-hour link signed with the reader's own credentials (needs s3:GetObject)."""
+        region = self._client.meta.region_name
+        return f"aws s3 presign {shlex.quote(location)} --expires-in {PRESIGN_SECONDS} --region {shlex.quote(region)}"
 
 
 class SnsNotifier:

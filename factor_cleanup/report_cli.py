@@ -78,14 +78,14 @@ def from_ledger(args: argparse.Namespace, out: TextIO) -> None:
     from pydantic import ValidationError
 
     from factor_cleanup import bootstrap
-    from factor_cleanup.report import period_since, write_report
+    from factor_cleanup.report import ledger_report, period_since
 
     try:
         config = bootstrap.settings()
         ledger, stats = bootstrap.ledger(config), bootstrap.queue_stats(config)
         period = period_since(bootstrap.SystemClock(), args.since)
         depth = stats.dlq_depth() if stats else None
-        write_report(args.format, ledger.actions_between(period.start, period.end), period, out, dlq_depth=depth, rows=args.rows)
+        ledger_report(args.format, ledger, period, out, dlq_depth=depth, rows=args.rows)
     except (BotoCoreError, ClientError, ValidationError) as exc:
         raise ReportUnavailable(f"cannot read the ledger {os.environ.get('LEDGER_TABLE')!r}: {exc}") from None
 

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 from factor_cleanup.ports import Clock, Ledger, Notifier, QueueStats, ReportStore
 from factor_cleanup.report import HTML_ROWS, MEDIA_TYPES, build_report, day_period, render_html
+from factor_cleanup.report_applied import applications_in
 from factor_cleanup.report_sinks import CsvSink, JsonSink
 from factor_cleanup.report_table import render_summary_text
 
@@ -31,7 +32,7 @@ class DailyReport:
         return (self.clock.now().astimezone(timezone.utc) - timedelta(days=1)).date()
 
     def run(self, day: date | None = None) -> dict[str, Any]:
-        """One read of the ledger feeds all three files; rerunning a day overwrites its files with the same keys."""
+        """One read of the ledger feeds all three files (after one for the applied marks); a rerun overwrites them."""
         day = day or self.yesterday()
         period = day_period(day)
         depth = self.queue_stats.dlq_depth() if self.queue_stats else None
@@ -39,15 +40,17 @@ class DailyReport:
         with ExitStack() as files:
             json_file, csv_file = (files.enter_context(_spool()) for _ in range(2))
             with _text(json_file) as json_out, _text(csv_file) as csv_out:
+                applications = applications_in(self.ledger.actions_between(period.start, period.end))
                 actions = self.ledger.actions_between(period.start, period.end)
                 report = build_report(actions, period, keep_rows=self.html_rows, dlq_depth=depth,
-                                      sinks=[JsonSink(json_out), CsvSink(csv_out)])  # fmt: skip
+                                      sinks=[JsonSink(json_out), CsvSink(csv_out)], applications=applications)  # fmt: skip
             html_file = io.BytesIO(render_html(report).encode("utf-8"))
             uploads = {"json": json_file, "csv": csv_file, "html": html_file}
             locations = {form: self.store.put(f"{prefix}.{form}", body, MEDIA_TYPES[form]) for form, body in uploads.items()}
         attention = report["summary"]["attention"]
         if self.notifier:
-            self.notifier.send(_subject(day, attention), summary_message(day, report, locations))
+            opener = self.store.open_command(locations["html"])
+            self.notifier.send(_subject(day, attention), summary_message(day, report, locations, opener))
         return {"day": day.isoformat(), "total": report["summary"]["total"], "attention": len(attention), "locations": locations}
 
 
@@ -56,10 +59,12 @@ def _subject(day: date, attention: list[dict[str, Any]]) -> str:
     return f"push-janitor cleanup report {day.isoformat()}: {status}"
 
 
-def summary_message(day: date, report: dict[str, Any], locations: dict[str, str]) -> str:
-    """Counts and attention items only: no identities leave AWS by email."""
+def summary_message(day: date, report: dict[str, Any], locations: dict[str, str], opener: str) -> str:
+    """Counts and attention items only: no identities leave AWS by email, and no link that would open them."""
     files = "\n".join(f"  {form.upper():<5} {location}" for form, location in locations.items())
-    return f"push-janitor cleanup report for {day.isoformat()} (UTC)\n\n{render_summary_text(report)}\n\nFull report:\n{files}\n"
+    return (f"push-janitor cleanup report for {day.isoformat()} (UTC)\n\n{render_summary_text(report)}\n\n"
+            f"Open the day's page (the command prints a link to open in a browser):\n  {opener}\n\n"
+            f"Full report:\n{files}\n")  # fmt: skip
 
 
 def _spool() -> Any:

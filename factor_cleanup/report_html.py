@@ -1,7 +1,7 @@
 """The report as one self-contained HTML page: attention first, then totals, the chart and the actions.
 
-Nothing is fetched (a Content-Security-Policy forbids it), every value is escaped (identities are customer
-data), and below 640 px the action table becomes one card per action so a phone needs no sideways scrolling.
+Nothing is fetched and nothing runs (a Content-Security-Policy forbids both), every value is escaped
+(identities are customer data). The action table is report_html_actions.py.
 """
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from factor_cleanup.report_html_actions import OUTCOMES
+from factor_cleanup.report_html_actions import STYLE as ACTIONS_STYLE
+from factor_cleanup.report_html_actions import actions_section
 from factor_cleanup.report_svg import deletions_chart, legend
 
 BREAKDOWN_ROWS = 10
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-_TILES = (("total", "Events"), ("deleted", "Deleted"), ("would_delete", "Would delete"),
-          ("already_gone", "Already gone"), ("skipped", "Skipped"), ("failed", "Failed"))  # fmt: skip
 _BREAKDOWNS = (("by_reason", "By reason"), ("by_error_code", "By error code"), ("by_service", "By Verify Service"),
                ("by_platform", "By platform"))  # fmt: skip
-_COLUMNS = (("at", "Time (UTC)"), ("service_sid", "Service"), ("identity", "Identity"), ("factor_sid", "Factor"),
-            ("error_code", "Error"), ("outcome", "Outcome"), ("reason", "Reason"))  # fmt: skip
 _STYLE = """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--crit:#b42318;--warn:#9a6700;--info:#0969da;--ok:#1a7f37}
 *{box-sizing:border-box}
@@ -35,7 +34,8 @@ padding:1px 6px;border-radius:3px;color:#fff;background:var(--info);margin-right
 .critical .badge{background:var(--crit)}.warning .badge{background:var(--warn)}
 .muted{color:var(--muted)}.ok{border-left:5px solid var(--ok);background:var(--soft);padding:10px 12px;border-radius:4px}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(110px,1fr));gap:8px}
-.tile{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 10px}
+.tile{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 10px;color:inherit;text-decoration:none}
+a.tile:hover{border-color:var(--fg)}
 .tile .n{display:block;font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums}
 .tile .l{color:var(--muted);font-size:.85rem}
 figure{margin:16px 0 0;max-width:560px}figcaption{font-weight:600;margin-bottom:4px}
@@ -50,17 +50,9 @@ td{overflow-wrap:anywhere}th{background:var(--soft)}
 .outcome{font-weight:600}.outcome.deleted{color:var(--ok)}.outcome.failed{color:var(--crit)}
 .outcome.would_delete{color:var(--warn)}
 .sid,.event,.breakdowns td:first-child{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.75rem}
-#actions td.sid,.c-at,.c-error_code,.c-outcome,.event{white-space:nowrap}.c-reason{min-width:14em}
 .event{display:block;color:var(--muted);margin-top:2px}.scroll{overflow-x:auto}
-@media (max-width:640px){
-main{padding:12px}
-#actions table,#actions tbody,#actions tr,#actions td{display:block}
-#actions thead{display:none}
-#actions tr{border:1px solid var(--line);border-radius:6px;margin:0 0 8px;padding:6px 10px}
-#actions td{border:0;padding:2px 0}
-#actions td::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}
-}
-"""
+@media (max-width:640px){main{padding:12px}}
+""" + ACTIONS_STYLE
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -74,7 +66,7 @@ def render_html(report: dict[str, Any]) -> str:
         f'<header><h1>Cleanup report</h1><p class="period">{escape(span)}</p></header>',
         _attention(summary.get("attention", [])),
         _summary(summary),
-        _actions(report["actions"], summary["total"], report.get("actions_omitted", 0)),
+        actions_section(report["actions"], summary, report.get("actions_omitted", 0)),
         "</main></body></html>\n",
     ])  # fmt: skip
 
@@ -98,10 +90,11 @@ def _attention(items: list[dict[str, Any]]) -> str:
 
 
 def _summary(summary: dict[str, Any]) -> str:
-    counts = {"total": summary["total"], **summary["by_outcome"]}
-    tiles = "".join(
-        f'<div class="tile" id="tile-{key}"><span class="n">{counts.get(key, 0):,}</span><span class="l">{label}</span></div>'
-        for key, label in _TILES
+    tiles = f'<div class="tile" id="tile-total"><span class="n">{summary["total"]:,}</span><span class="l">Events</span></div>'
+    tiles += "".join(  # each outcome's tile opens the action table narrowed to it
+        f'<a class="tile" id="tile-{key}" href="#only-{key}"><span class="n">{summary["by_outcome"].get(key, 0):,}</span>'
+        f'<span class="l">{label}</span></a>'
+        for key, label in OUTCOMES
     )
     depth = summary.get("dlq_depth")
     tiles += (f'<div class="tile" id="tile-dlq"><span class="n">{"–" if depth is None else f"{depth:,}"}</span>'
@@ -123,31 +116,3 @@ def _breakdown(title: str, counts: dict[str, int]) -> str:
     if not rows:
         rows = '<tr><td class="muted">none</td><td class="num">0</td></tr>'
     return f"<div><h3>{escape(title)}</h3><table>{rows}</table></div>"
-
-
-def _actions(rows: list[dict[str, Any]], total: int, omitted: int) -> str:
-    note = "Newest first."
-    if omitted:
-        note += f" Showing the latest {len(rows):,} of {total:,} actions; {omitted:,} older ones are left out here,"
-        note += " the CSV report has them all."
-    if not rows:
-        return f'<section id="actions"><h2>Actions ({total:,})</h2><p class="muted">No decisions in this period.</p></section>'
-    head = "".join(f"<th>{label}</th>" for _, label in _COLUMNS)
-    body = "".join(_row(row) for row in reversed(rows))
-    return (f'<section id="actions"><h2>Actions ({total:,})</h2><p class="muted">{note}</p>'
-            f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></section>')  # fmt: skip
-
-
-def _row(row: dict[str, Any]) -> str:
-    """One action; its event SID sits under the reason, so all columns fit a 1280 px screen without scrolling."""
-    cells = []
-    for key, label in _COLUMNS:
-        value = escape(str(row.get(key) or "–"))
-        if key == "at":
-            value = value.replace("T", " ").rstrip("Z")
-        if key == "reason":
-            value += f'<span class="event">event {escape(str(row.get("event_sid") or "–"))}</span>'
-        css = f"c-{key} sid" if key.endswith("_sid") else f"c-{key}"
-        css += f" outcome {value}" if key == "outcome" else ""
-        cells.append(f'<td data-label="{label}" class="{css}">{value}</td>')
-    return "<tr>" + "".join(cells) + "</tr>"

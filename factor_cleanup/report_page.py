@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 
 from factor_cleanup.http import HttpRequest, error
 from factor_cleanup.ports import Clock, Ledger, QueueStats
-from factor_cleanup.report import MEDIA_TYPES, period_since, write_report
+from factor_cleanup.report import MEDIA_TYPES, ledger_report, period_since
 
 FORMS = ("json", "csv", "html")
 
@@ -35,9 +35,8 @@ def report_page(request: HttpRequest, ledger: Ledger, stats: QueueStats | None, 
     if rows_text is not None and not rows_text.isdigit():
         return _error(400, "bad_rows", f"rows {rows_text!r} is not a whole number of actions to include (0 or more)")
     out = io.StringIO()
-    actions = ledger.actions_between(period.start, period.end)
     rows = int(rows_text) if rows_text is not None else None
-    write_report(form, actions, period, out, dlq_depth=stats.dlq_depth() if stats else None, rows=rows)
+    ledger_report(form, ledger, period, out, dlq_depth=stats.dlq_depth() if stats else None, rows=rows)
     return ReportPage(200, _headers(form), out.getvalue())
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from factor_cleanup.report_applied import applied_label
+
 CHART_DAYS = 14  # a terminal chart longer than two weeks scrolls the attention items away
 BAR_WIDTH = 40
 TOP = 5
 _BARS = (("deleted", "█"), ("already_gone", "▒"), ("would_delete", "░"))
-_COLUMNS = (("at", "AT", 19), ("outcome", "OUTCOME", 12), ("error_code", "CODE", 5), ("reason_code", "REASON", 17),
-            ("service_sid", "SERVICE", 11), ("identity", "IDENTITY", 16), ("factor_sid", "FACTOR", 34))  # fmt: skip
+_COLUMNS = (("at", "AT", 19), ("outcome", "OUTCOME", 12), ("applied", "APPLIED", 14), ("error_code", "CODE", 5),
+            ("reason_code", "REASON", 17), ("service_sid", "SERVICE", 11), ("identity", "IDENTITY", 16),
+            ("factor_sid", "FACTOR", 34))  # fmt: skip
 
 
 def render_table(report: dict[str, Any]) -> str:
@@ -97,7 +100,8 @@ def _actions(rows: list[dict[str, Any]], total: int, omitted: int) -> list[str]:
 
 
 def _cell(row: dict[str, Any], name: str, width: int) -> str:
-    value = str(row.get(name) or "-")
+    """APPLIED says what became of a `would_delete` row (`not applied`, `deleted`, `skipped: alive`)."""
+    value = str((applied_label(row) if name == "applied" else row.get(name)) or "-")
     if name == "at":
         value = value.replace("T", " ").rstrip("Z")
     elif name == "service_sid" and len(value) > width:

@@ -82,30 +82,17 @@ class TwilioVerifyApi:
             self._delete(factor, factor_sid)
 
     def _delete(self, factor: Any, factor_sid: str) -> None:
-        import requests
-        from twilio.base.exceptions import TwilioRestException
-
-        started, status = time.monotonic(), 0
-        try:
+        with _translated_errors(), _timed("delete_factor", factor_sid, 204):
             factor.delete()
-            status = 204
-        except TwilioRestException as exc:
-            status = int(exc.status or 0)
-            raise _translate(exc) from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise VerifyRetryable(f"Verify API unreachable: {exc.__class__.__name__}") from exc
-        finally:
-            duration_ms = round((time.monotonic() - started) * 1000, 1)
-            log.info("verify_call", operation="delete_factor", status=status, duration_ms=duration_ms, factor_sid=factor_sid)
 
     def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> VerifyFactor:
-        with self._slots, _translated_errors():
+        with self._slots, _translated_errors(), _timed("fetch_factor", factor_sid, 200):
             return _factor(self._entity(service_sid, identity).factors(factor_sid).fetch(), service_sid)
 
     def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
         """One request for up to `limit` (<= 1000) challenges: FactorSid filter, newest first."""
         challenges = self._entity(service_sid, identity).challenges
-        with self._slots, _translated_errors():
+        with self._slots, _translated_errors(), _timed("list_challenges", factor_sid, 200):
             found = challenges.list(factor_sid=factor_sid, order="desc", limit=limit, page_size=min(limit, 1000))
         return [_challenge(item) for item in found]
 
@@ -121,6 +108,29 @@ class TwilioVerifyApi:
         # twilio-python puts these in the URL path as they are. Quoted, an identity such as "u/Factors/YF…#"
         # (correlationIds are free text) stays one path segment instead of steering a DELETE to another factor.
         return self._client.verify.v2.services(quote(service_sid, safe="")).entities(quote(identity, safe=""))
+
+
+@contextmanager
+def _timed(operation: str, factor_sid: str, ok_status: int) -> Iterator[None]:
+    """Log each call as `verify_call` with its HTTP status (0: no answer): the VerifyLatency and VerifyErrors metrics."""
+    started, status = time.monotonic(), 0
+    try:
+        yield
+        status = ok_status
+    except Exception as exc:
+        status = _status_of(exc)
+        raise
+    finally:
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        log.info("verify_call", operation=operation, status=status, duration_ms=duration_ms, factor_sid=factor_sid)
+
+
+def _status_of(exc: Exception) -> int:
+    """A TwilioRestException's status, a failed list page's response status (TwilioException args), else 0."""
+    if getattr(exc, "status", None):
+        return int(exc.status)  # type: ignore[attr-defined]
+    response = exc.args[1] if len(exc.args) > 1 else None
+    return int(getattr(response, "status_code", 0) or 0)
 
 
 @contextmanager

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+import structlog
 
 from factor_cleanup import bootstrap, logs
 from factor_cleanup.credentials import ConfigurationError
@@ -10,10 +13,21 @@ from factor_cleanup.http import BadRequest, HttpRequest, error
 from factor_cleanup.ingest import IngestService
 
 logs.configure()
+log = structlog.get_logger(__name__)
 _service: IngestService | None = None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every answer is logged with its status and time taken: the IngestResponses and IngestLatency metrics."""
+    started = time.monotonic()
+    response = _answer(event)
+    duration_ms = round((time.monotonic() - started) * 1000, 1)
+    log.info("webhook_answered", route=str(event.get("routeKey") or "unknown"), status=response["statusCode"],
+             duration_ms=duration_ms)  # fmt: skip
+    return response
+
+
+def _answer(event: dict[str, Any]) -> dict[str, Any]:
     global _service
     try:
         request = HttpRequest.from_api_gateway(event)

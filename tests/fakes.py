@@ -238,6 +238,9 @@ class FakeReportStore:
         self.files[key] = (body.read(), content_type)
         return f"fake://{key}"
 
+    def open_command(self, location: str) -> str:
+        return f"open {location}"
+
     def text(self, key: str) -> str:
         return self.files[key][0].decode("utf-8")
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from factor_cleanup import logs
 from factor_cleanup.cleanup import CleanupService
 from factor_cleanup.messages import PushFailure
-from factor_cleanup.metrics import emf_processor
+from factor_cleanup.metrics import emf_processor, emitted_metrics
 from factor_cleanup.policy import ErrorCodePolicy
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeLedger, FakeVerify, FixedClock
@@ -18,15 +20,22 @@ def emf_lines(text: str) -> list[dict]:
     return [line for line in lines if "_aws" in line]
 
 
-def assert_valid_emf(record: dict) -> None:
-    """Every metric named in the directive has a numeric value, every dimension a string value."""
-    [directive] = record["_aws"]["CloudWatchMetrics"]
-    assert directive["Namespace"] == "PushJanitor" and isinstance(record["_aws"]["Timestamp"], int)
-    for metric in directive["Metrics"]:
-        assert isinstance(record[metric["Name"]], (int, float))
-    for dimension_set in directive["Dimensions"]:
-        for name in dimension_set:
-            assert isinstance(record[name], str)
+def assert_valid_emf(record: dict) -> set[tuple[str, frozenset[str]]]:
+    """Every metric named in a directive has a numeric value, every dimension a string value.
+
+    Returns the (metric, dimension names) pairs CloudWatch would make of the record.
+    """
+    assert isinstance(record["_aws"]["Timestamp"], int)
+    pairs = set()
+    for directive in record["_aws"]["CloudWatchMetrics"]:
+        assert directive["Namespace"] == "PushJanitor"
+        for dimension_set in directive["Dimensions"]:
+            for name in dimension_set:
+                assert isinstance(record[name], str)
+            for metric in directive["Metrics"]:
+                assert isinstance(record[metric["Name"]], (int, float))
+                pairs.add((metric["Name"], frozenset(dimension_set)))
+    return pairs
 
 
 def test_a_decision_is_logged_with_its_metric(capsys):
@@ -36,9 +45,12 @@ def test_a_decision_is_logged_with_its_metric(capsys):
     service.handle_push_failure(PushFailure(event_id="NO" + "1" * 32, source="debugger", error_code="52143",
                                             service_sid=SERVICE_SID, identity=IDENTITY, factor_sid=FACTOR_SID))  # fmt: skip
     [record] = emf_lines(capsys.readouterr().out)
-    assert_valid_emf(record)
+    assert assert_valid_emf(record) == {("Decisions", frozenset({"Outcome", "ReasonCode"})),
+                                        ("ConfigurationErrors", frozenset({"Outcome", "ReasonCode"})),
+                                        ("ConfigurationErrors", frozenset({"ErrorCode", "ServiceSid"}))}  # fmt: skip
     assert record["Decisions"] == 1 and record["ConfigurationErrors"] == 1
     assert (record["Outcome"], record["ReasonCode"]) == ("skipped", "configuration")
+    assert (record["ErrorCode"], record["ServiceSid"]) == ("52143", SERVICE_SID)
     assert record["event_sid"] == "NO" + "1" * 32 and record["factor_sid"] == FACTOR_SID
 
 
@@ -58,3 +70,54 @@ def test_other_events_are_left_alone():
 def test_metrics_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("METRICS_ENABLED", "false")
     assert "_aws" not in emf_processor(None, "info", {"event": "decision", "outcome": "deleted"})
+
+
+def test_a_deletion_counts_for_its_service():
+    record = emf_processor(None, "info", {"event": "decision", "outcome": "deleted", "reason_code": "uninstalled",
+                                          "service_sid": SERVICE_SID, "error_code": "52103"})  # fmt: skip
+    assert assert_valid_emf(record) == {("Decisions", frozenset({"Outcome", "ReasonCode"})),
+                                        ("Deletions", frozenset({"ServiceSid"}))}  # fmt: skip
+    assert record["Deletions"] == 1 and record["ServiceSid"] == SERVICE_SID
+    kept = emf_processor(None, "info", {"event": "decision", "outcome": "would_delete", "reason_code": "uninstalled"})
+    assert "Deletions" not in kept and kept["Decisions"] == 1
+
+
+@pytest.mark.parametrize("status, status_class", [(200, "2xx"), (202, "2xx"), (403, "4xx"), (503, "5xx"), (0, "5xx")])
+def test_webhook_answers_count_by_status_class_with_their_latency(status, status_class):
+    event = {"event": "webhook_answered", "route": "POST /twilio/debugger", "status": status, "duration_ms": 4.5}
+    record = emf_processor(None, "info", event)
+    assert assert_valid_emf(record) == {("IngestResponses", frozenset({"Route", "StatusClass"})),
+                                        ("IngestLatency", frozenset({"Route"}))}  # fmt: skip
+    assert (record["IngestResponses"], record["IngestLatency"]) == (1, 4.5)
+    assert (record["Route"], record["StatusClass"]) == ("POST /twilio/debugger", status_class)
+
+
+def test_the_ingest_handler_logs_every_answer_with_its_metrics(restore_environ):
+    from structlog.testing import capture_logs
+
+    from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
+    from handlers.ingest import handler
+
+    restore_environ.pop("TWILIO_ACCOUNT_SID", None)  # misconfigured (503) or unsigned (403): answered either way
+    with capture_logs() as entries:
+        answer = handler(api_gateway_event("POST", "/twilio/debugger", body="x=1"), LocalLambdaContext())
+    [entry] = [entry for entry in entries if entry["event"] == "webhook_answered"]
+    record = emf_processor(None, "info", entry)
+    assert_valid_emf(record)
+    assert answer["statusCode"] == record["status"] in (403, 503)
+    assert (record["Route"], record["IngestResponses"]) == ("POST /twilio/debugger", 1)
+    assert record["StatusClass"] == f"{answer['statusCode'] // 100}xx"
+
+
+def test_every_metric_the_processor_emits_is_declared():
+    """The processor builds records from DIRECTIVES; driven by every kind of log event, it emits nothing else."""
+    events = [
+        {"event": "event_queued", "source": "verify"},
+        {"event": "decision", "outcome": "deleted", "reason_code": "uninstalled", "service_sid": SERVICE_SID},
+        {"event": "decision", "outcome": "skipped", "reason_code": "configuration", "error_code": "52143"},
+        {"event": "verify_call", "operation": "delete_factor", "status": 500, "duration_ms": 1},
+        {"event": "breaker_tripped"}, {"event": "signature_rejected"},
+        {"event": "webhook_answered", "route": "POST /twilio/verify", "status": 200, "duration_ms": 1},
+    ]  # fmt: skip
+    emitted = set().union(*(assert_valid_emf(emf_processor(None, "info", event)) for event in events))
+    assert emitted == emitted_metrics()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 
 import boto3
 import pytest
@@ -82,16 +83,21 @@ def test_an_unreadable_dead_letter_queue_is_unknown_not_an_error(aws):
     assert stats.dlq_depth() is None
 
 
-def test_the_daily_report_writes_three_files_for_yesterday_and_emails_the_summary(aws, restore_environ):
-    from handlers.daily_report import handler
-
+def mailbox(restore_environ) -> str:
+    """An SQS queue subscribed to a new report topic, which the daily report is told to use: what the email gets."""
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
     topic = sns.create_topic(Name="push-janitor-reports")["TopicArn"]
     inbox = sqs.create_queue(QueueName="inbox")["QueueUrl"]
     inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
     restore_environ["REPORT_TOPIC_ARN"] = topic
+    return inbox
 
+
+def test_the_daily_report_writes_three_files_for_yesterday_and_emails_the_summary(aws, restore_environ):
+    from handlers.daily_report import handler
+
+    sqs, inbox = boto3.client("sqs"), mailbox(restore_environ)
     result = handler({}, LocalLambdaContext())  # what the schedule sends: no day, so the day before NOW
 
     bucket = aws["ReportBucket"]["name"]
@@ -107,6 +113,29 @@ def test_the_daily_report_writes_three_files_for_yesterday_and_emails_the_summar
     assert note["Subject"] == "push-janitor cleanup report 2026-11-24: 4 item(s) need attention"
     assert "Error 52143 on" in note["Message"] and f"s3://{bucket}/{keys['html']}" in note["Message"]
     assert "user-" not in note["Message"]  # counts only: no identity leaves by email
+
+
+def test_the_mail_gives_the_command_that_opens_that_days_page(aws, restore_environ):
+    import requests
+
+    from handlers.daily_report import handler
+
+    inbox = mailbox(restore_environ)
+    handler({"day": "2026-11-24"}, LocalLambdaContext())
+    [message] = boto3.client("sqs").receive_message(QueueUrl=inbox)["Messages"]
+    text = json.loads(message["Body"])["Message"]
+    [command] = [shlex.split(line) for line in text.splitlines() if line.strip().startswith("aws ")]
+    assert command[:3] == ["aws", "s3", "presign"] and len(command) == 8
+    bucket, _, key = command[3].removeprefix("s3://").partition("/")
+    options = dict(zip(command[4::2], command[5::2]))
+    assert (bucket, key) == (aws["ReportBucket"]["name"], "reports/2026-11-24/cleanup.html")
+    assert options == {"--expires-in": "3600", "--region": "us-east-1"}
+    # What the command does with the reader's credentials: sign a GET of that object; a browser then opens it.
+    s3 = boto3.client("s3", region_name=options["--region"])
+    link = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(options["--expires-in"]))
+    page = requests.get(link, timeout=5)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "<title>push-janitor cleanup report, 2026-11-24 00:00 – 2026-11-25 00:00 UTC</title>" in page.text
 
 
 def test_a_day_can_be_rebuilt_and_a_bad_day_is_named(aws):

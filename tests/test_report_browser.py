@@ -32,14 +32,33 @@ PROBE = """<script>(function () {
     var r = element.getBoundingClientRect();
     return {top: r.top, width: r.width, height: r.height};
   }
+  function shownRows() {
+    return Array.prototype.filter.call(document.querySelectorAll('#actions tbody tr'), function (row) {
+      return row.getClientRects().length > 0;
+    }).map(function (row) { return row.className; });
+  }
+  function actionTable() {
+    var scroller = document.querySelector('#actions .scroll'), cells = document.querySelectorAll('#actions td');
+    var clipped = Array.prototype.filter.call(cells, function (cell) { return cell.scrollWidth > cell.clientWidth + 1; });
+    var rights = Array.prototype.map.call(document.querySelectorAll('#actions th, #actions tr'), function (element) {
+      return element.getBoundingClientRect().right;
+    });
+    return {scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth, clippedCells: clipped.length,
+            right: Math.max.apply(null, rights)};
+  }
   var probe = {
     title: document.title, text: document.body.innerText, viewport: window.innerWidth,
     scrollWidth: document.documentElement.scrollWidth, scripts: document.scripts.length,
     attention: box('#attention'), summary: box('#summary'), actions: box('#actions'), chart: box('#deletions-chart'),
     bars: document.querySelectorAll('#deletions-chart rect').length,
     firstItem: (document.querySelector('#attention li') || {}).innerText,
-    tableHeader: getComputedStyle(document.querySelector('#actions thead') || document.body).display
+    tableHeader: getComputedStyle(document.querySelector('#actions thead') || document.body).display,
+    table: actionTable()
   };
+  location.hash = 'only-would_delete';  /* what following the "Would delete" link does */
+  probe.narrowed = shownRows();
+  location.hash = 'actions';  /* the "All" link */
+  probe.all = shownRows();
   var pre = parent.document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(probe);
   parent.document.body.appendChild(pre);
 })();</script>"""
@@ -96,6 +115,23 @@ def test_a_person_sees_attention_first_then_totals_chart_and_actions(page, width
 def test_on_a_phone_each_action_is_a_card_and_on_a_desktop_a_table(page, tmp_path):
     assert seen(page, 375, tmp_path)["tableHeader"] == "none"
     assert seen(page, 1280, tmp_path)["tableHeader"] == "table-header-group"
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_column_of_every_action_is_on_screen_without_sideways_scrolling(page, width, tmp_path):
+    """1280 px: the table, Reason column included, fits its box. 375 px: stacked cards, each as wide as the screen."""
+    view = seen(page, width, tmp_path)
+    table = view["table"]
+    assert table["scrollWidth"] <= table["clientWidth"], "the action table scrolls sideways"
+    assert table["right"] <= width and table["clippedCells"] == 0, "a column or a cell's text is cut off"
+    assert view["scrollWidth"] <= width
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_one_link_narrows_the_actions_to_one_outcome_without_script(page, width, tmp_path):
+    view = seen(page, width, tmp_path)
+    assert view["narrowed"] == ["o-would_delete"] * 2  # the ledger's two would_delete actions, nothing else
+    assert len(view["all"]) == 14 and view["scripts"] == 1  # only the probe: the page's filter is CSS
 
 
 def test_the_page_renders_under_its_own_strict_policy(page, tmp_path):

@@ -68,3 +68,23 @@ def test_twilio_region_settings_do_not_rewrite_a_custom_base_url(emulator, monke
     factor = state.add_factor(SERVICE_SID, IDENTITY)
     api(url).delete_factor(SERVICE_SID, IDENTITY, factor["sid"])
     assert not state.has_factor(factor["sid"])
+
+
+def test_every_call_is_logged_with_its_status_for_the_verify_metrics(emulator):
+    """`verify_call` lines become VerifyLatency and VerifyErrors by operation (factor_cleanup/metrics.py)."""
+    from structlog.testing import capture_logs
+
+    state, url = emulator
+    factor = state.add_factor(SERVICE_SID, IDENTITY)
+    client, missing = api(url), "YF" + "0" * 32
+    with capture_logs() as entries:
+        client.fetch_factor(SERVICE_SID, IDENTITY, factor["sid"])
+        client.recent_challenges(SERVICE_SID, IDENTITY, factor["sid"], limit=3)
+        client.delete_factor(SERVICE_SID, IDENTITY, factor["sid"])
+        for call in (client.fetch_factor, client.delete_factor):
+            with pytest.raises(VerifyNotFound):
+                call(SERVICE_SID, IDENTITY, missing)
+    calls = [(e["operation"], e["status"], e["factor_sid"]) for e in entries if e["event"] == "verify_call"]
+    assert calls == [("fetch_factor", 200, factor["sid"]), ("list_challenges", 200, factor["sid"]),
+                     ("delete_factor", 204, factor["sid"]), ("fetch_factor", 404, missing), ("delete_factor", 404, missing)]  # fmt: skip
+    assert all(isinstance(e["duration_ms"], float) for e in entries if e["event"] == "verify_call")
