@@ -8,6 +8,7 @@ Verify API calls in flight from one function instance.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -27,17 +28,20 @@ from factor_cleanup.tracker import FactorTracker
 
 log = structlog.get_logger(__name__)
 
-MAX_RETRY_DELAY_SECONDS = 900
+MAX_RETRY_DELAY_SECONDS = 900  # the backoff's own ceiling
+# SQS hides a received message for at most 12 h in all, counted from its receipt: keep a margin for the
+# time the batch spent in the function before its failures are postponed.
+MAX_VISIBILITY_SECONDS = 12 * 3600 - 300
 IN_PROGRESS_RETRY_SECONDS = 30
 
 
 def retry_delay_seconds(receive_count: int, retry_after: float | None = None, base: int = 10) -> int:
-    """Exponential backoff with full jitter, never shorter than Twilio's Retry-After."""
+    """Exponential backoff with full jitter, never shorter than Twilio's Retry-After (up to what SQS allows)."""
     ceiling = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(0, receive_count - 1))
     delay = random.uniform(ceiling / 2, ceiling)
     if retry_after:
-        delay = max(delay, retry_after)
-    return int(min(MAX_RETRY_DELAY_SECONDS, delay))
+        delay = max(delay, min(retry_after, MAX_VISIBILITY_SECONDS))
+    return math.ceil(delay)
 
 
 class Worker:
