@@ -234,14 +234,14 @@ def references(value: Any) -> set[str]:
     if set(value) == {"Ref"}:
         return {value["Ref"]}
     if set(value) == {"Fn::Sub"}:
-        text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
-        return {name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+        text, names = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        placeholders = {name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+        return (placeholders - set(names)) | references(list(names.values()))
     return set().union(*map(references, value.values()))
 
 
-def environment_parameters(template_path) -> dict[str, str]:
+def environment_parameters(template: dict) -> dict[str, str]:
     """Each function environment variable set from exactly one template parameter -> that parameter."""
-    template = load_template(template_path)
     declared = template.get("Parameters", {})
     found = {}
     for variables in raw_environments(template).values():
@@ -254,5 +254,5 @@ def environment_parameters(template_path) -> dict[str, str]:
 
 def parameters_from_environment(template_path, environ: dict[str, str]) -> dict[str, str]:
     """The parameters an environment sets, as `sam deploy --parameter-overrides` would: the shell wins over Defaults."""
-    mapping = environment_parameters(template_path)
+    mapping = environment_parameters(load_template(template_path))
     return {parameter: environ[variable] for variable, parameter in mapping.items() if variable in environ}
