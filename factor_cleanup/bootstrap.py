@@ -36,12 +36,17 @@ def load_settings() -> Settings:
     """The environment, validated now; a bad value is a ConfigurationError naming the variable."""
     from pydantic import ValidationError
 
-    from factor_cleanup.debugger import describe_validation_error
-
     try:
         return Settings()
     except ValidationError as exc:
-        raise credentials.ConfigurationError(f"invalid configuration: {describe_validation_error(exc)}") from None
+        problems = "; ".join(_name_the_variable(error) for error in exc.errors(include_url=False))
+        raise credentials.ConfigurationError(f"invalid configuration: {problems}") from None
+
+
+def _name_the_variable(error: Any) -> str:
+    """pydantic names the field; ops set the environment variable (a model-wide check names its own)."""
+    variable = "_".join(str(part) for part in error["loc"]).upper()
+    return f"{variable}: {error['msg']}" if variable else str(error["msg"])
 
 
 @cache

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     verify_max_in_flight: int = Field(default=16, ge=1, le=100)
     # Records of one batch decided at once (their DynamoDB work overlaps others' Verify calls).
     worker_record_concurrency: int = Field(default=100, ge=1, le=200)
-    verify_timeout_seconds: float = Field(default=10.0, gt=0)
+    verify_timeout_seconds: float = Field(default=10.0, ge=1, le=60)
 
     public_base_url: str = ""
     webhook_url_fragment: str = ""
@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     app_activity_secret: str = ""
     app_activity_secret_parameter: str = ""
     app_activity_max_skew_seconds: int = Field(default=300, ge=30, le=3600)
+    # Read by logs.configure() before Settings exist; declared here so a typo fails at start like any setting.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("twilio_auth_token_previous_until", mode="before")
     @classmethod
@@ -97,17 +104,28 @@ class Settings(BaseSettings):
 
     @field_validator("error_code_overrides", mode="before")
     @classmethod
-    def _json_object(cls, value: object) -> object:
-        if isinstance(value, str):
-            if not value.strip():
-                return {}
-            try:
-                return json.loads(value)
-            except ValueError as exc:
-                raise ValueError(f'must be a JSON object such as {{"52119": "bad_token"}} ({exc})') from exc
-        return value
+    def _json_object_or_pairs(cls, value: object) -> object:
+        """A JSON object, or `52119=bad_token,52141=unknown`: the form that survives make, a shell and sam deploy."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text or text.startswith("{"):
+            return _json_object(text)
+        pairs = [item.partition("=") for item in text.split(",") if item.strip()]
+        if any(not separator for _, separator, _ in pairs):
+            raise ValueError(f"must be code=category pairs (52119=bad_token,52141=unknown) or a JSON object: {value!r}")
+        return {code.strip(): category.strip() for code, _, category in pairs}
 
     @field_validator("public_base_url", "twilio_verify_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+
+def _json_object(text: str) -> object:
+    if not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f'must be a JSON object such as {{"52119": "bad_token"}} ({exc})') from exc

@@ -9,6 +9,7 @@ invocation's timeout.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -30,17 +31,21 @@ from factor_cleanup.tracker import FactorTracker
 
 log = structlog.get_logger(__name__)
 
-MAX_RETRY_DELAY_SECONDS = 900
+MAX_RETRY_DELAY_SECONDS = 900  # the backoff's own ceiling
+# The longest Retry-After honoured. SQS allows 12 h, but 8 receives of 12 h would outlast the work queue's
+# 4 days' retention and lose the message before it reaches the DLQ; 8 x 6 h leaves two days to spare
+# (tests/test_template_limits.py checks it against the template).
+MAX_VISIBILITY_SECONDS = 6 * 3600
 IN_PROGRESS_RETRY_SECONDS = 30
 
 
 def retry_delay_seconds(receive_count: int, retry_after: float | None = None, base: int = 10) -> int:
-    """Exponential backoff with full jitter, never shorter than Twilio's Retry-After."""
+    """Exponential backoff with full jitter, never shorter than Twilio's Retry-After (up to what SQS allows)."""
     ceiling = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(0, receive_count - 1))
     delay = random.uniform(ceiling / 2, ceiling)
     if retry_after:
-        delay = max(delay, retry_after)
-    return int(min(MAX_RETRY_DELAY_SECONDS, delay))
+        delay = max(delay, min(retry_after, MAX_VISIBILITY_SECONDS))
+    return math.ceil(delay)
 
 
 class Worker:

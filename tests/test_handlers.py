@@ -117,4 +117,4 @@ def test_an_invalid_setting_is_a_clear_503_naming_it(restore_environ):
     with capture_logs() as logs:
         status, body = call_ingest(signed_event())
     assert status == 503 and body["error"] == "configuration_error"
-    assert any("verify_service_sids" in str(entry.get("error", "")) for entry in logs)
+    assert any("VERIFY_SERVICE_SIDS" in str(entry.get("error", "")) for entry in logs)

@@ -134,3 +134,15 @@ def test_unresolvable_value_names_the_variable(resources):
         function_environment(TEMPLATE_PATH, "WorkerFunction", without_ledger, REQUIRED)
     with pytest.raises(ValueError, match="NoSuchFunction"):
         function_environment(TEMPLATE_PATH, "NoSuchFunction", resources, REQUIRED)
+
+
+def test_the_shell_sets_the_parameter_a_variable_comes_from():
+    from factor_cleanup.local.template import parameters_from_environment
+
+    shell = {"MAX_DELETIONS_PER_HOUR": "1000", "TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL": "2999-01-01T00:00:00Z",
+             "LOG_LEVEL": "DEBUG", "QUEUE_URL": "https://elsewhere", "UNRELATED": "x"}  # fmt: skip
+    assert parameters_from_environment(TEMPLATE_PATH, shell) == {
+        "MaxDeletionsPerHour": "1000",
+        "TwilioAuthTokenPreviousUntil": "2999-01-01T00:00:00Z",
+        "LogLevel": "DEBUG",
+    }  # QUEUE_URL is the template's own queue, not a parameter

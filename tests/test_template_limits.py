@@ -133,3 +133,12 @@ def test_safety_says_what_each_flood_limit_does_and_how_to_size_it():
     safety = readme_section("Safety")
     for parameter in ("ApiThrottlingRateLimit", "ApiThrottlingBurstLimit", "IngestReservedConcurrency"):
         assert safety.count(f"`{parameter}`") >= 2, f"{parameter}: what it does and how to size it"
+
+
+def test_a_message_postponed_for_the_longest_retry_after_still_reaches_its_dead_letter_queue():
+    """Every receive may hide a message for MAX_VISIBILITY_SECONDS; all of them must fit in the queue's retention."""
+    from factor_cleanup.worker import MAX_VISIBILITY_SECONDS
+
+    queue = load_template(TEMPLATE)["Resources"]["WorkQueue"]["Properties"]
+    worst_case = queue["RedrivePolicy"]["maxReceiveCount"] * (MAX_VISIBILITY_SECONDS + queue["VisibilityTimeout"])
+    assert worst_case < queue["MessageRetentionPeriod"]

@@ -16,7 +16,7 @@ from factor_cleanup.messages import PushFailure
 from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.ports import VerifyRetryable
 from factor_cleanup.records import FactorRecord
-from factor_cleanup.worker import Worker, retry_delay_seconds
+from factor_cleanup.worker import MAX_VISIBILITY_SECONDS, Worker, retry_delay_seconds
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock
@@ -143,3 +143,18 @@ def test_retries_then_dead_letter_queue_through_real_sqs(aws):
 @pytest.mark.parametrize("count, floor, ceiling", [(1, 5, 10), (3, 20, 40), (20, 450, 900)])
 def test_retry_delay_grows_and_is_capped(count, floor, ceiling):
     assert floor <= retry_delay_seconds(count) <= ceiling
+
+
+@pytest.mark.parametrize("retry_after, delay", [(1.5, 10), (3600, 3600), (5 * 3600, 5 * 3600), (10**6, MAX_VISIBILITY_SECONDS)])  # fmt: skip
+def test_retry_after_is_honoured_beyond_the_backoff_up_to_six_hours(retry_after, delay):
+    assert delay - 5 <= retry_delay_seconds(1, retry_after) <= delay
+    assert retry_delay_seconds(20, retry_after) >= min(retry_after, MAX_VISIBILITY_SECONDS)
+
+
+def test_sqs_takes_the_longest_retry_delay(aws):
+    from factor_cleanup.work_queue import SqsWorkQueue
+
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=message())
+    [received] = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"]
+    SqsWorkQueue(aws.sqs, aws.queue_url).delay_retry(received["ReceiptHandle"], retry_delay_seconds(8, 10**6))
+    assert "Messages" not in aws.sqs.receive_message(QueueUrl=aws.queue_url, VisibilityTimeout=0)

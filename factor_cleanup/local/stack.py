@@ -19,12 +19,13 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from factor_cleanup import logs
+from factor_cleanup import bootstrap, logs
+from factor_cleanup.credentials import ConfigurationError
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.local.server import create_app
-from factor_cleanup.local.template import create_local_resources, function_environment
+from factor_cleanup.local.template import create_local_resources, function_environment, parameters_from_environment
 from factor_cleanup.local.verify_emulator import (
     DEMO_ACCOUNT_SID,
     DEMO_DEAD_FACTOR_SID,
@@ -66,6 +67,7 @@ class LocalStack:
         self._start_moto()
         self._start_verify()
         self._configure_handlers()
+        self._check_configuration()
         self._fill_registry()
         from handlers import ingest, report, worker  # after the environment is complete
 
@@ -139,11 +141,15 @@ class LocalStack:
         return token
 
     def template_parameters(self) -> dict[str, str]:
-        """Local configuration, passed the way `sam deploy --parameter-overrides` would pass it."""
+        """Local configuration, passed the way `sam deploy --parameter-overrides` would pass it.
+
+        A setting in the shell becomes the parameter its function variable is set from, so it wins over
+        the template's Default; the demo's own values apply only where the shell has none.
+        """
         services = self.env.get("VERIFY_SERVICE_SIDS") or (DEMO_SERVICE_SID if self.uses_emulator else "")
         # Against the emulator the demo deletes for real; against anything else the safe default holds.
         mode = self.env.get("CLEANUP_MODE") or ("delete" if self.uses_emulator else "report-only")
-        return {
+        return parameters_from_environment(TEMPLATE, self.env) | {
             "TwilioAccountSid": self.account_sid,
             "VerifyServiceSids": services,
             "CleanupMode": mode,
@@ -169,6 +175,21 @@ class LocalStack:
         ssm.put_parameter(Name=os.environ["APP_ACTIVITY_SECRET_PARAMETER"], Value=activity_secret, Type="SecureString", Overwrite=True)
         os.environ.pop("APP_ACTIVITY_SECRET", None)
 
+    def _check_configuration(self) -> None:
+        """Validate the settings every handler will read (one process: the union of the functions' environments)."""
+        bootstrap.settings.cache_clear()  # read the environment as configured now, not as it was before
+        try:
+            bootstrap.settings()
+        except ConfigurationError as exc:
+            raise StackError(str(exc)) from None
+
+    def _configuration_ok(self) -> bool:
+        try:
+            bootstrap.settings()
+            return True
+        except ConfigurationError:
+            return False
+
     def _fill_registry(self) -> None:
         """Against the emulator, backfill the factor registry from it (as `backfill-registry` does on AWS)."""
         if self.uses_emulator:
@@ -185,7 +206,8 @@ class LocalStack:
             self.scheduler.start()
 
     def health(self) -> dict[str, Any]:
-        checks = {"aws": self._aws_ok(), "worker_poller": bool(self.poller and not self.poller.stopped)}
+        checks = {"aws": self._aws_ok(), "worker_poller": bool(self.poller and not self.poller.stopped),
+                  "configuration": self._configuration_ok()}  # fmt: skip
         if self.uses_emulator:
             checks["verify_emulator"] = self.emulator is not None
         return {"ready": all(checks.values()), "checks": checks, "local": self.addresses()}

@@ -215,3 +215,44 @@ def function_environment(
         if resolved is not NO_VALUE:
             environment[variable] = _text(resolved)
     return environment
+
+
+def raw_environments(template: dict) -> dict[str, dict]:
+    """Globals.Function's and each function's Environment.Variables, unresolved, keyed "Globals" or logical id."""
+    shared = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    functions = _of_type(template, "AWS::Serverless::Function")
+    own = {key: properties.get("Environment", {}).get("Variables", {}) for key, properties in functions.items()}
+    return {"Globals": shared, **own}
+
+
+def references(value: Any) -> set[str]:
+    """Every name an expression refers to: !Ref targets and ${Name} or ${Name.Attribute} in !Sub."""
+    if isinstance(value, list):
+        return set().union(*map(references, value))
+    if not isinstance(value, dict):
+        return set()
+    if set(value) == {"Ref"}:
+        return {value["Ref"]}
+    if set(value) == {"Fn::Sub"}:
+        text, names = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+        placeholders = {name.split(".")[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+        return (placeholders - set(names)) | references(list(names.values()))
+    return set().union(*map(references, value.values()))
+
+
+def environment_parameters(template: dict) -> dict[str, str]:
+    """Each function environment variable set from exactly one template parameter -> that parameter."""
+    declared = template.get("Parameters", {})
+    found = {}
+    for variables in raw_environments(template).values():
+        for variable, value in variables.items():
+            names = references(value) & set(declared)
+            if len(names) == 1:
+                found[variable] = names.pop()
+    return found
+
+
+def parameters_from_environment(template_path, environ: dict[str, str]) -> dict[str, str]:
+    """The parameters an environment sets, as `sam deploy --parameter-overrides` would: the shell wins over Defaults."""
+    mapping = environment_parameters(load_template(template_path))
+    return {parameter: environ[variable] for variable, parameter in mapping.items() if variable in environ}
