@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from factor_cleanup.actions import Outcome, iso_utc
 from factor_cleanup.domain.decision import (
-    GONE_CODES, PUSH, VERIFY_IDENTITY, Cause, Decision, Evidence, ReasonCode, Step, decide,
+    GONE_CODES, PUSH, Cause, Decision, Evidence, ReasonCode, Step, decide,
 )  # fmt: skip
 from factor_cleanup.records import FactorRecord
+from factor_cleanup.sids import is_verify_identity
 
 settings.register_profile("decision-quick", max_examples=400, deadline=None, derandomize=True)
 settings.register_profile("decision-deep", max_examples=20_000, deadline=None)
@@ -23,7 +24,7 @@ settings.load_profile(os.environ.get("DECISION_PROFILE", "decision-quick"))
 
 MANAGED, OTHER = "VA" + "a" * 32, "VA" + "e" * 32
 FACTOR = "YF" + "b" * 32
-IDENTITIES = ["user-7f3a-0001", "other-user-0002", ".", "..", "short", f"u/Factors/{FACTOR}#", "a" * 65, "user--0001"]
+IDENTITIES = ["user-7f3a-0001", "other-user-0002", "user-7f3a-0001\n", ".", "..", "short", f"u/Factors/{FACTOR}#", "a" * 65, "user--0001"]
 BASE = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
 
 moments = st.integers(min_value=-90 * 24, max_value=24).map(lambda hours: BASE + timedelta(hours=hours))
@@ -87,7 +88,7 @@ def every_rule_holds(e: Evidence) -> bool:
     return (
         cause.reason_code in GONE_CODES and e.ids_problem is None
         and e.service_sid == MANAGED and e.factor_sid is not None
-        and e.identity is not None and VERIFY_IDENTITY.match(e.identity) is not None
+        and e.identity is not None and is_verify_identity(e.identity)
         and agrees and not (known and known.deleted)
         and factor_type == PUSH
         and cause.evidence_at is not None and not alive_after

@@ -146,7 +146,7 @@ def test_a_404_where_the_registry_agrees_marks_the_factor_deleted():
 
 # 5. Identities that are path segments ------------------------------------------------------------------------
 @pytest.mark.parametrize("identity", [".", "..", f"u/Factors/{FACTOR_SID}#", "short", "a" * 65, "user--0001",
-                                      "-user-00001", "user 0001x", "usér-00001"])  # fmt: skip
+                                      "-user-00001", "user 0001x", "usér-00001", "user-0001\n"])  # fmt: skip
 def test_an_identity_that_is_not_a_verify_identity_never_reaches_verify(identity):
     stack = Stack(factors={(SERVICE_SID, identity, FACTOR_SID)})
     action = stack.service.handle_push_failure(failure(identity=identity))

@@ -12,7 +12,6 @@ what Verify and the breaker answered back through the functions at the end of th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -20,12 +19,10 @@ from typing import Literal
 
 from factor_cleanup.actions import Outcome, iso_utc
 from factor_cleanup.records import FactorRecord
+from factor_cleanup.sids import is_verify_identity
 
 CleanupMode = Literal["delete", "report-only"]
 PUSH = "push"
-# Verify's rule for an entity identity (spec: "length between 8 and 64 characters … dash (-) separated
-# alphanumeric characters"). Anything else never becomes part of a Verify URL.
-VERIFY_IDENTITY = re.compile(r"^(?=.{8,64}$)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 
 
 class ReasonCode(str, Enum):
@@ -145,7 +142,7 @@ def _cause_keeps(cause: Cause) -> Decision | None:
 
 def _factor_problem(evidence: Evidence) -> Decision | None:
     known, identity = evidence.known, evidence.identity or ""
-    if not VERIFY_IDENTITY.match(identity):
+    if not is_verify_identity(identity):  # never part of a Verify URL otherwise
         return _skip(ReasonCode.INVALID_IDENTITY, f"identity {identity!r} is not a Verify identity "
                      "(8-64 dash-separated letters and digits); no Verify URL is built from it")  # fmt: skip
     mismatch = _registry_disagrees(evidence)
