@@ -65,12 +65,16 @@ def ingest_service(config: Settings) -> IngestService:
     token = credentials.auth_token(config)
     if not token.configured:
         raise credentials.ConfigurationError("set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER")
+    activity = activity_authenticator(config)
+    if activity and not config.activity_queue_url:
+        raise credentials.ConfigurationError("ACTIVITY_QUEUE_URL is required while POST /app/activity is on")
     return IngestService(
         queue=SqsWorkQueue(aws_client("sqs"), config.queue_url),
         signatures=SignatureChecker(lambda: credentials.signing_tokens(config, _ssm), config.webhook_url_fragment),
         account_sid=config.twilio_account_sid,
         public_base_url=config.public_base_url or None,
-        activity=activity_authenticator(config),
+        activity=activity,
+        activity_queue=SqsWorkQueue(aws_client("sqs"), config.activity_queue_url) if activity else None,
     )
 
 
@@ -182,26 +186,47 @@ def sweeper(config: Settings) -> Any:
 
 
 def worker(config: Settings) -> Any:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    """The work queue's consumer: push failures and candidates to the decision, Verify events to the registry."""
+    from factor_cleanup.tracker import FactorTracker
+    from factor_cleanup.worker import decision_routes
 
     from factor_cleanup.deadline import RecordBudget
+
+    cleanup = cleanup_service(config)
+    tracker = FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None
+    budget = RecordBudget(config.verify_timeout_seconds, config.verify_max_in_flight)
+    return _queue_consumer(config, decision_routes(cleanup, tracker), config.queue_url, budget)
+
+
+def activity_worker(config: Settings) -> Any:
+    """The activity queue's consumer: it can only move a factor's last_seen forward."""
+    from factor_cleanup.tracker import FactorTracker
+    from factor_cleanup.worker import activity_routes
+
+    factor_registry = registry(config)
+    if factor_registry is None:
+        raise credentials.ConfigurationError("REGISTRY_TABLE is required by the activity worker")
+    if not config.activity_queue_url:
+        raise credentials.ConfigurationError("ACTIVITY_QUEUE_URL is required by the activity worker")
+    return _queue_consumer(config, activity_routes(FactorTracker(factor_registry, SystemClock())), config.activity_queue_url)
+
+
+def _queue_consumer(config: Settings, routes: Any, queue_url: str, budget: Any = None) -> Any:
+    """A queue's worker; `budget` paces records that call Verify (the activity queue's never do)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     from factor_cleanup.worker import Worker
 
     if not config.idempotency_table:
         raise credentials.ConfigurationError("IDEMPOTENCY_TABLE is required by the worker")
-    from factor_cleanup.tracker import FactorTracker
-
-    queue = SqsWorkQueue(aws_client("sqs"), config.queue_url)
     persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=aws_client("dynamodb"))
-    cleanup = cleanup_service(config)
     return Worker(
-        cleanup=cleanup,
+        routes=routes,
         persistence=persistence,
-        delay_retry=queue.delay_retry,
+        delay_retry=SqsWorkQueue(aws_client("sqs"), queue_url).delay_retry,
         idempotency_window_seconds=config.idempotency_window_seconds,
         record_concurrency=config.worker_record_concurrency,
-        tracker=FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None,
-        budget=RecordBudget(config.verify_timeout_seconds, config.verify_max_in_flight),
+        budget=budget,
     )
 
 

@@ -39,6 +39,8 @@ class IngestService:
     activity: ActivityAuthenticator | None = None
     """None when no APP_ACTIVITY_SECRET is configured: POST /app/activity is then off (404)."""
     clock: Clock = field(default_factory=SystemClock)
+    activity_queue: WorkQueue | None = None
+    """Where activity reports go: a queue of their own, whose consumer can only move last_seen forward."""
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Route by API Gateway route key (`POST /twilio/debugger`, …); unknown routes get a JSON 404."""
@@ -129,7 +131,9 @@ class IngestService:
             activity = self.activity.parse(request.body)
         except MalformedEvent as exc:
             return error(400, "malformed_activity", str(exc))
-        return self._enqueue(activity, 202, {"status": "queued", "event_id": activity.event_id})
+        if self.activity_queue is None:
+            return error(503, "configuration_error", "POST /app/activity needs ACTIVITY_QUEUE_URL; nothing was accepted")
+        return self._enqueue(activity, 202, {"status": "queued", "event_id": activity.event_id}, self.activity_queue)
 
     def event_streams_webhook(self, request: HttpRequest) -> HttpResponse:
         """Event Streams webhook sink: a signed JSON array of CloudEvents; keep the good, name the bad."""
@@ -174,10 +178,10 @@ class IngestService:
             log.error("queue_unavailable", queued=len(queued), not_queued=len(unqueued), error=unqueued[0].reason)
         return [failure.event_id for failure in queued], sorted(refused)
 
-    def _enqueue(self, message: QueueMessage, status: int, body: dict) -> HttpResponse:
+    def _enqueue(self, message: QueueMessage, status: int, body: dict, queue: WorkQueue | None = None) -> HttpResponse:
         """Acknowledge only once the queue holds the message."""
         try:
-            self.queue.send(message)
+            (queue or self.queue).send(message)
         except QueueUnavailable as exc:
             log.error("queue_unavailable", event_id=message.event_id, error=str(exc))
             return error(503, "queue_unavailable", "event not accepted; retry later")

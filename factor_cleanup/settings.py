@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     webhook_url_fragment: str = ""
 
     queue_url: str = ""
+    activity_queue_url: str = ""
+    """App-activity reports only: customer backends may send here, and its consumer can never delete."""
     ledger_table: str = ""
     idempotency_table: str = ""
     idempotency_window_seconds: int = Field(default=14 * 24 * 3600, ge=60)

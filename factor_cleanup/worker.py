@@ -13,7 +13,7 @@ import math
 import random
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import structlog
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
@@ -23,11 +23,35 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
-from factor_cleanup.cleanup import CleanupService
+from factor_cleanup.cleanup import CleanupService, RegistryRequired
 from factor_cleanup.deadline import DeadlineGate, NotStarted, RecordBudget
-from factor_cleanup.messages import InactiveCandidate, PushFailure, QueueMessage, VerifyEvent, parse_message
+from factor_cleanup.messages import QueueMessage, parse_message
 from factor_cleanup.ports import VerifyRetryable
 from factor_cleanup.tracker import FactorTracker
+
+Route = Callable[[Any], dict[str, Any]]
+"""What one message kind is handed to; the worker sends each message to its kind's route, and refuses others."""
+
+
+def decision_routes(cleanup: CleanupService, tracker: FactorTracker | None) -> dict[str, Route]:
+    """The work queue: only push-janitor's own functions may send to it (its queue policy), so it may delete."""
+
+    def registry_update(message: Any) -> dict[str, Any]:
+        if tracker is None:  # a configuration problem: the message waits in the DLQ until it is fixed
+            raise RegistryRequired(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
+        return tracker.apply_verify_event(message) if message.kind == "verify_event" else tracker.apply_activity(message)
+
+    return {
+        "push_failure": lambda message: cleanup.handle_push_failure(message).model_dump(),
+        "inactive_candidate": lambda message: cleanup.handle_inactive_candidate(message).model_dump(),
+        "verify_event": registry_update,
+        "app_activity": registry_update,  # reports queued here before the activity queue existed
+    }
+
+
+def activity_routes(tracker: FactorTracker) -> dict[str, Route]:
+    """The activity queue, which customer backends may write to: it can only move last_seen forward."""
+    return {"app_activity": tracker.apply_activity}
 
 log = structlog.get_logger(__name__)
 
@@ -51,17 +75,15 @@ def retry_delay_seconds(receive_count: int, retry_after: float | None = None, ba
 class Worker:
     def __init__(
         self,
-        cleanup: CleanupService,
+        routes: Mapping[str, Route],
         persistence: BasePersistenceLayer,
         delay_retry: Callable[[str, int], None],
         idempotency_window_seconds: int,
         record_concurrency: int,
-        tracker: FactorTracker | None = None,
         budget: RecordBudget | None = None,
     ) -> None:
-        self._cleanup = cleanup
+        self._routes = dict(routes)
         self._budget = budget or RecordBudget()
-        self._tracker = tracker
         self._delay_retry = delay_retry
         self._config = IdempotencyConfig(
             event_key_jmespath="event_id",
@@ -116,16 +138,17 @@ class Worker:
             structlog.contextvars.unbind_contextvars("message_id", "event_sid")
 
     def _decide(self, message: QueueMessage) -> dict[str, Any]:
-        """Route by kind: deletions to the cleanup service, registry updates to the tracker."""
-        if isinstance(message, PushFailure):
-            return self._cleanup.handle_push_failure(message).model_dump()
-        if isinstance(message, InactiveCandidate):
-            return self._cleanup.handle_inactive_candidate(message).model_dump()
-        if self._tracker is None:
-            raise RuntimeError(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
-        if isinstance(message, VerifyEvent):
-            return self._tracker.apply_verify_event(message)
-        return self._tracker.apply_activity(message)
+        route = self._routes.get(message.kind)
+        if route is None:
+            return self._refuse(message)
+        return route(message)
+
+    def _refuse(self, message: QueueMessage) -> dict[str, Any]:
+        """A kind this queue does not take (e.g. a push_failure on the activity queue): never acted on, and
+        not retried either, since no retry can make it acceptable. Logged loudly: someone sent it."""
+        detail = f"this queue takes only {', '.join(sorted(self._routes))}, not {message.kind}"
+        log.error("message_refused", kind=message.kind, event_id=message.event_id, detail=detail)
+        return {"event_id": message.event_id, "status": "refused", "detail": detail}
 
     def _postpone(self, record: SQSRecord, seconds: int) -> None:
         try:

@@ -25,7 +25,9 @@ NOW_UNIX = str(int(CLOCK.now().timestamp()))
 def make_service(queue=None, enabled=True):
     queue = queue if queue is not None else FakeQueue()
     auth = ActivityAuthenticator(lambda: SECRET, CLOCK, max_skew_seconds=300) if enabled else None
-    return IngestService(queue, SignatureChecker(lambda: [AUTH_TOKEN]), ACCOUNT_SID, BASE_URL, auth, CLOCK), queue
+    service = IngestService(queue, SignatureChecker(lambda: [AUTH_TOKEN]), ACCOUNT_SID, BASE_URL, auth, CLOCK,
+                            activity_queue=queue)  # fmt: skip
+    return service, queue
 
 
 def post(service, body: str, *, timestamp=NOW_UNIX, secret=SECRET, signature=None, content_type="application/json"):
@@ -133,7 +135,7 @@ def test_the_handler_reads_the_secret_from_the_environment(restore_environ):
     from handlers.ingest import handler
 
     restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, APP_ACTIVITY_SECRET=SECRET,
-                           QUEUE_URL="", PUBLIC_BASE_URL=BASE_URL)  # fmt: skip
+                           QUEUE_URL="", ACTIVITY_QUEUE_URL="unreachable", PUBLIC_BASE_URL=BASE_URL)  # fmt: skip
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", "X-Push-Janitor-Timestamp": timestamp,
                "X-Push-Janitor-Signature": activity_signature("wrong", timestamp, report())}  # fmt: skip
@@ -141,7 +143,7 @@ def test_the_handler_reads_the_secret_from_the_environment(restore_environ):
     assert response["statusCode"] == 401
     headers["X-Push-Janitor-Signature"] = activity_signature(SECRET, timestamp, report())
     response = handler(api_gateway_event("POST", "/app/activity", body=report(), headers=headers), None)
-    assert response["statusCode"] == 503  # authenticated, and QUEUE_URL is empty: not acknowledged
+    assert response["statusCode"] == 503  # authenticated, and the activity queue is unreachable: not acknowledged
 
 
 # --- the JSON message a backend may put straight on the queue (IAM-authorized) ------------------

@@ -38,7 +38,7 @@ from factor_cleanup.ports import VerifyNotFound, VerifyRetryable
 from factor_cleanup.registry import DynamoDbFactorRegistry
 from factor_cleanup.verify_client import TwilioVerifyApi
 from factor_cleanup.work_queue import SqsWorkQueue
-from factor_cleanup.worker import IN_PROGRESS_RETRY_SECONDS, Worker
+from factor_cleanup.worker import IN_PROGRESS_RETRY_SECONDS, Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
 from tests.summary import show_at_end
@@ -232,7 +232,7 @@ class Pipeline:
                                                boto3_client=self.clients["idempotency dynamodb"])  # fmt: skip
         # The Lambda's time is compressed to LAMBDA_BUDGET_SECONDS so in-progress locks expire quickly; at that
         # scale the deadline would hold every record back, so it budgets nothing here (test_worker_deadline.py).
-        self.worker = Worker(cleanup=cleanup, persistence=persistence, delay_retry=self.backoff,
+        self.worker = Worker(routes=decision_routes(cleanup, None), persistence=persistence, delay_retry=self.backoff,
                              idempotency_window_seconds=3600, record_concurrency=max_in_flight,
                              budget=RecordBudget(verify_timeout_seconds=0, record_overhead_seconds=0, reserve_seconds=0))  # fmt: skip
         self.poller = SqsPoller(self.clients["poller sqs"], aws.queue_url, self._invoke, batch_size=10, wait_seconds=1)

@@ -73,29 +73,34 @@ def _figures(request):
 
 # --- the system under test: the Lambda handler over a moto queue -------------------------------------------
 class Intake:
-    def __init__(self, sqs: Any, queue_url: str) -> None:
+    def __init__(self, sqs: Any, queue_url: str, activity_queue_url: str) -> None:
         self.sqs = sqs
-        self.queue_url = queue_url
+        self.queue_urls = {"QUEUE_URL": queue_url, "ACTIVITY_QUEUE_URL": activity_queue_url}
         self.missing_queue_url = queue_url.rsplit("/", 1)[0] + "/no-such-queue"
 
     def post(self, event: dict[str, Any], *, queue_down: bool = False) -> tuple[dict[str, Any], list[str]]:
         """Call the handler as Lambda would (fresh configuration each time); return its answer and what was queued."""
         handlers.ingest._service = None
         bootstrap.settings.cache_clear()
-        os.environ["QUEUE_URL"] = self.missing_queue_url if queue_down else self.queue_url
+        for variable, url in self.queue_urls.items():
+            os.environ[variable] = self.missing_queue_url if queue_down else url
         answer = handlers.ingest.handler(event, None)
         return answer, self.drain()
 
     def drain(self) -> list[str]:
+        """What either queue (work, activity) holds now, emptied."""
+        return [body for url in self.queue_urls.values() for body in self._drain(url)]
+
+    def _drain(self, queue_url: str) -> list[str]:
         bodies = []
         while True:
-            got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            got = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
             messages = got.get("Messages", [])
             if not messages:
                 return bodies
             for message in messages:
                 bodies.append(message["Body"])
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +110,15 @@ def intake():
             env.delenv(name, raising=False)
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="fuzz-work-queue")["QueueUrl"]
+        activity_url = sqs.create_queue(QueueName="fuzz-activity-queue")["QueueUrl"]
         env.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
         env.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
         env.setenv("PUBLIC_BASE_URL", BASE_URL)
         env.setenv("QUEUE_URL", url)
+        env.setenv("ACTIVITY_QUEUE_URL", activity_url)
         env.setenv("APP_ACTIVITY_SECRET", ACTIVITY_SECRET)
         env.delenv("APP_ACTIVITY_SECRET_PARAMETER", raising=False)
-        yield Intake(sqs, url)
+        yield Intake(sqs, url, activity_url)
         handlers.ingest._service = None
 
 

@@ -24,7 +24,8 @@ def test_every_handler_has_a_sample():
 
 
 SAMPLE_KEYS = {"ingest": ("debugger-webhook",), "worker": ("worker-sqs",), "report": ("report-request",),
-               "daily_report": ("daily-report",), "kinesis_events": ("kinesis-error-logs",)}  # fmt: skip
+               "daily_report": ("daily-report",), "kinesis_events": ("kinesis-error-logs",),
+               "activity": ("activity-sqs-batch",)}  # fmt: skip
 
 
 def test_worker_sample_carries_a_valid_message():
@@ -46,7 +47,7 @@ def _ingest(clock):
     queue = FakeQueue()
     activity = ActivityAuthenticator(lambda: DEMO_APP_ACTIVITY_SECRET, clock)
     service = IngestService(queue, SignatureChecker(lambda: [DEMO_AUTH_TOKEN]), DEMO_ACCOUNT_SID,
-                            f"http://127.0.0.1:{DEMO_PORT}", activity, clock)  # fmt: skip
+                            f"http://127.0.0.1:{DEMO_PORT}", activity, clock, activity_queue=queue)  # fmt: skip
     return service, queue
 
 
@@ -70,10 +71,12 @@ def test_app_activity_sample_is_signed_for_its_own_time():
     assert response.status == 202 and queue.sent[0].event_id == "activity:demo-app-open-0001"
 
 
-def test_registry_batch_holds_one_message_of_each_new_kind():
+def test_registry_batches_hold_one_message_of_each_registry_kind():
     batch = sample_events()["worker-sqs-batch-registry.json"]
     kinds = [parse_message(record["body"]).kind for record in batch["Records"]]
-    assert kinds == ["verify_event", "app_activity", "inactive_candidate"]
+    assert kinds == ["verify_event", "inactive_candidate"]
+    [activity] = sample_events()["activity-sqs-batch.json"]["Records"]
+    assert parse_message(activity["body"]).kind == "app_activity"
 
 
 def test_sweeper_sample_is_a_scheduler_input():

@@ -21,7 +21,7 @@ from factor_cleanup.records import FactorRecord
 from factor_cleanup.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
 from factor_cleanup.sweeper import Sweeper
 from factor_cleanup.work_queue import SqsWorkQueue
-from factor_cleanup.worker import Worker
+from factor_cleanup.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
 from tests.fakes import FakeQueue, FakeRegistry, FakeVerify, FixedClock
@@ -158,7 +158,7 @@ def test_two_sweeps_at_once_delete_a_stale_factor_once_and_keep_a_live_one(aws):
     cleanup = CleanupService(ledger, verify, FixedClock(NOW), ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete",
                              registry, InactivityRule(30, 3))  # fmt: skip
     persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-    worker = Worker(cleanup, persistence, lambda *_: None, 3600, 4)
+    worker = Worker(decision_routes(cleanup, None), persistence, lambda *_: None, 3600, 4)
 
     queue = SqsWorkQueue(aws.sqs, aws.queue_url)
     for _ in range(2):  # e.g. the schedule and a manual `make sweep` at the same time

@@ -39,6 +39,7 @@ ON_FAILURE_DESTINATION = frozenset({"send_message"})
 CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "IngestFunction": [  # bootstrap.ingest_service
         ("sqs", "WorkQueue", [QUEUE_SEND, QUEUE_SEND_BATCH]),
+        ("sqs", "ActivityQueue", [QUEUE_SEND]),  # POST /app/activity
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
         ("ssm", "TwilioAuthTokenPreviousParameter", [SECRET]),
         ("ssm", "AppActivitySecretParameter", [SECRET]),
@@ -54,6 +55,13 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("dynamodb", "SafetyTable", [BREAKER + m for m in ("add", "total_since", "open_state", "trip")]),
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
         ("ssm", "TwilioApiKeySecretParameter", [SECRET]),
+    ],
+    "ActivityFunction": [  # bootstrap.activity_worker: the tracker alone
+        ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.work_queue:SqsWorkQueue.delay_retry"]),
+        ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
+                                                                    "_delete_record")]),  # fmt: skip
+        ("dynamodb", "FactorRegistryTable", [REGISTRY + "mark_seen"]),
+        ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
     ],
     "SweeperFunction": [  # bootstrap.sweeper
         ("dynamodb", "FactorRegistryTable/index/sweep", [REGISTRY + "stale_factors"]),

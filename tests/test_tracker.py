@@ -17,7 +17,7 @@ from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.records import FactorRecord
 from factor_cleanup.registry import DynamoDbFactorRegistry
 from factor_cleanup.tracker import FactorTracker
-from factor_cleanup.worker import Worker
+from factor_cleanup.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock
@@ -104,7 +104,8 @@ def worker():
         cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), FakeVerify(), FixedClock(NOW),
                                  ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete", registry)  # fmt: skip
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        yield Worker(cleanup, persistence, lambda *_: None, 3600, 4, FactorTracker(registry, FixedClock(NOW))), registry
+        routes = decision_routes(cleanup, FactorTracker(registry, FixedClock(NOW)))
+        yield Worker(routes, persistence, lambda *_: None, 3600, 4), registry
 
 
 def batch(*messages) -> dict:

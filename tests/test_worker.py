@@ -16,7 +16,7 @@ from factor_cleanup.messages import PushFailure
 from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.ports import VerifyRetryable
 from factor_cleanup.records import FactorRecord
-from factor_cleanup.worker import MAX_VISIBILITY_SECONDS, Worker, retry_delay_seconds
+from factor_cleanup.worker import MAX_VISIBILITY_SECONDS, Worker, decision_routes, retry_delay_seconds
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock
@@ -41,7 +41,8 @@ class Harness:
         cleanup = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}), mode,
                                  registry=self.registry)  # fmt: skip
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        self.worker = Worker(cleanup, persistence, self._delay, idempotency_window_seconds=3600, record_concurrency=4)
+        self.worker = Worker(decision_routes(cleanup, None), persistence, self._delay, idempotency_window_seconds=3600,
+                             record_concurrency=4)  # fmt: skip
 
     def _delay(self, receipt_handle: str, seconds: int) -> None:
         self.delays.append((receipt_handle, seconds))

@@ -19,7 +19,7 @@ from factor_cleanup.ledger import DynamoDbLedger
 from factor_cleanup.messages import InactiveCandidate
 from factor_cleanup.policy import ErrorCodePolicy
 from factor_cleanup.records import FactorRecord
-from factor_cleanup.worker import Worker
+from factor_cleanup.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
 from tests.fakes import FakeLambdaContext, FakeRegistry, FakeVerify, FixedClock
@@ -50,7 +50,7 @@ class SlowVerifyWorker:
                                  frozenset({SERVICE_SID}), "delete", self.registry, InactivityRule(30, 3))  # fmt: skip
         persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
         self.visibility: list[tuple[str, int]] = []
-        self.worker = Worker(cleanup, persistence, lambda handle, seconds: self.visibility.append((handle, seconds)),
+        self.worker = Worker(decision_routes(cleanup, None), persistence, lambda handle, seconds: self.visibility.append((handle, seconds)),
                              idempotency_window_seconds=3600, record_concurrency=10, budget=BUDGET)  # fmt: skip
 
     def handle(self, batch: dict, timeout_seconds: float = 60.0) -> tuple[set[str], FakeLambdaContext]:

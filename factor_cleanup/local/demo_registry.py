@@ -70,20 +70,24 @@ def app_activity_request(stable: Any, secret: str = DEMO_APP_ACTIVITY_SECRET) ->
 
 
 def registry_messages() -> list[Any]:
-    """One queue message of each kind this issue adds."""
+    """The work queue's registry kinds: a Verify event and a sweeper candidate."""
     last_seen = "2026-08-17T12:00:00Z"
     return [
         VerifyEvent(event_id=verify_webhook_body("challenge.approved", 4)["uuid"], type="challenge.approved",
                     account_sid=DEMO_ACCOUNT_SID, service_sid=DEMO_SERVICE_SID, identity=DEMO_IDENTITY,
                     factor_sid=DEMO_LIVE_FACTOR_SID, factor_type="push", occurred_at=SAMPLE_TIME),
-        AppActivity(factor_sid=DEMO_LIVE_FACTOR_SID, occurred_at=SAMPLE_TIME, activity_id="demo-app-open-0001"),
         InactiveCandidate(event_id=InactiveCandidate.event_id_for(DEMO_IOS_STALE_FACTOR_SID, last_seen, SAMPLE_TIME[:10]),
                           factor_sid=DEMO_IOS_STALE_FACTOR_SID, service_sid=DEMO_SERVICE_SID, identity=DEMO_IDENTITY,
                           last_seen=last_seen, binding_type="apn", swept_at=SAMPLE_TIME),
     ]  # fmt: skip
 
 
-def sqs_batch(messages: list[Any]) -> dict[str, Any]:
+def activity_messages() -> list[Any]:
+    """What a backend puts on the activity queue (ActivityFunction's input)."""
+    return [AppActivity(factor_sid=DEMO_LIVE_FACTOR_SID, occurred_at=SAMPLE_TIME, activity_id="demo-app-open-0001")]
+
+
+def sqs_batch(messages: list[Any], queue: str = "WorkQueue") -> dict[str, Any]:
     records = []
     for number, message in enumerate(messages, start=1):
         records.append({
@@ -93,7 +97,7 @@ def sqs_batch(messages: list[Any]) -> dict[str, Any]:
             "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795608000000",
                            "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1795608000001"},
             "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:push-janitor-WorkQueue", "awsRegion": "us-east-1",
+            "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:push-janitor-{queue}", "awsRegion": "us-east-1",
         })  # fmt: skip
     return {"Records": records}
 
@@ -109,5 +113,6 @@ def registry_samples(base_url: str, auth_token: str, stable: Any) -> dict[str, A
         **verify_webhook_events(base_url, auth_token, stable),
         "app-activity-request.json": app_activity_request(stable),
         "worker-sqs-batch-registry.json": sqs_batch(registry_messages()),
+        "activity-sqs-batch.json": sqs_batch(activity_messages(), "ActivityQueue"),
         "sweeper-schedule.json": scheduler_event(),
     }

@@ -37,7 +37,7 @@ from factor_cleanup.local.verify_emulator import (
 )
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
-FUNCTIONS = ("IngestFunction", "WorkerFunction", "DailyReportFunction", "SweeperFunction")
+FUNCTIONS = ("IngestFunction", "WorkerFunction", "ActivityFunction", "DailyReportFunction", "SweeperFunction")
 
 
 class StackError(RuntimeError):
@@ -52,6 +52,7 @@ class LocalStack:
     web: BaseWSGIServer | None = None
     emulator: EmulatorState | None = None
     poller: SqsPoller | None = None
+    activity_poller: SqsPoller | None = None
     resources: dict[str, dict] = field(default_factory=dict)
     moto: Any = None
     scheduler: Any = None
@@ -69,10 +70,13 @@ class LocalStack:
         self._configure_handlers()
         self._check_configuration()
         self._fill_registry()
-        from handlers import ingest, report, worker  # after the environment is complete
+        from handlers import activity, ingest, report, worker  # after the environment is complete
 
         self.poller = SqsPoller(boto3.client("sqs"), os.environ["QUEUE_URL"], worker.handler, wait_seconds=1)
-        self.poller.start()
+        self.activity_poller = SqsPoller(boto3.client("sqs"), os.environ["ACTIVITY_QUEUE_URL"], activity.handler,
+                                         wait_seconds=1)  # fmt: skip
+        for poller in (self.poller, self.activity_poller):
+            poller.start()
         routes = {("POST", "/twilio/debugger"): ingest.handler, ("GET", "/reports/cleanup.json"): report.handler}
         from factor_cleanup.local.report_routes import daily_report_route
 
@@ -207,6 +211,7 @@ class LocalStack:
 
     def health(self) -> dict[str, Any]:
         checks = {"aws": self._aws_ok(), "worker_poller": bool(self.poller and not self.poller.stopped),
+                  "activity_poller": bool(self.activity_poller and not self.activity_poller.stopped),
                   "configuration": self._configuration_ok()}  # fmt: skip
         if self.uses_emulator:
             checks["verify_emulator"] = self.emulator is not None
@@ -215,6 +220,7 @@ class LocalStack:
     def addresses(self) -> dict[str, str]:
         """Where each part listens, for tools run from another terminal (make load, make dlq-show)."""
         names = {"aws_endpoint_url": "AWS_ENDPOINT_URL", "region": "AWS_DEFAULT_REGION", "queue_url": "QUEUE_URL",
+                 "activity_queue_url": "ACTIVITY_QUEUE_URL",
                  "verify_base_url": "TWILIO_VERIFY_BASE_URL", "public_base_url": "PUBLIC_BASE_URL",
                  "account_sid": "TWILIO_ACCOUNT_SID", "verify_service_sids": "VERIFY_SERVICE_SIDS",
                  "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE"}  # fmt: skip
@@ -232,8 +238,9 @@ class LocalStack:
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
-        if self.poller:
-            self.poller.stop()
+        for poller in (self.poller, self.activity_poller):
+            if poller:
+                poller.stop()
         for server in self.background:
             server.shutdown()
             server.server_close()
