@@ -15,6 +15,7 @@ from bench.common import Result, machine
 BENCHMARKS = {
     "ingest": "bench.ingest_cost",
     "cold-start": "bench.cold_start",
+    "verify-client": "bench.verify_client_cost",
     "worker": "bench.worker_drain",
     "sweeper": "bench.sweeper_cost",
     "report": "bench.report_scale",
