@@ -7,16 +7,35 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench send-example sweep report report-daily validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean
+.PHONY: help run test bench send-example sweep report report-daily validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The venv installs the dev lock, hash-checked; a changed lock reinstalls it.
+$(STAMP): requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
+
+# Locks. requirements*.txt say which versions the code works with; the locks pin one version of every
+# package with the hash of each of its files. uv resolves once for every platform and Python >= 3.11
+# (--universal), so one lock installs on this machine (3.11, x86_64) and in Lambda (3.12, arm64).
+# uv's own version is pinned and --upgrade ignores the old locks: the result depends only on the
+# requirements files and what the package index holds.
+UV_VERSION := 0.13.9
+TOOLS_VENV := .venv-tools
+UV := $(TOOLS_VENV)/bin/uv
+UV_STAMP := $(TOOLS_VENV)/.uv-$(UV_VERSION)
+LOCK = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
+	--custom-compile-command "make lock"
+LOWER_BOUNDS_VENV := build/lower-bounds
+
+$(UV_STAMP):
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+	touch $(UV_STAMP)
 
 run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhooks, worker, Verify emulator
 	$(PY) -m factor_cleanup run --port $(PORT)
@@ -24,7 +43,7 @@ run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhoo
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest -q
 
-bench: $(STAMP) ## Print the benchmarks (ingest cost, Event Streams batch, cold start, drain, sweeper, report, package, AWS cost); ARGS="--quick"
+bench: $(STAMP) ## Print the benchmarks (ingest cost, Event Streams batch, cold start, Verify client, drain, sweeper, report, package, AWS cost); ARGS="--quick"
 	$(PY) -m bench $(ARGS)
 
 send-example: $(STAMP) ## Send the signed example Debugger webhook to the running stack
@@ -54,6 +73,16 @@ validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, the SAM trans
 	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py \
 		tests/test_template_iam.py tests/test_template_limits.py
 
+lock: $(UV_STAMP) ## Re-resolve requirements.txt -> requirements.lock (Lambda) and requirements-dev.txt -> requirements-dev.lock (make test/run, CI)
+	$(LOCK) requirements.txt -o requirements.lock
+	$(LOCK) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
+
+check-lower-bounds: $(UV_STAMP) ## Install every requirement at its lower bound (build/lower-bounds) and run the tests there
+	rm -rf $(LOWER_BOUNDS_VENV)
+	$(PYTHON) -m venv --without-pip $(LOWER_BOUNDS_VENV)
+	$(UV) pip install --quiet --python $(LOWER_BOUNDS_VENV)/bin/python --resolution lowest-direct -r requirements-dev.txt
+	PUSH_JANITOR_LOWER_BOUNDS=1 $(LOWER_BOUNDS_VENV)/bin/python -m pytest -q
+
 configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://…; DRY_RUN=1 previews
 	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)
 
@@ -67,14 +96,24 @@ breaker-reset: $(STAMP) ## Close a service's circuit breaker and re-queue what i
 check-signature: $(STAMP) ## Explain a failing signature: EVENT=captured-event.json [URL=configured webhook URL]
 	$(PY) -m factor_cleanup check-signature --event "$(EVENT)" $(if $(URL),--url "$(URL)",)
 
-stage: ## Copy the Lambda code (handlers/, factor_cleanup/ without local/) to build/lambda for sam build
-	rm -rf build/lambda && mkdir -p build/lambda
-	cp -r handlers factor_cleanup requirements.txt build/lambda/
-	rm -rf build/lambda/factor_cleanup/local
-	find build/lambda -name __pycache__ -type d -prune -exec rm -rf {} +
+# The Lambda package: the code plus requirements.lock installed, hash-checked, for the functions' platform
+# (uv evaluates the lock's markers for that platform, pip would use this machine's). sam build then copies
+# it as it is (BuildMethod: makefile, infra/lambda.mk): SAM's pip builder would fetch the arm64 wheels of
+# compiled packages without checking their hashes, and drops every *.so it copies from CodeUri.
+STAGE ?= build/lambda
+LAMBDA_PLATFORM := --python-platform aarch64-manylinux2014 --python-version 3.12 --only-binary :all:
 
-# Deployment: aws-sam-cli pins its own boto3, so it lives in a venv of its own. `sam build` needs
-# python3.12 on PATH (the Lambda runtime); `sam deploy` needs AWS credentials.
+stage: $(UV_STAMP) ## Stage the Lambda package in build/lambda: handlers/, factor_cleanup/ without local/, requirements.lock for python3.12/arm64
+	rm -rf $(STAGE) && mkdir -p $(STAGE)
+	cp -r handlers factor_cleanup $(STAGE)/
+	rm -rf $(STAGE)/factor_cleanup/local
+	find $(STAGE) -name __pycache__ -type d -prune -exec rm -rf {} +
+	$(UV) pip install --quiet --require-hashes $(LAMBDA_PLATFORM) --target $(STAGE) -r requirements.lock
+	rm -rf $(STAGE)/bin $(STAGE)/.lock
+	cp infra/lambda.mk $(STAGE)/Makefile
+
+# Deployment: aws-sam-cli pins its own boto3, so it lives in a venv of its own. `sam build` only copies
+# the staged package (no python3.12 needed); `sam deploy` needs AWS credentials.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 ENV ?= dev
@@ -97,7 +136,7 @@ deploy: deploy-params $(SAM) stage validate ## Build and deploy ENV=dev|prod: ne
 	$(SAM) deploy --config-env $(ENV) --parameter-overrides $(DEPLOY_PARAMS)
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
 
-sam-build: $(SAM) stage ## sam build only (no AWS account needed; python3.12 must be on PATH)
+sam-build: $(SAM) stage ## sam build only: the staged package per function in .aws-sam/build (no AWS account needed)
 	$(SAM) build --config-env $(ENV)
 
 outputs: ## Print the deployed stack's outputs (webhook URLs, queues, tables) for ENV
@@ -108,6 +147,6 @@ put-secret: ## Store the Twilio auth token in SSM SecureString for ENV (reads it
 	aws ssm put-parameter --name /push-janitor/$(ENV)/twilio-auth-token --type SecureString --overwrite --value "$$token" >/dev/null && \
 	echo "stored /push-janitor/$(ENV)/twilio-auth-token"
 
-clean: ## Remove the venv, build output and caches
-	rm -rf $(VENV) $(SAM_VENV) build .aws-sam .pytest_cache .hypothesis
+clean: ## Remove the venvs, build output and caches
+	rm -rf $(VENV) $(SAM_VENV) $(TOOLS_VENV) build .aws-sam .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "ingest": "bench.ingest_cost",
     "event-streams": "bench.event_streams_intake",
     "cold-start": "bench.cold_start",
+    "verify-client": "bench.verify_client_cost",
     "worker": "bench.worker_drain",
     "sweeper": "bench.sweeper_cost",
     "report": "bench.report_scale",

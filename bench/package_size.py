@@ -1,60 +1,36 @@
-"""Item 6a: the deployment package of each function, as `make stage` + `sam build` would produce it.
+"""Item 6a: the deployment package of each function, exactly as `make stage` builds it for `sam build`.
 
-Both functions share CodeUri ../build/lambda: handlers/, factor_cleanup/ without local/, requirements.txt.
-`sam build` adds `requirements.txt` installed for the function's platform (python3.12, arm64), which is
-reproduced here with pip (`--platform manylinux2014_aarch64 --only-binary=:all:`, no .pyc, as SAM's
-builder unpacks wheels). The install is cached under build/bench/ keyed on requirements.txt; without
-a package index it falls back to an install for this host, and says so.
+Every function's CodeUri is ../build/lambda: handlers/, factor_cleanup/ without local/, and requirements.lock
+installed hash-checked for the functions' platform (python3.12, arm64, no .pyc); `sam build` copies it as it
+is (BuildMethod: makefile). The bench runs `make stage` into a temporary directory, so it measures the same
+command; uv's cache serves the wheels after the first run. Without a package index or a cache it measures
+nothing, and says why.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import shutil
 import subprocess
 import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
 
-from bench.common import ROOT, Result, python
+from bench.common import ROOT, Result
 
 TITLE = "Package size (per function)"
-CACHE = ROOT / "build" / "bench"
 LAMBDA_ZIP_LIMIT_MB, LAMBDA_UNZIPPED_LIMIT_MB = 50, 250
-AARCH64 = ["--platform", "manylinux2014_aarch64", "--only-binary=:all:", "--python-version", "3.12",
-           "--implementation", "cp"]  # fmt: skip
+CODE = ("handlers", "factor_cleanup")
 
 
-def stage(into: Path) -> None:
-    """What `make stage` copies: the code Lambda runs, without the local stack and caches."""
-    for name in ("handlers", "factor_cleanup"):
-        shutil.copytree(ROOT / name, into / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.rmtree(into / "factor_cleanup" / "local", ignore_errors=True)
-    shutil.copy2(ROOT / "requirements.txt", into / "requirements.txt")
-
-
-def dependencies() -> tuple[Path | None, str]:
-    """(directory holding requirements.txt installed for Lambda, how it was installed)."""
-    key = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()[:12]
-    attempts = [("linux arm64 / CPython 3.12 wheels (as the template's runtime)", "arm64", AARCH64),
-                ("this host's platform (fallback: no arm64 wheels reachable)", "host", [])]  # fmt: skip
-    errors = []
-    for label, tag, flags in attempts:
-        target = CACHE / f"deps-{tag}-{key}"
-        if (target / ".complete").exists():
-            return target, f"{label}, cached in {target.relative_to(ROOT)}"
-        shutil.rmtree(target, ignore_errors=True)
-        command = [python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-                   "--target", str(target), *flags, "-r", str(ROOT / "requirements.txt")]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        if done.returncode == 0:
-            (target / ".complete").touch()
-            return target, label
-        errors.append(f"{tag}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
-        shutil.rmtree(target, ignore_errors=True)
-    return None, "; ".join(errors)
+def stage(into: Path) -> str | None:
+    """`make stage` into `into`; None when it worked, else the reason it did not."""
+    done = subprocess.run(["make", "--no-print-directory", "-s", "stage", f"STAGE={into}"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"make stage exited {done.returncode}"
 
 
 def sizes(root: Path) -> tuple[int, int, Counter[str]]:
@@ -64,7 +40,7 @@ def sizes(root: Path) -> tuple[int, int, Counter[str]]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.name != ".complete":
+            if path.is_file() and path.relative_to(root).as_posix() != "Makefile":
                 relative = path.relative_to(root)
                 size = path.stat().st_size
                 unzipped += size
@@ -76,27 +52,22 @@ def sizes(root: Path) -> tuple[int, int, Counter[str]]:
 
 def run(quick: bool = False) -> Result:
     result = Result("package", TITLE)  # the issue sets no target: the figure is compared with Lambda's limits
-    deps, how = dependencies()
     with tempfile.TemporaryDirectory(prefix="push-janitor-package-") as tmp:
-        package = Path(tmp)
-        stage(package)
-        code_unzipped, code_zipped, _ = sizes(package)
-        if deps is not None:
-            for entry in deps.iterdir():
-                if entry.name not in (".complete", "bin"):
-                    (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, package / entry.name)
+        package = Path(tmp) / "lambda"
+        failure = stage(package)
+        if failure is not None:
+            result.say(f"not measured: make stage failed ({failure})")
+            return result
+        code = [sizes(package / name) for name in CODE]
         unzipped, zipped, per_entry = sizes(package)
+    code_unzipped, code_zipped = sum(c[0] for c in code), sum(c[1] for c in code)
     mb = 1024 * 1024
-    if deps is None:
-        result.figure = f"code only: {code_zipped / 1024:.0f} KB zip"
-        result.say(f"dependencies could not be installed ({how}); code only")
-    else:
-        result.figure = f"{zipped / mb:.1f} MB zip, {unzipped / mb:.1f} MB unzipped"
-        result.say(f"dependencies: {how}")
+    result.figure = f"{zipped / mb:.1f} MB zip, {unzipped / mb:.1f} MB unzipped"
     result.floor = f"Lambda limits {LAMBDA_ZIP_LIMIT_MB} MB zip / {LAMBDA_UNZIPPED_LIMIT_MB} MB"
     result.ratio = f"{zipped / (LAMBDA_ZIP_LIMIT_MB * mb):.0%} / {unzipped / (LAMBDA_UNZIPPED_LIMIT_MB * mb):.0%}"
-    result.data.update(zipped=zipped, unzipped=unzipped, code_zipped=code_zipped, installed=how)
-    result.say("IngestFunction and WorkerFunction share CodeUri ../build/lambda, so each gets this same package:")
+    result.data.update(zipped=zipped, unzipped=unzipped, code_zipped=code_zipped, per_entry=dict(per_entry))
+    result.say("`make stage`: requirements.lock installed with --require-hashes for python3.12/arm64")
+    result.say("every function's CodeUri is ../build/lambda, so each gets this same package:")
     result.say(f"  whole package: {zipped / mb:6.2f} MB zipped, {unzipped / mb:6.2f} MB unzipped")
     result.say(f"  project code:  {code_zipped / 1024:6.0f} KB zipped, {code_unzipped / 1024:6.0f} KB unzipped "
                "(handlers/, factor_cleanup/ without local/)")  # fmt: skip
