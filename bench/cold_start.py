@@ -39,7 +39,7 @@ VARIANTS = {
     # Not a cold-start figure: what the first DELETE of a delete-mode worker adds (twilio's REST client).
     "worker+verify": "import handlers.worker\nfrom factor_cleanup import bootstrap\n"
     "handlers.worker._worker = bootstrap.worker(bootstrap.settings())\n"
-    "from factor_cleanup.verify_client import TwilioVerifyApi\nTwilioVerifyApi('AC' + '5' * 32, 'user', 'secret')",
+    "from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi\nTwilioVerifyApi('AC' + '5' * 32, 'user', 'secret')",
 }
 # CLOCK_MONOTONIC is one clock for every process on the machine, so the parent can time the child's readiness.
 _TIMED = "{code}\nimport time as _t\nprint(_t.clock_gettime(_t.CLOCK_MONOTONIC))"

@@ -93,7 +93,7 @@ def child_env(**extra: str) -> dict[str, str]:
 @contextlib.contextmanager
 def offline_environment(**extra: str) -> Iterator[None]:
     """Set the offline settings in this process (and the bootstrap caches) and restore both afterwards."""
-    from factor_cleanup import bootstrap
+    from factor_cleanup.runtime import bootstrap
 
     saved = dict(os.environ)
     for name in _DROP:
@@ -117,7 +117,7 @@ def quiet_logs() -> Iterator[None]:
 
     import structlog
 
-    from factor_cleanup import logs
+    from factor_cleanup.runtime import logs
 
     with open(os.devnull, "w") as sink:
         logs.configure("WARNING")

@@ -79,9 +79,9 @@ def _start_stack(stack: ExitStack) -> Any:
 
 def _measure(result: Result, local: Any, sizes: tuple[int, ...], repeat: int) -> None:
     import handlers.ingest
-    from factor_cleanup import bootstrap
-    from factor_cleanup.messages import PushFailure
-    from factor_cleanup.work_queue import SqsWorkQueue
+    from factor_cleanup.runtime import bootstrap
+    from factor_cleanup.domain.messages import PushFailure
+    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 
     sqs = bootstrap.aws_client("sqs")
     service = handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())

@@ -47,8 +47,8 @@ class GeneratedDayIndex:
     """The boto3 client surface `DynamoDbLedger` reads (get_paginator("query")), over `rows` generated actions."""
 
     def __init__(self, rows: int, start: datetime, end: datetime) -> None:
-        from factor_cleanup.actions import Action
-        from factor_cleanup.ledger import DynamoDbLedger
+        from factor_cleanup.domain.actions import Action
+        from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 
         self.rows, self._start, self._step = rows, start, (end - start) / rows
         captured: list[dict[str, Any]] = []
@@ -105,8 +105,8 @@ def _reset_peak() -> None:
 
 def child(form: str, rows: int) -> dict[str, Any]:
     """Run one report form over `rows` generated ledger rows in this process; return time and memory."""
-    from factor_cleanup.ledger import DynamoDbLedger
-    from factor_cleanup.report import Period, write_report
+    from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+    from factor_cleanup.reports.build import Period, write_report
 
     end = datetime(2026, 11, 25, tzinfo=timezone.utc)
     start = end - timedelta(days=DAYS)
@@ -125,7 +125,7 @@ def child(form: str, rows: int) -> dict[str, Any]:
 
 def run(quick: bool = False) -> Result:
     try:
-        from factor_cleanup import report
+        from factor_cleanup.reports import build as report
 
         missing = [name for name in ("write_report", "Period") if not hasattr(report, name)]
     except ImportError as exc:
@@ -133,7 +133,7 @@ def run(quick: bool = False) -> Result:
     if missing:
         from bench.common import unavailable
 
-        return unavailable("report", TITLE, f"factor_cleanup.report lacks {', '.join(missing)}")
+        return unavailable("report", TITLE, f"factor_cleanup.reports.build lacks {', '.join(missing)}")
     rows = 100_000 if quick else 1_000_000
     runs = [_child_run(form, rows) for form in FORMS]
     small = _child_run("json", rows // 10)  # the same form at a tenth of the rows: memory must not follow

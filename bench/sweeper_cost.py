@@ -21,7 +21,8 @@ STALE = 100
 
 def _available() -> str | None:
     try:
-        from factor_cleanup import bootstrap, registry  # noqa: F401
+        from factor_cleanup.runtime import bootstrap  # noqa: F401
+        from factor_cleanup.adapters.aws import registry
     except ImportError as exc:
         return f"cannot import the registry ({exc})"
     missing = [name for name in ("sweeper", "registry") if not hasattr(bootstrap, name)]
@@ -32,9 +33,9 @@ def _available() -> str | None:
 
 def _fill(client: Any, table: str, registry: Any, size: int, now: datetime) -> None:
     """`size` verified factors of SERVICE_SID: STALE of them last seen 60 days ago, the rest yesterday."""
-    from factor_cleanup.actions import iso_utc
-    from factor_cleanup.records import FactorRecord
-    from factor_cleanup.registry import entity_key, sweep_shard
+    from factor_cleanup.domain.actions import iso_utc
+    from factor_cleanup.domain.factors import FactorRecord
+    from factor_cleanup.adapters.aws.registry import entity_key, sweep_shard
 
     old, recent = iso_utc(now - timedelta(days=60)), iso_utc(now - timedelta(days=1))
     registry.record_factor(FactorRecord(factor_sid="YF" + "f" * 32, service_sid=SERVICE_SID, identity="model",
@@ -60,7 +61,7 @@ def sweep_once(size: int) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from factor_cleanup import bootstrap
+    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.local.template import create_local_resources, function_environment
 
     with offline_environment(), quiet_logs(), mock_aws():

@@ -2,7 +2,7 @@
 
 twilio's REST client is imported on the first DELETE, after the cold start. Each variant is a fresh
 interpreter that builds the worker as its first invocation does, then creates one Verify client: twilio's
-(as factor_cleanup.verify_client does), a plain requests session, or a urllib3 pool (botocore already
+(as factor_cleanup.adapters.twilio.verify_api does), a plain requests session, or a urllib3 pool (botocore already
 imports urllib3). The difference to the worker alone is what that client costs once per worker instance.
 """
 
@@ -16,7 +16,7 @@ from bench.common import Result, median
 TITLE = "Verify client import (first DELETE)"
 WORKER = VARIANTS["worker"]
 CLIENTS = {
-    "twilio": "from factor_cleanup.verify_client import TwilioVerifyApi\nTwilioVerifyApi('AC' + '5' * 32, 'user', 'secret')",
+    "twilio": "from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi\nTwilioVerifyApi('AC' + '5' * 32, 'user', 'secret')",
     "requests": "import requests\nfrom requests.adapters import HTTPAdapter\n"
     "requests.Session().mount('https://', HTTPAdapter(pool_maxsize=16))",
     "urllib3": "import urllib3\nurllib3.PoolManager(maxsize=16)",

@@ -77,7 +77,7 @@ def sqs_batch(bodies: list[str], first_id: int) -> dict[str, Any]:
 
 def failure_bodies(indexes: range) -> list[str]:
     """Queue message bodies (as the ingest function writes them) saying these factors' apps are uninstalled."""
-    from factor_cleanup.messages import PushFailure
+    from factor_cleanup.domain.messages import PushFailure
 
     bodies = []
     for i in indexes:
@@ -136,7 +136,7 @@ class Timings:
         self._started: dict[int, float] = {}
 
     def attach(self, client: Any, worker: Any, stack: ExitStack) -> None:
-        from factor_cleanup import bootstrap
+        from factor_cleanup.runtime import bootstrap
 
         if hasattr(client, "meta"):  # a botocore client (the stand-in times itself: DYNAMODB_MS)
             client.meta.events.register("before-call.dynamodb", self._before)
@@ -176,7 +176,7 @@ def drain(mode: str, events: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from bench.latency_dynamodb import LatencyDynamoDB, key_schemas
-    from factor_cleanup import bootstrap
+    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.local.events import LocalLambdaContext
     from factor_cleanup.local.template import create_local_resources, function_environment
 

@@ -23,16 +23,18 @@ def main(argv: list[str] | None = None) -> int:
     send.add_argument("--port", type=int, default=DEFAULT_PORT)
     send.add_argument("--event", default="events/debugger-webhook.json", help="API Gateway event file to send")
 
-    from factor_cleanup import report_cli
+    from factor_cleanup.cli import report as report_cli
 
     report_cli.register(commands)  # `report`: table, json, csv or html, from DynamoDB or the local stack
 
-    from factor_cleanup import dlq, ops_commands
+    from factor_cleanup.cli import dlq
+
+    from factor_cleanup.cli import ops as ops_commands
 
     ops_commands.register(commands)
     dlq.register(commands)
 
-    from factor_cleanup import sweep_cli
+    from factor_cleanup.cli import sweep as sweep_cli
 
     sweep_cli.register(commands)  # `sweep` (local stack) and `backfill-registry`
 

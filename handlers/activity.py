@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factor_cleanup import bootstrap, logs
+from factor_cleanup.runtime import bootstrap, logs
 
 logs.configure()
 _worker: Any = None

@@ -56,7 +56,7 @@ def debugger_params(
 @pytest.fixture(autouse=True)
 def _fresh_settings():
     """Each test reads configuration anew from its own environment."""
-    from factor_cleanup import bootstrap
+    from factor_cleanup.runtime import bootstrap
 
     bootstrap.settings.cache_clear()
     bootstrap.aws_client.cache_clear()

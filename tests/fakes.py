@@ -8,10 +8,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterator, Sequence
 
-from factor_cleanup.actions import Action, iso_utc
-from factor_cleanup.messages import QueueMessage
-from factor_cleanup.ports import QueueUnavailable, Unqueued, VerifyNotFound
-from factor_cleanup.records import Challenge, FactorRecord, VerifyFactor
+from factor_cleanup.domain.actions import Action, iso_utc
+from factor_cleanup.domain.messages import QueueMessage
+from factor_cleanup.domain.ports import QueueUnavailable, Unqueued, VerifyNotFound
+from factor_cleanup.domain.factors import Challenge, FactorRecord, VerifyFactor
 
 
 class FakeQueue:
@@ -46,7 +46,7 @@ class FakeLedger:
         self.rows[action.event_sid] = action
 
     def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
-        from factor_cleanup.actions import iso_utc
+        from factor_cleanup.domain.actions import iso_utc
 
         first, last = iso_utc(start), iso_utc(end)
         yield from sorted((a for a in self.rows.values() if first <= a.at < last), key=lambda a: a.at)
@@ -152,7 +152,7 @@ class FakeRegistry:
             changes["status"] = old.status or factor.status
         self.rows[factor.factor_sid] = replace(old, **changes)
         if factor.last_seen:
-            from factor_cleanup.timestamps import parse_iso
+            from factor_cleanup.domain.timestamps import parse_iso
 
             self.mark_seen(factor.factor_sid, parse_iso(factor.last_seen), factor.last_seen_via or "registry")
 

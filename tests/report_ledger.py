@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from factor_cleanup.actions import Action
+from factor_cleanup.domain.actions import Action
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
 SERVICE_A = "VA" + "a" * 32

@@ -8,12 +8,12 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from factor_cleanup.activity import ActivityAuthenticator, activity_signature
-from factor_cleanup.http import HttpRequest
-from factor_cleanup.ingest import IngestService
+from factor_cleanup.intake.app_activity import ActivityAuthenticator, activity_signature
+from factor_cleanup.intake.http import HttpRequest
+from factor_cleanup.intake.ingest import IngestService
 from factor_cleanup.local.events import api_gateway_event
-from factor_cleanup.messages import AppActivity, parse_message
-from factor_cleanup.signature import SignatureChecker
+from factor_cleanup.domain.messages import AppActivity, parse_message
+from factor_cleanup.intake.signature import SignatureChecker
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeQueue, FixedClock
 

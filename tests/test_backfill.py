@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from factor_cleanup.backfill import backfill_registry
+from factor_cleanup.services.backfill import backfill_registry
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify
 

@@ -6,11 +6,12 @@ import pytest
 from moto import mock_aws
 from structlog.testing import capture_logs
 
-from factor_cleanup.breaker import CircuitBreaker, DynamoDbBreakerStore
-from factor_cleanup.breaker_ops import reset
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.messages import PushFailure
-from factor_cleanup.policy import ErrorCodePolicy
+from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
+from factor_cleanup.domain.breaker import CircuitBreaker
+from factor_cleanup.services.breaker_ops import reset
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeVerify, FixedClock
@@ -104,7 +105,7 @@ def dynamodb_store():
 
 
 def test_dynamodb_store_counts_trips_once_and_resets(dynamodb_store):
-    from factor_cleanup.breaker import BreakerState
+    from factor_cleanup.domain.breaker import BreakerState
 
     store = dynamodb_store
     store.add(SERVICE_SID, "deletions", "2026-11-25T11:00", 3)
@@ -127,7 +128,7 @@ def test_dynamodb_store_trips_a_real_breaker(dynamodb_store):
 
 def test_cli_shows_and_resets_a_breaker(restore_environ, capsys):
     from factor_cleanup.__main__ import main
-    from factor_cleanup.breaker import BreakerState
+    from factor_cleanup.domain.breaker import BreakerState
 
     with mock_aws():
         aws = local_aws()

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from factor_cleanup.cleanup import CleanupService, RegistryRequired
-from factor_cleanup.inactivity import InactivityRule
-from factor_cleanup.messages import InactiveCandidate, PushFailure
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.ports import VerifyRejected, VerifyRetryable
-from factor_cleanup.records import FactorRecord
+from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
+from factor_cleanup.domain.inactivity import InactivityRule
+from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.ports import VerifyRejected, VerifyRetryable
+from factor_cleanup.domain.factors import FactorRecord
 from tests.conftest import CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeLedger, FakeRegistry, FakeVerify, FixedClock
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from factor_cleanup.correlation import parse_correlation_ids, split_items
+from factor_cleanup.domain.correlation import parse_correlation_ids, split_items
 from tests.conftest import CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
 
 ITEMS = [SERVICE_SID, IDENTITY, FACTOR_SID, CHALLENGE_SID]

@@ -1,6 +1,6 @@
 """The CloudWatch dashboard in infra/template.yaml plots what the code emits, every DLQ, and the breaker's allowance.
 
-The emitted metrics come from `factor_cleanup.metrics.emitted_metrics()`, the table the EMF processor itself
+The emitted metrics come from `factor_cleanup.runtime.metrics.emitted_metrics()`, the table the EMF processor itself
 reads; the dashboard body is the template's `Fn::Sub` string, resolved the way CloudFormation would.
 """
 
@@ -12,10 +12,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from factor_cleanup.actions import Outcome
+from factor_cleanup.domain.actions import Outcome
 from factor_cleanup.local.sam_offline import transform_offline
 from factor_cleanup.local.template import load_template
-from factor_cleanup.metrics import NAMESPACE, emitted_metrics
+from factor_cleanup.runtime.metrics import NAMESPACE, emitted_metrics
 from tests.aws import TEMPLATE
 from tests.test_template import walk
 from tests.test_template_transformed import PARAMETERS

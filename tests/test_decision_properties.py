@@ -11,12 +11,12 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factor_cleanup.actions import Outcome, iso_utc
+from factor_cleanup.domain.actions import Outcome, iso_utc
 from factor_cleanup.domain.decision import (
     GONE_CODES, PUSH, Cause, Decision, Evidence, ReasonCode, Step, decide,
 )  # fmt: skip
-from factor_cleanup.records import FactorRecord
-from factor_cleanup.sids import is_verify_identity
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.sids import is_verify_identity
 
 settings.register_profile("decision-quick", max_examples=400, deadline=None, derandomize=True)
 settings.register_profile("decision-deep", max_examples=20_000, deadline=None)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import pytest
 
-from factor_cleanup.breaker import DELETIONS, CircuitBreaker
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.messages import PushFailure
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.ports import VerifyRetryable
-from factor_cleanup.records import FactorRecord
+from factor_cleanup.domain.breaker import DELETIONS, CircuitBreaker
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.ports import VerifyRetryable
+from factor_cleanup.domain.factors import FactorRecord
 from tests.conftest import ACCOUNT_SID, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeRegistry, FakeVerify, FixedClock
 
@@ -76,7 +76,7 @@ def test_a_date_past_the_ends_of_the_calendar_is_a_400_on_every_route(timestamp)
 
 
 def test_an_event_streams_error_log_past_the_calendar_is_rejected_not_queued():
-    from factor_cleanup.event_streams import parse_batch
+    from factor_cleanup.intake.event_streams import parse_batch
 
     log = {"specversion": "1.0", "type": "com.twilio.error-logs.error.logged", "id": "CE" + "0" * 32, "source": "x",
            "data": {"sid": "NO" + "2" * 32, "account_sid": ACCOUNT_SID, "date_created": "9999-12-31T23:59:59-12:00",
@@ -103,7 +103,7 @@ def test_when_the_registry_does_not_know_the_type_verify_is_asked_before_any_del
 
 
 def test_a_verified_totp_factor_is_never_a_sweep_candidate():
-    from factor_cleanup.sweeper import Sweeper
+    from factor_cleanup.services.sweeper import Sweeper
 
     stack = Stack()
     stack.registry.record_factor(push_factor(factor_type="totp", last_seen="2026-01-01T00:00:00Z"))
@@ -203,7 +203,7 @@ def test_an_unknown_signature_algorithm_is_a_403_not_a_500(algorithm):
     verify, _ = test_verify_webhook.make_service(queue)
     from urllib.parse import urlencode
 
-    from factor_cleanup.http import HttpRequest
+    from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.local.events import api_gateway_event
 
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "c2lnbmVk", **header}

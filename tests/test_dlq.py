@@ -8,9 +8,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from factor_cleanup import dlq
+from factor_cleanup.adapters.aws import dlq
 from factor_cleanup.__main__ import main
-from factor_cleanup.messages import PushFailure
+from factor_cleanup.domain.messages import PushFailure
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import json
 
-from factor_cleanup.http import HttpRequest
-from factor_cleanup.kinesis_intake import KinesisIntake
+from factor_cleanup.intake.http import HttpRequest
+from factor_cleanup.intake.kinesis import KinesisIntake
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_json
-from factor_cleanup.ports import QueueUnavailable
+from factor_cleanup.domain.ports import QueueUnavailable
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID
 from tests.fakes import FakeQueue
 from tests.test_event_streams_parse import NO_SID, error_log
@@ -123,8 +123,8 @@ def test_only_the_kinesis_record_that_could_not_be_queued_is_retried(restore_env
 def test_the_same_failure_from_both_sources_is_decided_once():
     from moto import mock_aws
 
-    from factor_cleanup.debugger import parse_debugger_form, to_push_failure
-    from factor_cleanup.event_streams import parse_batch
+    from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
+    from factor_cleanup.intake.event_streams import parse_batch
     from tests.aws import local_aws
     from tests.conftest import debugger_params
     from tests.test_worker import Harness, records

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from factor_cleanup.debugger import MalformedEvent, parse_debugger_form, to_push_failure
-from factor_cleanup.event_streams import parse_batch
+from factor_cleanup.intake.debugger import MalformedEvent, parse_debugger_form, to_push_failure
+from factor_cleanup.intake.event_streams import parse_batch
 from tests.conftest import ACCOUNT_SID, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
 
 NO_SID = "NO" + "d" * 32

@@ -25,20 +25,21 @@ from moto import mock_aws
 from werkzeug.serving import make_server
 
 import handlers.ingest
-from factor_cleanup import bootstrap, dlq
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.deadline import RecordBudget
-from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.runtime import bootstrap
+from factor_cleanup.adapters.aws import dlq
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.runtime.deadline import RecordBudget
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.local.signing import signed_form
 from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.ports import VerifyNotFound, VerifyRetryable
-from factor_cleanup.registry import DynamoDbFactorRegistry
-from factor_cleanup.verify_client import TwilioVerifyApi
-from factor_cleanup.work_queue import SqsWorkQueue
-from factor_cleanup.worker import IN_PROGRESS_RETRY_SECONDS, Worker, decision_routes
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRetryable
+from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
+from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.runtime.worker import IN_PROGRESS_RETRY_SECONDS, Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
 from tests.summary import show_at_end

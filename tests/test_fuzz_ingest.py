@@ -31,13 +31,14 @@ from moto import mock_aws
 from twilio.request_validator import RequestValidator
 
 import handlers.ingest
-from factor_cleanup import bootstrap, sids
-from factor_cleanup.activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, activity_signature
-from factor_cleanup.ingest import MAX_BODY_BYTES
+from factor_cleanup.runtime import bootstrap
+from factor_cleanup.domain import sids
+from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, activity_signature
+from factor_cleanup.intake.ingest import MAX_BODY_BYTES
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form, signed_json
-from factor_cleanup.messages import parse_message
-from factor_cleanup.verify_webhook import EVENT_TYPES
+from factor_cleanup.domain.messages import parse_message
+from factor_cleanup.intake.verify_webhook import EVENT_TYPES
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.summary import show_at_end
 

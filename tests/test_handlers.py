@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.signing import signed_form
-from factor_cleanup.messages import parse_message
+from factor_cleanup.domain.messages import parse_message
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
 
@@ -101,7 +101,7 @@ def test_report_handler_refuses_a_bad_period(aws):
 
 
 def _record(params):
-    from factor_cleanup.debugger import parse_debugger_form, to_push_failure
+    from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
 
     body = to_push_failure(parse_debugger_form(params)).model_dump_json()
     return {"messageId": "m1", "receiptHandle": "r1", "body": body, "attributes": {"ApproximateReceiveCount": "1"},

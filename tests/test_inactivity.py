@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from factor_cleanup.inactivity import InactivityRule
-from factor_cleanup.records import Challenge
+from factor_cleanup.domain.inactivity import InactivityRule
+from factor_cleanup.domain.factors import Challenge
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 RULE = InactivityRule(inactive_days=30, unanswered_challenges=3)

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from factor_cleanup.http import HttpRequest
-from factor_cleanup.ingest import IngestService
+from factor_cleanup.intake.http import HttpRequest
+from factor_cleanup.intake.ingest import IngestService
 from factor_cleanup.local.events import api_gateway_event
-from factor_cleanup.signature import SignatureChecker
+from factor_cleanup.intake.signature import SignatureChecker
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
 from tests.fakes import FakeQueue
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from factor_cleanup import bootstrap
+from factor_cleanup.runtime import bootstrap
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.signing import signed_form
 from tests.conftest import debugger_params, running_local_stack
@@ -110,7 +110,7 @@ def test_healthz_is_not_ready_while_the_configuration_is_invalid(restore_environ
      ('{"52119": "bad_token"}', {"52119": "bad_token"}), ("", {})],
 )  # fmt: skip
 def test_error_code_overrides_take_the_form_make_deploy_can_pass(text, overrides):
-    from factor_cleanup.settings import Settings
+    from factor_cleanup.runtime.settings import Settings
 
     assert Settings(error_code_overrides=text).error_code_overrides == overrides
 
@@ -119,7 +119,7 @@ def test_error_code_overrides_take_the_form_make_deploy_can_pass(text, overrides
 def test_a_malformed_error_code_override_is_refused(text):
     from pydantic import ValidationError
 
-    from factor_cleanup.settings import Settings
+    from factor_cleanup.runtime.settings import Settings
 
     with pytest.raises(ValidationError):
         Settings(error_code_overrides=text)

@@ -15,7 +15,7 @@ from factor_cleanup.local.verify_emulator import (
     DEMO_IOS_STALE_FACTOR_SID,
     DEMO_LIVE_FACTOR_SID,
 )
-from factor_cleanup.sweep_cli import sweep_local
+from factor_cleanup.cli.sweep import sweep_local
 from tests.conftest import running_local_stack
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from factor_cleanup.policy import Category, ErrorCodePolicy
+from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
 
 
 @pytest.mark.parametrize("code", ["52103", "52141", "52119", 52103])

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.actions import iso_utc
-from factor_cleanup.records import FactorRecord
-from factor_cleanup.registry import SWEEP_SHARDS, DynamoDbFactorRegistry, sweep_shard
+from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.adapters.aws.registry import SWEEP_SHARDS, DynamoDbFactorRegistry, sweep_shard
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from factor_cleanup.report import build_report, parse_period, period_report, period_since, write_report
+from factor_cleanup.reports.build import build_report, parse_period, period_report, period_since, write_report
 from tests.fakes import FakeLedger, FixedClock
 from tests.report_ledger import (
     ATTENTION_KINDS, BY_ERROR_CODE, BY_OUTCOME, BY_PLATFORM, BY_REASON, BY_SERVICE, DELETIONS_PER_DAY,
@@ -188,7 +188,7 @@ def test_build_report_reads_the_ledger_once(ledger):
 
 
 def _one(n: int, **fields):
-    from factor_cleanup.actions import Action
+    from factor_cleanup.domain.actions import Action
 
     values = {"event_sid": f"NO{n:032x}", "outcome": "deleted", "reason": "r", "reason_code": "uninstalled",
               "at": f"2026-11-25T0{n}:00:00Z", **fields}  # fmt: skip
@@ -197,8 +197,8 @@ def _one(n: int, **fields):
 
 def test_report_page_for_an_unknown_form_is_a_json_404():
     from factor_cleanup.local.events import api_gateway_event
-    from factor_cleanup.http import HttpRequest
-    from factor_cleanup.report_page import report_page
+    from factor_cleanup.intake.http import HttpRequest
+    from factor_cleanup.intake.report_page import report_page
     from tests.fakes import FakeLedger, FixedClock
 
     request = HttpRequest.from_api_gateway(api_gateway_event("GET", "/reports/cleanup.pdf"))

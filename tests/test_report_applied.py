@@ -10,11 +10,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.actions import Action
-from factor_cleanup.ledger import DynamoDbLedger
-from factor_cleanup.report import ledger_report, period_since
-from factor_cleanup.report_applied import APPLIED_KEYS
-from factor_cleanup.report_daily import DailyReport
+from factor_cleanup.domain.actions import Action
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+from factor_cleanup.reports.build import ledger_report, period_since
+from factor_cleanup.reports.applied import APPLIED_KEYS
+from factor_cleanup.services.daily_report import DailyReport
 from tests.aws import local_aws
 from tests.fakes import FakeLedger, FakeReportStore, FixedClock
 from tests.report_ledger import NOW

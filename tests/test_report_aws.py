@@ -11,12 +11,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from factor_cleanup import bootstrap
-from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.runtime import bootstrap
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.template import create_local_resources, function_environment, load_template
-from factor_cleanup.report import period_report
-from factor_cleanup.report_aws import SqsQueueStats, sns_subject
+from factor_cleanup.reports.build import period_report
+from factor_cleanup.adapters.aws.report_stores import SqsQueueStats, sns_subject
 from tests.aws import TEMPLATE
 from tests.fakes import FixedClock
 from tests.report_ledger import BY_OUTCOME, BY_SERVICE, DELETIONS_PER_DAY, NOW, TOTAL, known_actions

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from factor_cleanup.report import period_since, write_report
+from factor_cleanup.reports.build import period_since, write_report
 from tests.fakes import FakeLedger, FixedClock
 from tests.report_ledger import HOSTILE_IDENTITY, NOW, known_actions
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from factor_cleanup import bootstrap
+from factor_cleanup.runtime import bootstrap
 from factor_cleanup.__main__ import main, send_example
-from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_SERVICE_SID
 from tests.aws import local_aws
 from tests.fakes import FixedClock
@@ -107,6 +107,6 @@ def test_no_stack_and_no_table_says_what_to_start(restore_environ, capsys):
 
 def test_asking_the_local_stack_needs_no_aws_sdk():
     """The report command module imports no boto3: asking the local stack works without AWS libraries loaded."""
-    started = subprocess.run([sys.executable, "-c", "import sys, factor_cleanup.report_cli; print('boto3' in sys.modules)"],
+    started = subprocess.run([sys.executable, "-c", "import sys, factor_cleanup.cli.report; print('boto3' in sys.modules)"],
                              cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert started.stdout.strip() == "False", started.stderr

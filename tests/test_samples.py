@@ -7,7 +7,7 @@ import json
 import pytest
 
 from factor_cleanup.local.demo import EVENTS_DIR, sample_events
-from factor_cleanup.messages import parse_message
+from factor_cleanup.domain.messages import parse_message
 
 
 @pytest.mark.parametrize("name", sorted(sample_events()))
@@ -36,12 +36,12 @@ def test_worker_sample_carries_a_valid_message():
 
 # --- the factor registry's samples: Verify webhooks, app activity, the new kinds, the sweeper's schedule ---
 def _ingest(clock):
-    from factor_cleanup.activity import ActivityAuthenticator
-    from factor_cleanup.ingest import IngestService
+    from factor_cleanup.intake.app_activity import ActivityAuthenticator
+    from factor_cleanup.intake.ingest import IngestService
     from factor_cleanup.local.demo import DEMO_AUTH_TOKEN, DEMO_PORT
     from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
     from factor_cleanup.local.verify_emulator_state import DEMO_ACCOUNT_SID
-    from factor_cleanup.signature import SignatureChecker
+    from factor_cleanup.intake.signature import SignatureChecker
     from tests.fakes import FakeQueue
 
     queue = FakeQueue()
@@ -53,7 +53,7 @@ def _ingest(clock):
 
 @pytest.mark.parametrize("name", sorted(n for n in sample_events() if n.startswith("verify-webhook-")))
 def test_verify_webhook_samples_are_signed_and_queued(name):
-    from factor_cleanup.http import HttpRequest
+    from factor_cleanup.intake.http import HttpRequest
     from tests.fakes import FixedClock
 
     service, queue = _ingest(FixedClock())
@@ -63,7 +63,7 @@ def test_verify_webhook_samples_are_signed_and_queued(name):
 
 
 def test_app_activity_sample_is_signed_for_its_own_time():
-    from factor_cleanup.http import HttpRequest
+    from factor_cleanup.intake.http import HttpRequest
     from tests.fakes import FixedClock
 
     service, queue = _ingest(FixedClock())  # 2026-11-25T12:00:00Z, the sample's timestamp

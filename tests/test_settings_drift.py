@@ -1,6 +1,6 @@
 """One set of settings everywhere: Settings, infra/template.yaml and the README's Configuration table agree.
 
-The lists are derived, not written down here: the fields of factor_cleanup/settings.py, the template's
+The lists are derived, not written down here: the fields of factor_cleanup/runtime/settings.py, the template's
 Parameters and function environments, and the rows of the README table. Which settings each function reads
 comes from its handler's code: the Settings attributes it reaches through bootstrap.py and credentials.py.
 """
@@ -17,11 +17,11 @@ from typing import Any, Callable, Literal, get_args, get_origin
 import pytest
 
 from factor_cleanup.local.template import environment_parameters, load_template, raw_environments, references
-from factor_cleanup.settings import Settings
+from factor_cleanup.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
-WIRING = (ROOT / "factor_cleanup" / "bootstrap.py", ROOT / "factor_cleanup" / "credentials.py")
+WIRING = (ROOT / "factor_cleanup" / "runtime" / "bootstrap.py", ROOT / "factor_cleanup" / "runtime" / "credentials.py")
 # README variables that are no Settings field: read by make run, the commands, or metrics.py; never deployed.
 NOT_SETTINGS = {"PORT", "SWEEP_INTERVAL_SECONDS", "METRICS_ENABLED", "METRICS_NAMESPACE"}
 LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}  # read by Powertools itself

@@ -9,19 +9,19 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.actions import iso_utc
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.inactivity import InactivityRule
-from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.domain.inactivity import InactivityRule
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext
 from factor_cleanup.local.poller import SqsPoller
-from factor_cleanup.messages import InactiveCandidate, parse_message
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.records import FactorRecord
-from factor_cleanup.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
-from factor_cleanup.sweeper import Sweeper
-from factor_cleanup.work_queue import SqsWorkQueue
-from factor_cleanup.worker import Worker, decision_routes
+from factor_cleanup.domain.messages import InactiveCandidate, parse_message
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
+from factor_cleanup.services.sweeper import Sweeper
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.runtime.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
 from tests.fakes import FakeQueue, FakeRegistry, FakeVerify, FixedClock
@@ -104,7 +104,7 @@ def test_a_candidate_without_an_identity_is_kept_not_queued():
 
 
 def test_a_queue_failure_fails_the_run_so_scheduler_retries():
-    from factor_cleanup.ports import QueueUnavailable
+    from factor_cleanup.domain.ports import QueueUnavailable
 
     registry = FakeRegistry()
     fill(registry)

@@ -25,10 +25,10 @@ from tests.aws import TEMPLATE
 Calls = str | frozenset  # "module:Class.method" read from source, or operations AWS documents
 
 SECRET = "aws_lambda_powertools.utilities.parameters.ssm:SSMProvider._get"  # credentials.Secret.get, decrypted
-QUEUE_SEND = "factor_cleanup.work_queue:SqsWorkQueue.send"
-QUEUE_SEND_BATCH = "factor_cleanup.work_queue:SqsWorkQueue.send_batch"
-REGISTRY = "factor_cleanup.registry:DynamoDbFactorRegistry."
-BREAKER = "factor_cleanup.breaker:DynamoDbBreakerStore."
+QUEUE_SEND = "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.send"
+QUEUE_SEND_BATCH = "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.send_batch"
+REGISTRY = "factor_cleanup.adapters.aws.registry:DynamoDbFactorRegistry."
+BREAKER = "factor_cleanup.adapters.aws.breaker_store:DynamoDbBreakerStore."
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb:DynamoDBPersistenceLayer."
 # Event source mappings poll, and report failed batches, with the function's role (Lambda developer guide).
 SQS_TRIGGER = frozenset({"receive_message", "delete_message", "get_queue_attributes"})
@@ -45,10 +45,10 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("ssm", "AppActivitySecretParameter", [SECRET]),
     ],
     "WorkerFunction": [  # bootstrap.worker: cleanup_service, registry, circuit_breaker, FactorTracker
-        ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.work_queue:SqsWorkQueue.delay_retry"]),
+        ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
                                                                     "_delete_record")]),  # fmt: skip
-        ("dynamodb", "LedgerTable", ["factor_cleanup.ledger:DynamoDbLedger.record"]),
+        ("dynamodb", "LedgerTable", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.record"]),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted",
                                                                                "mark_delete_intent")]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
@@ -57,7 +57,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("ssm", "TwilioApiKeySecretParameter", [SECRET]),
     ],
     "ActivityFunction": [  # bootstrap.activity_worker: the tracker alone
-        ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.work_queue:SqsWorkQueue.delay_retry"]),
+        ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
                                                                     "_delete_record")]),  # fmt: skip
         ("dynamodb", "FactorRegistryTable", [REGISTRY + "mark_seen"]),
@@ -68,11 +68,11 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("sqs", "WorkQueue", [QUEUE_SEND]),
     ],
     "DailyReportFunction": [  # bootstrap.daily_report
-        ("dynamodb", "LedgerTable/index/by_day", ["factor_cleanup.ledger:DynamoDbLedger.actions_between"]),
-        ("s3", "ReportBucket/reports/*", ["factor_cleanup.report_aws:S3ReportStore.put"]),
-        ("sqs", "DeadLetterQueue", ["factor_cleanup.report_aws:SqsQueueStats.dlq_depth"]),
-        ("sns", "ReportTopicArn", ["factor_cleanup.report_aws:SnsNotifier.send"]),
-        ("sns", "ReportTopic", ["factor_cleanup.report_aws:SnsNotifier.send"]),
+        ("dynamodb", "LedgerTable/index/by_day", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.actions_between"]),
+        ("s3", "ReportBucket/reports/*", ["factor_cleanup.adapters.aws.report_stores:S3ReportStore.put"]),
+        ("sqs", "DeadLetterQueue", ["factor_cleanup.adapters.aws.report_stores:SqsQueueStats.dlq_depth"]),
+        ("sns", "ReportTopicArn", ["factor_cleanup.adapters.aws.report_stores:SnsNotifier.send"]),
+        ("sns", "ReportTopic", ["factor_cleanup.adapters.aws.report_stores:SnsNotifier.send"]),
     ],
     "KinesisEventsFunction": [  # handlers/kinesis_events.py
         ("sqs", "WorkQueue", [QUEUE_SEND_BATCH]),
@@ -244,13 +244,15 @@ def test_every_index_a_policy_names_exists(transformed):
 
 def _client_calling_methods() -> Iterator[str]:
     """Every method of factor_cleanup (local/ aside) that calls an AWS client itself."""
-    for path in sorted((ROOT / "factor_cleanup").glob("*.py")):
+    package = ROOT / "factor_cleanup"
+    for path in sorted(p for p in package.rglob("*.py") if "local" not in p.relative_to(package).parts):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
             for method in (item for item in cls.body if isinstance(item, ast.FunctionDef)):
                 calls = (node for node in ast.walk(method) if isinstance(node, ast.Call))
                 if any(isinstance(c.func, ast.Attribute) and _is_client(c.func.value) for c in calls):
-                    yield f"factor_cleanup.{path.stem}:{cls.name}.{method.name}"
+                    yield f"{module}:{cls.name}.{method.name}"
 
 
 def test_every_aws_call_in_the_adapters_is_on_a_listed_code_path():

@@ -10,7 +10,7 @@ import pytest
 
 from factor_cleanup.local.sam_offline import transform_offline
 from factor_cleanup.local.template import load_template
-from factor_cleanup.settings import Settings
+from factor_cleanup.runtime.settings import Settings
 from tests.aws import TEMPLATE
 from tests.test_template import walk
 
@@ -137,7 +137,7 @@ def test_safety_says_what_each_flood_limit_does_and_how_to_size_it():
 
 def test_a_message_postponed_for_the_longest_retry_after_still_reaches_its_dead_letter_queue():
     """Every receive may hide a message for MAX_VISIBILITY_SECONDS; all of them must fit in the queue's retention."""
-    from factor_cleanup.worker import MAX_VISIBILITY_SECONDS
+    from factor_cleanup.runtime.worker import MAX_VISIBILITY_SECONDS
 
     queue = load_template(TEMPLATE)["Resources"]["WorkQueue"]["Properties"]
     worst_case = queue["RedrivePolicy"]["maxReceiveCount"] * (MAX_VISIBILITY_SECONDS + queue["VisibilityTimeout"])

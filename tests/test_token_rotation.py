@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from factor_cleanup.credentials import signing_tokens
-from factor_cleanup.settings import Settings
+from factor_cleanup.runtime.credentials import signing_tokens
+from factor_cleanup.runtime.settings import Settings
 from tests.conftest import AUTH_TOKEN
 
 
@@ -35,8 +35,8 @@ def test_the_end_needs_a_time_zone():
 
 
 def test_ingest_accepts_the_previous_token_only_in_grace(monkeypatch):
-    from factor_cleanup import bootstrap
-    from factor_cleanup.http import HttpRequest
+    from factor_cleanup.runtime import bootstrap
+    from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.local.events import api_gateway_event
     from factor_cleanup.local.signing import signed_form
     from tests.conftest import ACCOUNT_SID, BASE_URL, debugger_params

@@ -9,15 +9,15 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
-from factor_cleanup.messages import AppActivity, VerifyEvent
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.records import FactorRecord
-from factor_cleanup.registry import DynamoDbFactorRegistry
-from factor_cleanup.tracker import FactorTracker
-from factor_cleanup.worker import Worker, decision_routes
+from factor_cleanup.domain.messages import AppActivity, VerifyEvent
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
+from factor_cleanup.services.tracker import FactorTracker
+from factor_cleanup.runtime.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock

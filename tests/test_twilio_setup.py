@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from factor_cleanup.local.verify_emulator import EmulatorState
-from factor_cleanup.twilio_setup import (
+from factor_cleanup.adapters.twilio.setup import (
     RETRY_FRAGMENT,
     SINK_CHECKS,
     VERIFY_EVENT_TYPES,
@@ -124,7 +124,7 @@ def test_a_sink_that_fails_or_stays_inactive_stops_before_subscribing(emulator, 
 
 
 def test_event_streams_sink_and_subscription_are_created_once(emulator):
-    from factor_cleanup.twilio_setup import ERROR_LOG_TYPE
+    from factor_cleanup.adapters.twilio.setup import ERROR_LOG_TYPE
 
     _, url = emulator
     said: list[str] = []

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from factor_cleanup.local.verify_emulator import EmulatorState
-from factor_cleanup.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
-from factor_cleanup.verify_client import TwilioVerifyApi
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, served_emulator
 
 
@@ -71,7 +71,7 @@ def test_twilio_region_settings_do_not_rewrite_a_custom_base_url(emulator, monke
 
 
 def test_every_call_is_logged_with_its_status_for_the_verify_metrics(emulator):
-    """`verify_call` lines become VerifyLatency and VerifyErrors by operation (factor_cleanup/metrics.py)."""
+    """`verify_call` lines become VerifyLatency and VerifyErrors by operation (factor_cleanup/runtime/metrics.py)."""
     from structlog.testing import capture_logs
 
     state, url = emulator

@@ -27,7 +27,7 @@ from factor_cleanup.local.verify_emulator import (
     create_emulator_app,
     seed_demo,
 )
-from factor_cleanup.sids import is_sid
+from factor_cleanup.domain.sids import is_sid
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "emulator-test-token"

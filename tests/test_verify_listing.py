@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from factor_cleanup.local.verify_emulator import EmulatorState
-from factor_cleanup.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
-from factor_cleanup.verify_client import TwilioVerifyApi
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, served_emulator
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

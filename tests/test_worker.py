@@ -8,15 +8,15 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.cleanup import CleanupService
-from factor_cleanup.ledger import DynamoDbLedger
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
 from factor_cleanup.local.poller import SqsPoller
-from factor_cleanup.messages import PushFailure
-from factor_cleanup.policy import ErrorCodePolicy
-from factor_cleanup.ports import VerifyRetryable
-from factor_cleanup.records import FactorRecord
-from factor_cleanup.worker import MAX_VISIBILITY_SECONDS, Worker, decision_routes, retry_delay_seconds
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.ports import VerifyRetryable
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.runtime.worker import MAX_VISIBILITY_SECONDS, Worker, decision_routes, retry_delay_seconds
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock
@@ -153,7 +153,7 @@ def test_retry_after_is_honoured_beyond_the_backoff_up_to_six_hours(retry_after,
 
 
 def test_sqs_takes_the_longest_retry_delay(aws):
-    from factor_cleanup.work_queue import SqsWorkQueue
+    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 
     aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=message())
     [received] = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"]

@@ -17,9 +17,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
-from factor_cleanup.actions import Outcome, iso_utc
-from factor_cleanup.records import FactorRecord
-from factor_cleanup.sids import is_verify_identity
+from factor_cleanup.domain.actions import Outcome, iso_utc
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.sids import is_verify_identity
 
 CleanupMode = Literal["delete", "report-only"]
 PUSH = "push"

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from factor_cleanup.debugger import parse_debugger_form, to_push_failure
+from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
 from factor_cleanup.local.demo_registry import registry_samples
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form

@@ -25,7 +25,7 @@ def daily_report_route(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def _presigned(uri: str) -> str:
-    from factor_cleanup.bootstrap import aws_client
+    from factor_cleanup.runtime.bootstrap import aws_client
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     return aws_client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=3600)

@@ -19,8 +19,8 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from factor_cleanup import bootstrap, logs
-from factor_cleanup.credentials import ConfigurationError
+from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.credentials import ConfigurationError
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
 from factor_cleanup.local.poller import SqsPoller

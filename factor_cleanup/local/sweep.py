@@ -84,7 +84,7 @@ def sweep_route(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def wait_for_decisions(event_ids: list[str], seconds: float) -> dict[str, dict[str, Any]]:
     """The ledger rows of these events, polled until all are there or `seconds` pass."""
-    from factor_cleanup.bootstrap import aws_client
+    from factor_cleanup.runtime.bootstrap import aws_client
 
     table, found = os.environ["LEDGER_TABLE"], {}
     deadline = time.monotonic() + seconds
@@ -101,8 +101,8 @@ def wait_for_decisions(event_ids: list[str], seconds: float) -> dict[str, dict[s
 
 def backfill_registry_from_verify() -> dict[str, Any]:
     """Fill the registry from the Verify API (the emulator's demo factors), through the production use case."""
-    from factor_cleanup import bootstrap
-    from factor_cleanup.backfill import backfill_registry
+    from factor_cleanup.runtime import bootstrap
+    from factor_cleanup.services.backfill import backfill_registry
 
     settings = bootstrap.settings()
     return backfill_registry(bootstrap.LazyVerifyApi(settings), bootstrap.registry(settings), settings.verify_service_sids)

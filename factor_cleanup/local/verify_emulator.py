@@ -29,7 +29,7 @@ from factor_cleanup.local.verify_emulator_state import (
     Faults,
     seed_demo,
 )
-from factor_cleanup.sids import is_sid, is_verify_identity
+from factor_cleanup.domain.sids import is_sid, is_verify_identity
 
 __all__ = [
     "DEMO_ACCOUNT_SID", "DEMO_DEAD_FACTOR_SID", "DEMO_IDENTITY", "DEMO_IOS_STALE_FACTOR_SID",

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from factor_cleanup.local.verify_emulator_errors import has_sid_shape
-from factor_cleanup.sids import is_verify_identity
+from factor_cleanup.domain.sids import is_verify_identity
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 

@@ -14,7 +14,7 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from factor_cleanup.sids import is_verify_identity
+from factor_cleanup.domain.sids import is_verify_identity
 
 INVALID_IDENTITY = 60366  # "Entity invalid or not provided"
 # Verify route arguments that carry a SID: (prefix, Twilio's "… SID invalid or not provided" code).

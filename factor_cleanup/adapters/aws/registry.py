@@ -1,0 +1,217 @@
+"""The factor registry in DynamoDB: one item per factor, written only by conditional, forward-only updates.
+
+Two sparse indexes keep reads proportional to what is asked for:
+- `sweep`: partition `sweep_shard` (`<service>#<0..3>`), sort `last_seen`. The attribute exists only
+  on verified, not deleted factors, so `last_seen < cutoff` reads exactly the sweeper's candidates.
+  Four shards per service spread the index writes every challenge answer causes.
+- `by_entity`: partition `entity_key` (`<service>/<identity>`), removed on deletion, for activity
+  reports that name an identity instead of a factor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any, Iterator
+
+from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.factors import DeletedBy, FactorRecord
+
+_FORWARD = "attribute_not_exists(#last_seen) OR #last_seen < :last_seen"  # last_seen never moves back
+SWEEP_INDEX = "sweep"
+ENTITY_INDEX = "by_entity"
+SWEEP_SHARDS = 4  # changing it needs every verified item rewritten: the sweeper only queries these shards
+_TEXT_FIELDS = (
+    "service_sid", "identity", "factor_type", "platform", "status", "created_at", "verified_at",
+    "last_seen", "last_seen_via", "deleted_at", "deleted_by", "deleted_event", "delete_intent_event",
+)  # fmt: skip
+
+
+def sweep_shard(service_sid: str, factor_sid: str) -> str:
+    """The factor's partition in the sweep index: stable, and spread evenly over SWEEP_SHARDS."""
+    return f"{service_sid}#{int(hashlib.sha256(factor_sid.encode()).hexdigest()[:8], 16) % SWEEP_SHARDS}"
+
+
+def entity_key(service_sid: str, identity: str) -> str:
+    return f"{service_sid}/{identity}"
+
+
+class DynamoDbFactorRegistry:
+    """Implements the FactorRegistry port. `items_read` counts index items read, to show sweeps stay cheap."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+        self.items_read = 0
+
+    def get(self, factor_sid: str) -> FactorRecord | None:
+        item = self._client.get_item(TableName=self._table, Key=_key(factor_sid), ConsistentRead=True).get("Item")
+        return _record(item) if item else None
+
+    def record_factor(self, factor: FactorRecord) -> None:
+        update = _Update()
+        for name in ("service_sid", "identity", "factor_type", "platform"):
+            update.set(name, getattr(factor, name))
+        update.set_once("created_at", factor.created_at)
+        if factor.service_sid and factor.identity:
+            update.set("entity_key", entity_key(factor.service_sid, factor.identity))
+        if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
+            update.set("status", "verified")
+            update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
+            update.set("sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid))  # push factors alone are swept
+        elif factor.status == "verified":
+            update.set("status", "verified")
+            update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
+        else:
+            update.set_once("status", factor.status)
+        if factor.last_seen:  # one write when last_seen moves forward (new factors), two otherwise
+            seen = update.copy()
+            seen.set("last_seen", factor.last_seen)
+            seen.set("last_seen_via", factor.last_seen_via or "registry")
+            if self._update(factor.factor_sid, seen, f"attribute_not_exists(deleted_at) AND ({_FORWARD})"):
+                return
+        if update:
+            self._update(factor.factor_sid, update, "attribute_not_exists(deleted_at)")
+
+    def mark_seen(
+        self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
+    ) -> bool:
+        update = _Update()
+        update.set("last_seen", iso_utc(at))
+        update.set("last_seen_via", via)
+        update.set_once("service_sid", service_sid)
+        update.set_once("identity", identity)
+        return self._update(factor_sid, update, _FORWARD)
+
+    def mark_deleted(
+        self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False, event_id: str | None = None
+    ) -> None:
+        update = _Update()
+        update.set_once("deleted_at", iso_utc(at))
+        if by == "push-janitor":
+            update.set("deleted_by", by)  # our 204 proves it, even if factor.deleted arrived first
+            if event_id:
+                update.set_once("deleted_event", event_id)
+        else:
+            update.set_once("deleted_by", by)
+        if confirmed:
+            update.set("deletion_confirmed", True)
+        update.remove("sweep_shard", "entity_key")
+        self._update(factor_sid, update)
+
+    def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
+        update = _Update()
+        update.set("delete_intent_event", event_id)
+        update.set("delete_intent_at", iso_utc(at))
+        update.set_once("service_sid", service_sid)
+        update.set_once("identity", identity)
+        self._update(factor_sid, update)
+
+    def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
+        found = []
+        for page in self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=ENTITY_INDEX,
+            KeyConditionExpression="entity_key = :key",
+            ExpressionAttributeValues={":key": _s(entity_key(service_sid, identity))},
+        ):
+            found += [item["factor_sid"]["S"] for item in page["Items"] if item.get("status", {}).get("S") == "verified"]
+        return sorted(found)
+
+    def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
+        for shard in range(SWEEP_SHARDS):
+            yield from self._stale_in_shard(f"{service_sid}#{shard}", iso_utc(seen_before), page_size)
+
+    def _stale_in_shard(self, shard: str, before: str, page_size: int) -> Iterator[FactorRecord]:
+        """One page at a time, so a run that stops early has read no more than it used."""
+        start: dict[str, Any] | None = None
+        while True:
+            request = {
+                "TableName": self._table,
+                "IndexName": SWEEP_INDEX,
+                "KeyConditionExpression": "sweep_shard = :shard AND last_seen < :before",
+                "ExpressionAttributeValues": {":shard": _s(shard), ":before": _s(before)},
+                "Limit": page_size,
+            }
+            page = self._client.query(**request, **({"ExclusiveStartKey": start} if start else {}))
+            self.items_read += page.get("ScannedCount", len(page["Items"]))
+            yield from (_record(item) for item in page["Items"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def _update(self, factor_sid: str, update: "_Update", condition: str | None = None) -> bool:
+        """Apply the update; False (and nothing written) when the condition does not hold."""
+        request = {"TableName": self._table, "Key": _key(factor_sid), **update.request()}
+        if condition:
+            request["ConditionExpression"] = condition
+        try:
+            self._client.update_item(**request)
+            return True
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+
+
+class _Update:
+    """Builds an UpdateExpression; every attribute goes through a #name, so reserved words need no care."""
+
+    def __init__(self) -> None:
+        self._sets: list[str] = []
+        self._removes: list[str] = []
+        self._names: dict[str, str] = {}
+        self._values: dict[str, Any] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._sets or self._removes)
+
+    def copy(self) -> "_Update":
+        other = _Update()
+        other._sets, other._removes = list(self._sets), list(self._removes)
+        other._names, other._values = dict(self._names), dict(self._values)
+        return other
+
+    def set(self, name: str, value: str | bool | None) -> None:
+        """Overwrite `name` (skipped when value is None)."""
+        if value is not None:
+            self._sets.append(f"#{name} = {self._value(name, value)}")
+
+    def set_once(self, name: str, value: str | None) -> None:
+        """Write `name` only if the item has none yet (skipped when value is None)."""
+        if value is not None:
+            self._sets.append(f"#{name} = if_not_exists(#{name}, {self._value(name, value)})")
+
+    def remove(self, *names: str) -> None:
+        for name in names:
+            self._names[f"#{name}"] = name
+            self._removes.append(f"#{name}")
+
+    def _value(self, name: str, value: str | bool) -> str:
+        self._names[f"#{name}"] = name
+        self._values[f":{name}"] = {"BOOL": value} if isinstance(value, bool) else {"S": value}
+        return f":{name}"
+
+    def request(self) -> dict[str, Any]:
+        expression = " ".join(
+            part for part in (
+                "SET " + ", ".join(self._sets) if self._sets else "",
+                "REMOVE " + ", ".join(self._removes) if self._removes else "",
+            ) if part
+        )  # fmt: skip
+        request: dict[str, Any] = {"UpdateExpression": expression, "ExpressionAttributeNames": self._names}
+        if self._values:
+            request["ExpressionAttributeValues"] = self._values
+        return request
+
+
+def _key(factor_sid: str) -> dict[str, Any]:
+    return {"factor_sid": _s(factor_sid)}
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _record(item: dict[str, Any]) -> FactorRecord:
+    fields = {name: item[name]["S"] for name in _TEXT_FIELDS if "S" in item.get(name, {})}
+    confirmed = item.get("deletion_confirmed", {}).get("BOOL", False)
+    return FactorRecord(factor_sid=item["factor_sid"]["S"], deletion_confirmed=confirmed, **fields)

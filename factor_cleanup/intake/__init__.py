@@ -1,0 +1,1 @@
+"""Webhook and stream intake: authenticate, validate, turn what Twilio or a backend sent into queue messages."""

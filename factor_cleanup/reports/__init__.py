@@ -1,0 +1,1 @@
+"""The cleanup report: tally, needs-attention, and its renderings (table, JSON, CSV, HTML, SVG)."""

@@ -1,0 +1,1 @@
+"""How a process runs: settings, wiring (bootstrap), logs and metrics, the clock, the queue worker."""

@@ -1,0 +1,164 @@
+"""SQS batch processing: each record decided once, concurrently, failing alone.
+
+Powertools does the partial-batch bookkeeping (`batchItemFailures`) and the idempotency record
+(DynamoDB, keyed on the event's own id). Records run in a thread pool; the Verify adapter bounds the
+calls in flight, and a deadline gate (deadline.py) starts only the records that can end before the
+invocation's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, Callable, Mapping
+
+import structlog
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
+from factor_cleanup.runtime.deadline import DeadlineGate, NotStarted, RecordBudget
+from factor_cleanup.domain.messages import QueueMessage, parse_message
+from factor_cleanup.domain.ports import VerifyRetryable
+from factor_cleanup.services.tracker import FactorTracker
+
+Route = Callable[[Any], dict[str, Any]]
+"""What one message kind is handed to; the worker sends each message to its kind's route, and refuses others."""
+
+
+def decision_routes(cleanup: CleanupService, tracker: FactorTracker | None) -> dict[str, Route]:
+    """The work queue: only push-janitor's own functions may send to it (its queue policy), so it may delete."""
+
+    def registry_update(message: Any) -> dict[str, Any]:
+        if tracker is None:  # a configuration problem: the message waits in the DLQ until it is fixed
+            raise RegistryRequired(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
+        return tracker.apply_verify_event(message) if message.kind == "verify_event" else tracker.apply_activity(message)
+
+    return {
+        "push_failure": lambda message: cleanup.handle_push_failure(message).model_dump(),
+        "inactive_candidate": lambda message: cleanup.handle_inactive_candidate(message).model_dump(),
+        "verify_event": registry_update,
+        "app_activity": registry_update,  # reports queued here before the activity queue existed
+    }
+
+
+def activity_routes(tracker: FactorTracker) -> dict[str, Route]:
+    """The activity queue, which customer backends may write to: it can only move last_seen forward."""
+    return {"app_activity": tracker.apply_activity}
+
+log = structlog.get_logger(__name__)
+
+MAX_RETRY_DELAY_SECONDS = 900  # the backoff's own ceiling
+# The longest Retry-After honoured. SQS allows 12 h, but 8 receives of 12 h would outlast the work queue's
+# 4 days' retention and lose the message before it reaches the DLQ; 8 x 6 h leaves two days to spare
+# (tests/test_template_limits.py checks it against the template).
+MAX_VISIBILITY_SECONDS = 6 * 3600
+IN_PROGRESS_RETRY_SECONDS = 30
+
+
+def retry_delay_seconds(receive_count: int, retry_after: float | None = None, base: int = 10) -> int:
+    """Exponential backoff with full jitter, never shorter than Twilio's Retry-After (up to what SQS allows)."""
+    ceiling = min(MAX_RETRY_DELAY_SECONDS, base * 2 ** max(0, receive_count - 1))
+    delay = random.uniform(ceiling / 2, ceiling)
+    if retry_after:
+        delay = max(delay, min(retry_after, MAX_VISIBILITY_SECONDS))
+    return math.ceil(delay)
+
+
+class Worker:
+    def __init__(
+        self,
+        routes: Mapping[str, Route],
+        persistence: BasePersistenceLayer,
+        delay_retry: Callable[[str, int], None],
+        idempotency_window_seconds: int,
+        record_concurrency: int,
+        budget: RecordBudget | None = None,
+    ) -> None:
+        self._routes = dict(routes)
+        self._budget = budget or RecordBudget()
+        self._delay_retry = delay_retry
+        self._config = IdempotencyConfig(
+            event_key_jmespath="event_id",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=idempotency_window_seconds,
+        )
+        self._decide_once = idempotent_function(
+            data_keyword_argument="message", persistence_store=persistence, config=self._config
+        )(self._decide)
+        # Records of a batch run at once; the Verify adapter bounds the calls they make to VERIFY_MAX_IN_FLIGHT.
+        self._pool = ThreadPoolExecutor(max_workers=record_concurrency, thread_name_prefix="record")
+
+    def handle_batch(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+        """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back."""
+        self._config.register_lambda_context(context)
+        gate = self._budget.gate(getattr(context, "get_remaining_time_in_millis", None))
+        processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        response = async_process_partial_response(
+            event=event, record_handler=partial(self._run_in_pool, gate=gate), processor=processor, context=context
+        )
+        if gate.not_started:  # not failures: they were never tried, and come straight back
+            log.info("records_not_started", count=gate.not_started, records=len(event.get("Records", [])))
+        return response
+
+    async def _run_in_pool(self, record: SQSRecord, gate: DeadlineGate) -> dict[str, Any]:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.process_record, record, gate)
+
+    def process_record(self, record: SQSRecord, gate: DeadlineGate | None = None) -> dict[str, Any]:
+        """Decide one record; raise to send it back to the queue (later, with backoff, unless never started)."""
+        structlog.contextvars.bind_contextvars(message_id=record.message_id)
+        try:
+            message = parse_message(record.body)
+            structlog.contextvars.bind_contextvars(event_sid=message.event_id)
+            with (gate or self._budget.gate(None)).admitted(message.kind):
+                return self._decide_once(message=message)
+        except NotStarted as exc:
+            # Visible again at once, for an invocation with a whole time budget: it was never tried, so no
+            # backoff. Leaving it hidden would cost the queue's 360 s visibility timeout instead.
+            log.debug("record_not_started", reason=str(exc))
+            self._postpone(record, 0)
+            raise
+        except VerifyRetryable as exc:
+            delay = retry_delay_seconds(_receive_count(record), exc.retry_after)
+            log.warning("verify_retry_later", error=str(exc), delay_seconds=delay)
+            self._postpone(record, delay)
+            raise
+        except IdempotencyAlreadyInProgressError:
+            log.info("duplicate_in_progress", delay_seconds=IN_PROGRESS_RETRY_SECONDS)
+            self._postpone(record, IN_PROGRESS_RETRY_SECONDS)
+            raise
+        finally:
+            structlog.contextvars.unbind_contextvars("message_id", "event_sid")
+
+    def _decide(self, message: QueueMessage) -> dict[str, Any]:
+        route = self._routes.get(message.kind)
+        if route is None:
+            return self._refuse(message)
+        return route(message)
+
+    def _refuse(self, message: QueueMessage) -> dict[str, Any]:
+        """A kind this queue does not take (e.g. a push_failure on the activity queue): never acted on, and
+        not retried either, since no retry can make it acceptable. Logged loudly: someone sent it."""
+        detail = f"this queue takes only {', '.join(sorted(self._routes))}, not {message.kind}"
+        log.error("message_refused", kind=message.kind, event_id=message.event_id, detail=detail)
+        return {"event_id": message.event_id, "status": "refused", "detail": detail}
+
+    def _postpone(self, record: SQSRecord, seconds: int) -> None:
+        try:
+            self._delay_retry(record.receipt_handle, seconds)
+        except Exception as exc:  # the retry still happens, after the queue's visibility timeout
+            log.warning("retry_delay_not_set", error=str(exc))
+
+
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(record.attributes.approximate_receive_count)
+    except (TypeError, ValueError):
+        return 1

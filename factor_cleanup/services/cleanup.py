@@ -1,0 +1,218 @@
+"""Carries out the decision about one factor: gathers the evidence, asks `decide`, performs the effects.
+
+Two roads lead here: a push failure (Debugger webhook, Event Streams) and an inactive candidate (the
+sweeper). Both end in the same pure decision (domain/decision.py) and the same effects: the breaker's
+reservation, the intent in the registry, the Verify DELETE, the registry and the ledger. Whatever Verify
+or the breaker answers is mapped back through the decision module, so every outcome has a ReasonCode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+import structlog
+
+from factor_cleanup.domain.actions import Action, Outcome, iso_utc
+from factor_cleanup.domain.breaker import CircuitBreaker
+from factor_cleanup.domain import decision as rules
+from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, ReasonCode, Step
+from factor_cleanup.domain.inactivity import CHALLENGE_LOOKBACK, InactivityRule
+from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
+from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
+from factor_cleanup.domain.ports import Clock, FactorRegistry, Ledger, VerifyApi, VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.timestamps import parse_iso, parse_iso_or_none
+
+log = structlog.get_logger(__name__)
+
+__all__ = ["CleanupMode", "CleanupService", "RegistryRequired"]
+
+
+class RegistryRequired(RuntimeError):
+    """An inactive candidate arrived but no factor registry is configured (REGISTRY_TABLE)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The factor a decision is about, and the event that asked for it: what the ledger row names."""
+
+    event_id: str
+    source: str
+    service_sid: str | None
+    identity: str | None
+    factor_sid: str | None
+    error_code: str | None = None
+    binding_type: str | None = None
+
+
+@dataclass
+class CleanupService:
+    ledger: Ledger
+    verify: VerifyApi
+    clock: Clock
+    policy: ErrorCodePolicy
+    managed_services: frozenset[str]
+    mode: CleanupMode = "report-only"
+    registry: FactorRegistry | None = None
+    inactivity: InactivityRule = field(default_factory=InactivityRule)
+    breaker: CircuitBreaker | None = None
+
+    # --- push failures ------------------------------------------------------------------------
+    def handle_push_failure(self, failure: PushFailure) -> Action:
+        """Decide, act at most once, record. VerifyRetryable propagates so the queue retries later."""
+        known = self._known(failure.factor_sid)
+        failure = _with_registry_identity(failure, known)
+        verdict = self.policy.classify(failure.error_code, failure.description)
+        occurred_at = parse_iso_or_none(failure.occurred_at)
+        evidence = self._evidence(failure, Cause(ReasonCode(verdict.category.value), verdict.reason, occurred_at), known)
+        evidence = replace(evidence, ids_problem=failure.correlation_problem)
+        if verdict.category is Category.CONFIGURATION and self.breaker and failure.service_sid in self.managed_services:
+            self.breaker.note_configuration_error(failure.service_sid, self.clock.now())
+        target = Target(failure.event_id, failure.source, failure.service_sid, failure.identity, failure.factor_sid,
+                        failure.error_code, failure.binding_type)  # fmt: skip
+        return self._record(target, evidence, self._carry_out(evidence, self._look_up_if_needed(evidence)))
+
+    # --- inactive candidates ------------------------------------------------------------------
+    def handle_inactive_candidate(self, candidate: InactiveCandidate) -> Action:
+        """Check the candidate's challenges now, just before acting, then decide like a push failure."""
+        if self.registry is None:
+            raise RegistryRequired("inactive candidates need the factor registry: set REGISTRY_TABLE")
+        target = Target(candidate.event_id, "sweeper", candidate.service_sid, candidate.identity, candidate.factor_sid,
+                        None, candidate.binding_type)  # fmt: skip
+        known = self.registry.get(candidate.factor_sid)
+        pending = Cause(ReasonCode.INACTIVE, "inactive candidate", None)
+        evidence = self._evidence(candidate, pending, known)
+        if known is None or known.status != "verified" or not known.last_seen:
+            why = Cause(ReasonCode.NOT_VERIFIED, "the registry no longer lists it as a verified factor", None)
+            return self._record(target, evidence, rules.decide(replace(evidence, cause=why)))
+        early = rules.precheck(evidence)
+        if early is not None:
+            return self._record(target, evidence, early)
+        try:
+            evidence = self._judge_inactivity(evidence, known)
+        except VerifyNotFound:
+            gone = Decision(Step.DELETE, Outcome.DELETED, ReasonCode.INACTIVE, "inactive candidate")
+            return self._record(target, evidence, self._not_found(evidence, gone))
+        except VerifyRejected as exc:
+            return self._record(target, evidence, rules.verify_rejected(str(exc)))
+        return self._record(target, evidence, self._carry_out(evidence, rules.decide(evidence)))
+
+    def _judge_inactivity(self, evidence: Evidence, known: FactorRecord) -> Evidence:
+        """Read Verify's view of the factor and its latest challenges; the inactivity rule gives the cause."""
+        assert evidence.service_sid and evidence.identity and evidence.factor_sid and known.last_seen  # prechecked
+        ids = (evidence.service_sid, evidence.identity, evidence.factor_sid)
+        factor = self.verify.fetch_factor(*ids)
+        challenges = self.verify.recent_challenges(*ids, CHALLENGE_LOOKBACK)
+        verdict = self.inactivity.judge(parse_iso(known.last_seen), challenges, self.clock.now())
+        if verdict.last_seen > parse_iso(known.last_seen) and self.registry:
+            self.registry.mark_seen(evidence.factor_sid, verdict.last_seen, "challenge_list")
+        cause = Cause(ReasonCode(verdict.reason_code), verdict.reason, verdict.evidence_at)
+        return replace(evidence, cause=cause, factor_type=factor.factor_type)
+
+    # --- shared -------------------------------------------------------------------------------
+    def _evidence(self, event: PushFailure | InactiveCandidate, cause: Cause, known: FactorRecord | None) -> Evidence:
+        return Evidence(event_id=event.event_id, service_sid=event.service_sid, identity=event.identity,
+                        factor_sid=event.factor_sid, cause=cause, mode=self.mode,
+                        managed_services=self.managed_services, known=known)  # fmt: skip
+
+    def _look_up_if_needed(self, evidence: Evidence) -> Decision:
+        """Decide; when the factor's type is unknown, ask Verify for the factor and decide again."""
+        decision = rules.decide(evidence)
+        if decision.step is not Step.LOOK_UP_FACTOR:
+            return decision
+        assert evidence.service_sid and evidence.identity and evidence.factor_sid  # decide checked them
+        try:
+            factor = self.verify.fetch_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
+        except VerifyNotFound:
+            return self._not_found(evidence, decision)
+        except VerifyRejected as exc:
+            return rules.verify_rejected(str(exc))
+        return rules.decide(evidence.with_factor_type(factor.factor_type))
+
+    def _carry_out(self, evidence: Evidence, decision: Decision) -> Decision:
+        if decision.step is not Step.DELETE:
+            return decision
+        assert evidence.service_sid and evidence.identity and evidence.factor_sid  # decide checked them
+        reserved_at = self.clock.now()
+        if self.breaker:
+            held = self.breaker.reserve_deletion(evidence.service_sid, reserved_at)
+            if held:
+                return rules.held_back(decision, held)
+        try:
+            if self.registry:  # before the call: a lost answer must not turn our deletion into someone else's
+                self.registry.mark_delete_intent(evidence.factor_sid, evidence.event_id, reserved_at,
+                                                 evidence.service_sid, evidence.identity)  # fmt: skip
+            self.verify.delete_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
+        except VerifyRetryable as exc:
+            if not exc.maybe_done:  # a 429 was not processed; anything else may have deleted it: keep the place
+                self._release(evidence, reserved_at)
+            raise
+        except VerifyNotFound:
+            self._release(evidence, reserved_at)
+            return self._not_found(evidence, decision)
+        except VerifyRejected as exc:
+            self._release(evidence, reserved_at)
+            log.error("verify_rejected_delete", event_sid=evidence.event_id, factor_sid=evidence.factor_sid, error=str(exc))
+            return rules.verify_rejected(str(exc))
+        except Exception:
+            self._release(evidence, reserved_at)  # the intent write failed: no DELETE was sent
+            raise
+        self._mark_deleted(evidence, "push-janitor")
+        return rules.verify_deleted(decision)
+
+    def _not_found(self, evidence: Evidence, planned: Decision) -> Decision:
+        """404: the factor is gone for everyone only when the registry agrees on its identity and service."""
+        mapped = rules.verify_not_found(evidence, planned)
+        if mapped.outcome is Outcome.DELETED:
+            self._mark_deleted(evidence, "push-janitor")
+        elif rules.registry_agrees(evidence):
+            self._mark_deleted(evidence, "user")
+        return mapped
+
+    def _release(self, evidence: Evidence, reserved_at: datetime) -> None:
+        if self.breaker and evidence.service_sid:
+            self.breaker.release_deletion(evidence.service_sid, reserved_at)
+
+    def _known(self, factor_sid: str | None) -> FactorRecord | None:
+        return self.registry.get(factor_sid) if self.registry and factor_sid else None
+
+    def _mark_deleted(self, evidence: Evidence, by: Literal["push-janitor", "user"]) -> None:
+        """Best effort: the factor is gone either way, and the next sweep or factor.deleted fixes a missed write."""
+        if self.registry is None or not evidence.factor_sid:
+            return
+        try:
+            self.registry.mark_deleted(evidence.factor_sid, self.clock.now(), by, event_id=evidence.event_id)
+        except Exception as exc:  # noqa: BLE001 - the DELETE already happened; do not retry it over bookkeeping
+            log.warning("registry_write_failed", factor_sid=evidence.factor_sid, error=str(exc))
+
+    def _record(self, target: Target, evidence: Evidence, decision: Decision) -> Action:
+        evidence_at = evidence.cause.evidence_at
+        action = Action(
+            event_sid=target.event_id, factor_sid=target.factor_sid, service_sid=target.service_sid,
+            identity=target.identity, error_code=target.error_code, outcome=decision.outcome,
+            reason=decision.reason, reason_code=decision.reason_code.value, at=iso_utc(self.clock.now()),
+            source=target.source, binding_type=target.binding_type,
+            evidence_at=iso_utc(evidence_at) if evidence_at else None,
+        )  # fmt: skip
+        self.ledger.record(action)
+        log.info("decision", event_sid=action.event_sid, factor_sid=action.factor_sid, service_sid=action.service_sid,
+                 outcome=action.outcome, reason_code=action.reason_code, source=action.source,
+                 error_code=action.error_code)  # fmt: skip
+        return action
+
+
+def _with_registry_identity(failure: PushFailure, known: FactorRecord | None) -> PushFailure:
+    """Fill a missing identity from the registry when it knows the factor under the same service."""
+    if failure.correlation_problem_code != "missing_identity" or not failure.factor_sid:
+        return failure
+    if known is None or not known.identity:
+        problem = f"{failure.correlation_problem}, and the factor registry does not know {failure.factor_sid}"
+        return failure.model_copy(update={"correlation_problem": problem})
+    if known.service_sid != failure.service_sid:
+        problem = f"{failure.correlation_problem}; the registry has {failure.factor_sid} under {known.service_sid}"
+        return failure.model_copy(update={"correlation_problem": problem})
+    log.info("identity_from_registry", event_sid=failure.event_id, factor_sid=failure.factor_sid)
+    resolved = {"identity": known.identity, "correlation_problem": None, "correlation_problem_code": None}
+    return failure.model_copy(update=resolved)
