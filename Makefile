@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench send-example sweep report report-daily validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
+.PHONY: help run test bench send-example sweep report report-daily apply validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ sweep: $(STAMP) ## Run the inactivity sweeper on the running stack now and print
 
 report: $(STAMP) ## Cleanup report of the running stack: [SINCE=7d] [FORMAT=table|json|csv|html] [OUT=file]
 	$(PY) -m factor_cleanup report --port $(PORT) --since $(or $(SINCE),7d) --format $(or $(FORMAT),table) $(if $(OUT),--out "$(OUT)",)
+
+apply: $(STAMP) ## Delete exactly the reviewed would_delete decisions: SINCE=7d [SERVICE=VA…] [LIMIT=N] [DRY_RUN=1] (make run's, or LEDGER_TABLE=… QUEUE_URL=… on AWS)
+	@test -n "$(SINCE)" || { echo "make apply: give SINCE=7d (the period you reviewed, e.g. with make report SINCE=7d)"; exit 2; }
+	$(PY) -m factor_cleanup apply --port $(PORT) --since $(SINCE) $(foreach s,$(SERVICE),--service $(s)) $(if $(LIMIT),--limit $(LIMIT),) $(if $(DRY_RUN),--dry-run,)
 
 report-daily: $(STAMP) ## Run the daily S3 report function on the running stack now: [DAY=YYYY-MM-DD] (default today)
 	@curl -sS --fail-with-body -X POST "http://127.0.0.1:$(PORT)/_local/daily-report$(if $(DAY),?day=$(DAY),)"; echo

@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     ops_commands.register(commands)
     dlq.register(commands)
 
+    from factor_cleanup.cli import apply as apply_cli
+
+    apply_cli.register(commands)  # `apply`: carry out reviewed would_delete decisions
+
     from factor_cleanup.cli import sweep as sweep_cli
 
     sweep_cli.register(commands)  # `sweep` (local stack) and `backfill-registry`

@@ -51,6 +51,9 @@ class FakeLedger:
         first, last = iso_utc(start), iso_utc(end)
         yield from sorted((a for a in self.rows.values() if first <= a.at < last), key=lambda a: a.at)
 
+    def get(self, event_id: str) -> Action | None:
+        return self.rows.get(event_id)
+
 
 class FakeVerify:
     """Knows which factors exist and their challenges; `errors` is a list of exceptions to raise on the next

@@ -48,7 +48,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
                                                                     "_delete_record")]),  # fmt: skip
-        ("dynamodb", "LedgerTable", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.record"]),
+        ("dynamodb", "LedgerTable", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger." + m for m in ("record", "get")]),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted",
                                                                                "mark_delete_intent")]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),

@@ -2,6 +2,11 @@
 
 Customer backends may put an `app_activity` message on the queue themselves (IAM-authorized
 sqs:SendMessage); the other kinds are written by push-janitor's own functions.
+
+`apply` re-queues reviewed decisions as a push failure or an inactive candidate naming
+`reviewed_event_sid`. Such a message may delete in report-only mode, for that factor only, and only when the
+ledger holds that decision as a `would_delete` about the same factor, service and identity: the worker checks
+before it honours the review. Every other rule still applies at that moment.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class PushFailure(BaseModel):
     correlation_problem: str | None = None
     correlation_problem_code: str | None = None
     """`missing_identity` when the identity alone is missing: the factor registry can supply it."""
+    reviewed_event_sid: str | None = None
+    """Set by `apply`: the reviewed `would_delete` decision this message asks to carry out (see the module docstring)."""
 
 
 class VerifyEvent(BaseModel):
@@ -105,11 +112,19 @@ class InactiveCandidate(BaseModel):
     last_seen: str
     binding_type: str | None = None
     swept_at: str
+    reviewed_event_sid: str | None = None
+    """Set by `apply`: the reviewed `would_delete` decision this message asks to carry out (see the module docstring)."""
 
     @staticmethod
     def event_id_for(factor_sid: str, last_seen: str, sweep_day: str) -> str:
         """Equal for every sweep of the same day while last_seen stands still: concurrent sweeps decide once."""
         return f"inactive:{factor_sid}:{last_seen}:{sweep_day}"
+
+
+def apply_event_id(reviewed_event_sid: str, attempt: int = 1) -> str:
+    """The id of `apply`'s message for a reviewed decision: equal for every run that means the same attempt,
+    so the worker's idempotency decides it once; a new attempt only after the breaker held one back."""
+    return f"apply:{reviewed_event_sid}" if attempt == 1 else f"apply:{reviewed_event_sid}#{attempt}"
 
 
 def _kind(value: Any) -> Any:

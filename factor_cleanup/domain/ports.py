@@ -36,6 +36,9 @@ class Ledger(Protocol):
     def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
         """Decisions taken in [start, end), oldest first, streamed rather than loaded at once."""
 
+    def get(self, event_id: str) -> Action | None:
+        """The decision recorded for this event, or None (the worker checks a reviewed decision exists)."""
+
 
 class VerifyNotFound(Exception):
     """404: the factor (or its entity or service) no longer exists."""

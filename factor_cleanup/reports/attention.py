@@ -138,7 +138,8 @@ def _unmanaged(_: str, service: str, group: Group, period: Period) -> tuple[str,
 
 def _report_only(_: str, service: str, group: Group, period: Period) -> tuple[str, str]:
     title = f"{_n(group.count, 'factor')} would have been deleted on {service} (report-only mode)"
-    return title, "review these decisions in the table below; when they look right, deploy with CleanupMode=delete"
+    return title, ("review these decisions in the table below; delete exactly these with `make apply SINCE=…` "
+                   "(a period covering them), or deploy with CleanupMode=delete")
 
 
 _WORDING = {

@@ -30,12 +30,13 @@ def replay_message(action: Action, reset_at: str) -> PushFailure:
     return PushFailure(
         event_id=f"{action.event_sid}#after-reset-{reset_at}",
         source=action.source or "debugger",
-        occurred_at=action.at,  # no later than the original error: the liveness check stays conservative
+        occurred_at=action.evidence_at or action.at,  # the original error's time: life since then keeps the factor
         error_code=action.error_code,
         binding_type=action.binding_type,
         service_sid=action.service_sid,
         identity=action.identity,
         factor_sid=action.factor_sid,
+        reviewed_event_sid=action.reviewed_event_sid,  # an `apply` the breaker held back stays an approved one
     )
 
 

@@ -29,6 +29,8 @@ log = structlog.get_logger(__name__)
 
 __all__ = ["CleanupMode", "CleanupService", "RegistryRequired"]
 
+Event = PushFailure | InactiveCandidate
+
 
 class RegistryRequired(RuntimeError):
     """An inactive candidate arrived but no factor registry is configured (REGISTRY_TABLE)."""
@@ -45,6 +47,8 @@ class Target:
     factor_sid: str | None
     error_code: str | None = None
     binding_type: str | None = None
+    reviewed_event_sid: str | None = None
+    """The reviewed `would_delete` decision this one carries out (`apply`), once the ledger confirmed it."""
 
 
 @dataclass
@@ -64,14 +68,15 @@ class CleanupService:
         """Decide, act at most once, record. VerifyRetryable propagates so the queue retries later."""
         known = self._known(failure.factor_sid)
         failure = _with_registry_identity(failure, known)
+        reviewed = self._confirmed_review(failure)
         verdict = self.policy.classify(failure.error_code, failure.description)
         occurred_at = parse_iso_or_none(failure.occurred_at)
-        evidence = self._evidence(failure, Cause(ReasonCode(verdict.category.value), verdict.reason, occurred_at), known)
-        evidence = replace(evidence, ids_problem=failure.correlation_problem)
+        cause = Cause(ReasonCode(verdict.category.value), verdict.reason, occurred_at)
+        evidence = replace(self._evidence(failure, cause, known, reviewed), ids_problem=failure.correlation_problem)
         if verdict.category is Category.CONFIGURATION and self.breaker and failure.service_sid in self.managed_services:
             self.breaker.note_configuration_error(failure.service_sid, self.clock.now())
         target = Target(failure.event_id, failure.source, failure.service_sid, failure.identity, failure.factor_sid,
-                        failure.error_code, failure.binding_type)  # fmt: skip
+                        failure.error_code, failure.binding_type, reviewed)  # fmt: skip
         return self._record(target, evidence, self._carry_out(evidence, self._look_up_if_needed(evidence)))
 
     # --- inactive candidates ------------------------------------------------------------------
@@ -79,11 +84,12 @@ class CleanupService:
         """Check the candidate's challenges now, just before acting, then decide like a push failure."""
         if self.registry is None:
             raise RegistryRequired("inactive candidates need the factor registry: set REGISTRY_TABLE")
+        reviewed = self._confirmed_review(candidate)
         target = Target(candidate.event_id, "sweeper", candidate.service_sid, candidate.identity, candidate.factor_sid,
-                        None, candidate.binding_type)  # fmt: skip
+                        None, candidate.binding_type, reviewed)  # fmt: skip
         known = self.registry.get(candidate.factor_sid)
         pending = Cause(ReasonCode.INACTIVE, "inactive candidate", None)
-        evidence = self._evidence(candidate, pending, known)
+        evidence = self._evidence(candidate, pending, known, reviewed)
         if known is None or known.status != "verified" or not known.last_seen:
             why = Cause(ReasonCode.NOT_VERIFIED, "the registry no longer lists it as a verified factor", None)
             return self._record(target, evidence, rules.decide(replace(evidence, cause=why)))
@@ -112,10 +118,24 @@ class CleanupService:
         return replace(evidence, cause=cause, factor_type=factor.factor_type)
 
     # --- shared -------------------------------------------------------------------------------
-    def _evidence(self, event: PushFailure | InactiveCandidate, cause: Cause, known: FactorRecord | None) -> Evidence:
+    def _evidence(self, event: Event, cause: Cause, known: FactorRecord | None, reviewed: str | None) -> Evidence:
         return Evidence(event_id=event.event_id, service_sid=event.service_sid, identity=event.identity,
                         factor_sid=event.factor_sid, cause=cause, mode=self.mode,
-                        managed_services=self.managed_services, known=known)  # fmt: skip
+                        managed_services=self.managed_services, known=known, reviewed=reviewed is not None)  # fmt: skip
+
+    def _confirmed_review(self, event: Event) -> str | None:
+        """The reviewed decision the message names, only if the ledger holds it as a `would_delete` about this
+        very factor, service and identity. Otherwise the message is decided as if no one had reviewed it."""
+        reviewed = event.reviewed_event_sid
+        if not reviewed:
+            return None
+        row = self.ledger.get(reviewed)
+        about = (event.factor_sid, event.service_sid, event.identity)
+        if row and row.outcome == Outcome.WOULD_DELETE and (row.factor_sid, row.service_sid, row.identity) == about:
+            return reviewed
+        log.warning("review_not_confirmed", event_sid=event.event_id, reviewed_event_sid=reviewed,
+                    factor_sid=event.factor_sid, found=row.outcome if row else None)  # fmt: skip
+        return None
 
     def _look_up_if_needed(self, evidence: Evidence) -> Decision:
         """Decide; when the factor's type is unknown, ask Verify for the factor and decide again."""
@@ -194,12 +214,12 @@ class CleanupService:
             identity=target.identity, error_code=target.error_code, outcome=decision.outcome,
             reason=decision.reason, reason_code=decision.reason_code.value, at=iso_utc(self.clock.now()),
             source=target.source, binding_type=target.binding_type,
-            evidence_at=iso_utc(evidence_at) if evidence_at else None,
+            evidence_at=iso_utc(evidence_at) if evidence_at else None, reviewed_event_sid=target.reviewed_event_sid,
         )  # fmt: skip
         self.ledger.record(action)
         log.info("decision", event_sid=action.event_sid, factor_sid=action.factor_sid, service_sid=action.service_sid,
                  outcome=action.outcome, reason_code=action.reason_code, source=action.source,
-                 error_code=action.error_code)  # fmt: skip
+                 error_code=action.error_code, reviewed_event_sid=action.reviewed_event_sid)  # fmt: skip
         return action
 
 

@@ -24,6 +24,10 @@ class DynamoDbLedger:
         item["expires_at"] = {"N": str(int((at + self._retention).timestamp()))}
         self._client.put_item(TableName=self._table, Item=item)
 
+    def get(self, event_id: str) -> Action | None:
+        item = self._client.get_item(TableName=self._table, Key={"event_sid": {"S": event_id}}).get("Item")
+        return _action(item) if item else None
+
     def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
         """Query the day index one day at a time, page by page: memory stays flat however long the period."""
         first, last = iso_utc(start), iso_utc(end)
@@ -44,4 +48,8 @@ class DynamoDbLedger:
         for page in pages:
             for item in page.get("Items", []):
                 if item["at"]["S"] < last:
-                    yield Action.model_validate({k: v.get("S") for k, v in item.items() if "S" in v})
+                    yield _action(item)
+
+
+def _action(item: dict[str, Any]) -> Action:
+    return Action.model_validate({k: v.get("S") for k, v in item.items() if "S" in v})
