@@ -182,6 +182,10 @@ class FakeRegistry:
         self.rows[factor_sid] = replace(old, delete_intent_event=event_id, service_sid=old.service_sid or service_sid,
                                         identity=old.identity or identity)
 
+    def verified_push_count(self, service_sid: str) -> int:
+        return sum(1 for r in self.rows.values()
+                   if r.service_sid == service_sid and r.status == "verified" and r.factor_type == "push" and not r.deleted)
+
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         return sorted(r.factor_sid for r in self.rows.values()
                       if (r.service_sid, r.identity) == (service_sid, identity) and r.status == "verified" and not r.deleted)

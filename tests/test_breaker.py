@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
 import pytest
+import structlog
 from moto import mock_aws
 from structlog.testing import capture_logs
 
@@ -140,3 +145,108 @@ def test_cli_shows_and_resets_a_breaker(restore_environ, capsys):
         assert "OPEN since 2026-11-25T11:31:00Z: storm" in capsys.readouterr().out
         assert main(["breaker-reset", "--service", SERVICE_SID, "--replay"]) == 0
         assert "breaker closed" in capsys.readouterr().out and store.open_state(SERVICE_SID) is None
+
+
+# --- the allowance: a floor, and a percentage of the service's verified push factors ----------------------
+class Counts:
+    """The registry's per-service counters, recording how often the breaker reads them."""
+
+    def __init__(self, **by_service: int) -> None:
+        self.by_service = by_service
+        self.reads = 0
+
+    def verified_push_count(self, service_sid: str) -> int:
+        self.reads += 1
+        return self.by_service.get(service_sid, 0)
+
+
+@pytest.mark.parametrize(("factors", "percent", "allowed"), [
+    (1_000_000, 1, 10_000),  # the proportional part
+    (500, 1, 100),  # the floor
+    (1_000_000, 0.5, 5_000),
+    (12_345, 1, 123),  # rounded down
+    (1_000_000, 0, 100),  # 0 turns the proportional part off
+])  # fmt: skip
+def test_the_allowance_is_the_larger_of_the_floor_and_the_percentage(factors, percent, allowed):
+    breaker = CircuitBreaker(FakeBreakerStore(), 100, 50, percent, Counts(**{SERVICE_SID: factors}))
+    allowance = breaker.allowance(SERVICE_SID, FixedClock().now())
+    assert allowance.per_hour == allowed and allowance.floor == 100
+
+
+def test_without_a_factor_count_the_floor_alone_applies():
+    allowance = CircuitBreaker(FakeBreakerStore(), 100, 50, 1.0, None).allowance(SERVICE_SID, FixedClock().now())
+    assert (allowance.per_hour, allowance.factors) == (100, None)
+
+
+def test_a_big_service_deletes_its_percentage_before_the_breaker_trips():
+    store = FakeBreakerStore()
+    cleanup, verify = service(store, limit=2)
+    cleanup.breaker = CircuitBreaker(store, 2, 50, 1.0, Counts(**{SERVICE_SID: 1_000, OTHER_SERVICE: 10}))
+    outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(12)]
+    assert outcomes == ["deleted"] * 10 + ["would_delete"] * 2
+    assert [cleanup.handle_push_failure(failure(50 + n, service=OTHER_SERVICE)).outcome for n in range(3)] == [
+        "deleted", "deleted", "would_delete"]  # the small service: its floor  # fmt: skip
+    held = cleanup.ledger.rows[failure(11).event_id]
+    assert held.reason_code == "breaker_open" and "10" in held.reason and store.open_state(SERVICE_SID)
+
+
+@contextmanager
+def info_logs():
+    """Captured log events from INFO up, whatever level an earlier test configured."""
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    try:
+        with capture_logs() as logs:
+            yield logs
+    finally:
+        structlog.configure(**saved)
+
+
+def test_the_count_is_read_at_most_once_a_minute_and_logged_as_the_allowance():
+    counts, clock = Counts(**{SERVICE_SID: 50_000}), FixedClock()
+    breaker = CircuitBreaker(FakeBreakerStore(), 100, 50, 1.0, counts)
+    with info_logs() as logs:
+        for _ in range(3):
+            assert breaker.reserve_deletion(SERVICE_SID, clock.now()) is None
+        clock.advance(seconds=61)
+        breaker.reserve_deletion(SERVICE_SID, clock.now())
+    assert counts.reads == 2
+    assert [(e["service_sid"], e["allowance"]) for e in logs if e["event"] == "breaker_allowance"] == [(SERVICE_SID, 500)] * 2
+
+
+def test_status_shows_the_count_the_allowance_and_the_last_hour():
+    store, clock = FakeBreakerStore(), FixedClock()
+    breaker = CircuitBreaker(store, 100, 50, 1.0, Counts(**{SERVICE_SID: 20_000}))
+    for _ in range(3):
+        breaker.reserve_deletion(SERVICE_SID, clock.now())
+    status = breaker.status(SERVICE_SID, clock.now())
+    assert (status.allowance.factors, status.allowance.per_hour, status.deletions_last_hour, status.state) == (
+        20_000, 200, 3, None)  # fmt: skip
+
+
+def test_cli_status_shows_count_allowance_and_what_was_held_back(restore_environ, capsys):
+    from factor_cleanup.__main__ import main
+    from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+    from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
+    from factor_cleanup.domain.factors import FactorRecord
+
+    with mock_aws():
+        aws = local_aws()
+        restore_environ.update(aws.env(), SAFETY_TABLE=aws.resources["SafetyTable"]["name"], MAX_DELETIONS_PER_HOUR="2",
+                               MAX_DELETIONS_PERCENT_PER_HOUR="50")  # fmt: skip
+        registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
+        for n in range(10):
+            registry.record_factor(FactorRecord(factor(n), SERVICE_SID, IDENTITY, "push", "fcm", "verified"))
+        store = DynamoDbBreakerStore(aws.dynamodb, restore_environ["SAFETY_TABLE"])
+        breaker = CircuitBreaker(store, 2, 50, 50, registry)
+        cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), FakeVerify({(SERVICE_SID, IDENTITY, factor(n))
+                                 for n in range(10)}), FixedClock(datetime.now(timezone.utc)), ErrorCodePolicy(),
+                                 frozenset({SERVICE_SID}), "delete", registry=registry, breaker=breaker)  # fmt: skip
+        outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(7)]
+        assert outcomes == ["deleted"] * 5 + ["would_delete"] * 2
+
+        assert main(["breaker-status", "--service", SERVICE_SID]) == 1
+        out = capsys.readouterr().out
+    assert "verified push factors: 5" in out  # 10 counted, 5 deleted since
+    assert "deletions in the last hour: 5" in out and "held back (breaker_open) in the last 24h: 2" in out
+    assert "allowance: 2 deletions an hour (the larger of" in out  # 50% of the 5 left is 2: the floor

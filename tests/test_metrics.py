@@ -117,6 +117,7 @@ def test_every_metric_the_processor_emits_is_declared():
         {"event": "decision", "outcome": "skipped", "reason_code": "configuration", "error_code": "52143"},
         {"event": "verify_call", "operation": "delete_factor", "status": 500, "duration_ms": 1},
         {"event": "breaker_tripped"}, {"event": "signature_rejected"},
+        {"event": "breaker_allowance", "service_sid": SERVICE_SID, "factors": 500, "allowance": 100},
         {"event": "webhook_answered", "route": "POST /twilio/verify", "status": 200, "duration_ms": 1},
     ]  # fmt: skip
     emitted = set().union(*(assert_valid_emf(emf_processor(None, "info", event)) for event in events))

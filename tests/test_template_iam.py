@@ -50,7 +50,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
                                                                     "_delete_record")]),  # fmt: skip
         ("dynamodb", "LedgerTable", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger." + m for m in ("record", "get")]),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted",
-                                                                               "mark_delete_intent")]),
+                                                                    "mark_delete_intent", "verified_push_count")]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
         ("dynamodb", "SafetyTable", [BREAKER + m for m in ("add", "total_since", "open_state", "trip")]),
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
@@ -86,6 +86,8 @@ OFF_LAMBDA = {BREAKER + "reset": "make breaker-reset"}
 # Operations IAM authorises through another action (the service authorization reference).
 AUTHORISED_BY = {
     "send_message_batch": ("SendMessage",),
+    # A transaction needs the action of each item it holds: ours are Updates (the factor and its service's counter).
+    "transact_write_items": ("UpdateItem",),
     "delete_message_batch": ("DeleteMessage",),
     "change_message_visibility_batch": ("ChangeMessageVisibility",),
     # s3transfer: PutObject, or a multipart upload (PutObject authorises its parts), aborted on failure.

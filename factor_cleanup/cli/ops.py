@@ -25,10 +25,12 @@ def register(commands: Any) -> None:
     check.add_argument("--url", default="", help="the URL configured in Twilio (default: PUBLIC_BASE_URL + route)")
     check.set_defaults(func=check_signature)
 
-    where = "Tables: SAFETY_TABLE (and LEDGER_TABLE, QUEUE_URL for --replay) with AWS credentials, else `make run`'s."
-    status = commands.add_parser("breaker-status", help="show which Verify Services' circuit breakers are open",
-                                 description=where)  # fmt: skip
+    where = ("Tables: SAFETY_TABLE (and LEDGER_TABLE, QUEUE_URL for --replay; REGISTRY_TABLE, LEDGER_TABLE for the "
+             "status's counts) with AWS credentials, else `make run`'s.")  # fmt: skip
+    status = commands.add_parser("breaker-status", description=where,
+                                 help="each Verify Service's breaker, factor count, hourly allowance and held-back deletions")  # fmt: skip
     status.add_argument("--service", action="append", help="VA… (default: VERIFY_SERVICE_SIDS)")
+    status.add_argument("--since", default="24h", help="period for the held-back count (default 24h)")
     status.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     status.set_defaults(func=breaker_status)
     reset = commands.add_parser("breaker-reset", help="close a Verify Service's circuit breaker", description=where)
@@ -114,21 +116,49 @@ def _breaker_store(port: int) -> Any:
         if "safety_table" not in addresses:
             raise SystemExit("push-janitor: the local stack does not report its SAFETY_TABLE; set SAFETY_TABLE")
         use_local_aws(addresses)
-        os.environ.setdefault("VERIFY_SERVICE_SIDS", addresses.get("verify_service_sids", ""))
+        for key in ("verify_service_sids", "max_deletions_per_hour", "max_deletions_percent_per_hour"):
+            if addresses.get(key):  # the stack's own settings, unless this shell names others
+                os.environ.setdefault(key.upper(), addresses[key])
     return DynamoDbBreakerStore(bootstrap.aws_client("dynamodb"), os.environ["SAFETY_TABLE"])
 
 
 def breaker_status(args: argparse.Namespace) -> int:
+    from factor_cleanup.reports.build import period_since
+    from factor_cleanup.runtime import bootstrap
+    from factor_cleanup.runtime.credentials import ConfigurationError
+    from factor_cleanup.services.breaker_ops import held_back_counts
+
     store = _breaker_store(args.port)
     services = args.service or [s for s in os.environ.get("VERIFY_SERVICE_SIDS", "").split(",") if s.strip()]
     if not services:
         return _fail("name a service with --service VA… (or set VERIFY_SERVICE_SIDS)")
-    any_open = False
-    for service in services:
-        state = store.open_state(service.strip())
-        any_open = any_open or state is not None
-        print(f"{service.strip()}: " + (f"OPEN since {state.tripped_at}: {state.reason}" if state else "closed"))
+    try:
+        period = period_since(bootstrap.SystemClock(), args.since)
+        settings = bootstrap.load_settings()
+    except (ValueError, ConfigurationError) as exc:
+        return _fail(str(exc))
+    breaker = bootstrap.circuit_breaker(settings, bootstrap.registry(settings) if settings.registry_table else None)
+    held = held_back_counts(bootstrap.ledger(settings), period) if settings.ledger_table else None
+    now, any_open = bootstrap.SystemClock().now(), False
+    for service in (s.strip() for s in services):
+        status = breaker.status(service, now)
+        any_open = any_open or status.state is not None
+        print(_status_lines(status, held, args.since, settings.registry_table))
     return 1 if any_open else 0
+
+
+def _status_lines(status: Any, held: Any, since: str, counted: str) -> str:
+    state = status.state
+    factors = f"{status.allowance.factors:,}" if status.allowance.factors is not None else (
+        "not counted (MAX_DELETIONS_PERCENT_PER_HOUR=0)" if counted else "unknown (set REGISTRY_TABLE)")
+    held_back = f"{held[status.service_sid]:,}" if held is not None else "unknown (set LEDGER_TABLE)"
+    return "\n".join([
+        f"{status.service_sid}: " + (f"OPEN since {state.tripped_at}: {state.reason}" if state else "closed"),
+        f"  verified push factors: {factors}",
+        f"  allowance: {status.allowance.per_hour:,} deletions an hour ({status.allowance.basis()})",
+        f"  deletions in the last hour: {status.deletions_last_hour:,}",
+        f"  held back (breaker_open) in the last {since}: {held_back}",
+    ])  # fmt: skip
 
 
 def breaker_reset(args: argparse.Namespace) -> int:

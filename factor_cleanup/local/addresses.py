@@ -55,5 +55,5 @@ def use_local_aws(addresses: dict[str, str]) -> None:
         AWS_SECRET_ACCESS_KEY="local",
     )
     names = {"queue_url": "QUEUE_URL", "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE",
-             "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL"}  # fmt: skip
+             "registry_table": "REGISTRY_TABLE", "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL"}  # fmt: skip
     os.environ.update({variable: addresses[key] for key, variable in names.items() if addresses.get(key)})

@@ -223,7 +223,9 @@ class LocalStack:
                  "activity_queue_url": "ACTIVITY_QUEUE_URL",
                  "verify_base_url": "TWILIO_VERIFY_BASE_URL", "public_base_url": "PUBLIC_BASE_URL",
                  "account_sid": "TWILIO_ACCOUNT_SID", "verify_service_sids": "VERIFY_SERVICE_SIDS",
-                 "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE"}  # fmt: skip
+                 "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE", "registry_table": "REGISTRY_TABLE",
+                 "max_deletions_per_hour": "MAX_DELETIONS_PER_HOUR",
+                 "max_deletions_percent_per_hour": "MAX_DELETIONS_PERCENT_PER_HOUR"}  # fmt: skip
         found = {key: os.environ.get(variable, "") for key, variable in names.items()}
         found["dead_letter_queue_url"] = self.resources.get("DeadLetterQueue", {}).get("url", "")
         return {key: value for key, value in found.items() if value}

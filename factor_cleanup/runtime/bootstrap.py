@@ -152,6 +152,7 @@ def cleanup_service(config: Settings) -> CleanupService:
     from factor_cleanup.services.cleanup import CleanupService
     from factor_cleanup.domain.error_codes import ErrorCodePolicy
 
+    factor_registry = registry(config)
     return CleanupService(
         ledger=ledger(config),
         verify=LazyVerifyApi(config),
@@ -159,21 +160,23 @@ def cleanup_service(config: Settings) -> CleanupService:
         policy=ErrorCodePolicy(config.error_code_overrides),
         managed_services=config.verify_service_sids,
         mode=config.cleanup_mode,
-        registry=registry(config),
+        registry=factor_registry,
         inactivity=inactivity_rule(config),
-        breaker=circuit_breaker(config),
+        breaker=circuit_breaker(config, factor_registry),
     )
 
 
-def circuit_breaker(config: Settings) -> Any:
-    """The per-service deletion limit; without SAFETY_TABLE there is none (the template always sets it)."""
+def circuit_breaker(config: Settings, factor_registry: Any = None) -> Any:
+    """The per-service deletion limit; without SAFETY_TABLE there is none (the template always sets it).
+    The registry's per-service factor counts give its proportional part; without a registry, the floor alone."""
     from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
     from factor_cleanup.domain.breaker import CircuitBreaker
 
     if not config.safety_table:
         return None
     store = DynamoDbBreakerStore(aws_client("dynamodb"), config.safety_table)
-    return CircuitBreaker(store, config.max_deletions_per_hour, config.config_error_trip_count)
+    return CircuitBreaker(store, config.max_deletions_per_hour, config.config_error_trip_count,
+                          config.max_deletions_percent_per_hour, factor_registry)  # fmt: skip
 
 
 def sweeper(config: Settings) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 import structlog
 
@@ -24,6 +23,8 @@ def configure(level: str | None = None) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping().get(name, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # No file given: each logger writes to sys.stdout as it is when it logs, not as it was when configured
+        # (a test's captured stdout is closed once that test ends).
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,
     )

@@ -78,6 +78,9 @@ DIRECTIVES: tuple[Directive, ...] = (
     Directive("verify_call", {"Operation": field("operation", "unknown")},
               (milliseconds("VerifyLatency"), count("VerifyErrors", when=_failed_call))),
     Directive("breaker_tripped", {}, (count("BreakerTrips"),)),
+    # Each service's hourly allowance, logged whenever the breaker reads its factor count (while deleting).
+    Directive("breaker_allowance", {"ServiceSid": field("service_sid")},
+              (Metric("DeletionAllowance", "Count", lambda event: float(event.get("allowance", 0))),)),
     Directive("signature_rejected", {}, (count("WebhooksRejected"),)),
     Directive("webhook_answered", {"Route": field("route"), "StatusClass": status_class}, (count("IngestResponses"),)),
     Directive("webhook_answered", {"Route": field("route")}, (milliseconds("IngestLatency"),)),

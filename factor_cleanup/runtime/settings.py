@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Circuit breaker (README: "Safety"): per Verify Service, per sliding hour.
     safety_table: str = ""
     max_deletions_per_hour: int = Field(default=100, ge=1, le=100_000)
+    # The proportional part: this percent of a service's verified push factors, when more than the floor above.
+    max_deletions_percent_per_hour: float = Field(default=1.0, ge=0, le=100)
     config_error_trip_count: int = Field(default=50, ge=1, le=100_000)
     inactive_days: int = Field(default=30, ge=1, le=3650)
     unanswered_challenges: int = Field(default=3, ge=1, le=20)

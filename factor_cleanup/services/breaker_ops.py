@@ -7,6 +7,7 @@ event ids, and they go through every check again (the registry's liveness check 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
@@ -15,6 +16,7 @@ from factor_cleanup.domain.breaker import BreakerState, BreakerStore
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.ports import Ledger, WorkQueue
 from factor_cleanup.domain.timestamps import parse_iso
+from factor_cleanup.reports.tally import Period
 
 REPLAYABLE_SOURCES = {"debugger", "event_streams"}  # the sweeper finds its candidates again by itself
 
@@ -23,6 +25,12 @@ def held_back_since(ledger: Ledger, service_sid: str, since: datetime, until: da
     for action in ledger.actions_between(since, until):
         if action.service_sid == service_sid and action.reason_code == "breaker_open":
             yield action
+
+
+def held_back_counts(ledger: Ledger, period: Period) -> Counter[str]:
+    """Deletions the breaker held back in the period, per Verify Service (one read of the period)."""
+    return Counter(a.service_sid or "-" for a in ledger.actions_between(period.start, period.end)
+                   if a.reason_code == "breaker_open")  # fmt: skip
 
 
 def replay_message(action: Action, reset_at: str) -> PushFailure:

@@ -6,13 +6,23 @@ Two sparse indexes keep reads proportional to what is asked for:
   Four shards per service spread the index writes every challenge answer causes.
 - `by_entity`: partition `entity_key` (`<service>/<identity>`), removed on deletion, for activity
   reports that name an identity instead of a factor.
+
+Verified push factors are counted per service for the circuit breaker's allowance, never scanned: one
+counter item per service (key `count#<service>`, attribute `verified_push`) moved by atomic ADDs. A factor
+holds `counted_in` (its service) while it is counted, and each transition is one transaction: the factor's
+conditional update plus the counter's ADD. Counting requires a verified, live push factor not yet counted;
+uncounting requires `counted_in`: a replayed factor.verified or deletion fails its condition and adds nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from datetime import datetime
 from typing import Any, Iterator
+
+import structlog
 
 from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.factors import DeletedBy, FactorRecord
@@ -21,6 +31,12 @@ _FORWARD = "attribute_not_exists(#last_seen) OR #last_seen < :last_seen"  # last
 SWEEP_INDEX = "sweep"
 ENTITY_INDEX = "by_entity"
 SWEEP_SHARDS = 4  # changing it needs every verified item rewritten: the sweeper only queries these shards
+COUNTER_PREFIX = "count#"  # never a factor SID (YF…), so no factor's item
+TRANSACTION_TRIES = 5  # a service's counter is shared: concurrent transitions may conflict and are tried again
+_COUNTABLE = ("attribute_not_exists(counted_in) AND attribute_not_exists(deleted_at) AND #status = :verified"
+              " AND factor_type = :push AND service_sid = :service")  # fmt: skip
+
+log = structlog.get_logger(__name__)
 _TEXT_FIELDS = (
     "service_sid", "identity", "factor_type", "platform", "status", "created_at", "verified_at",
     "last_seen", "last_seen_via", "deleted_at", "deleted_by", "deleted_event", "delete_intent_event",
@@ -48,6 +64,11 @@ class DynamoDbFactorRegistry:
         item = self._client.get_item(TableName=self._table, Key=_key(factor_sid), ConsistentRead=True).get("Item")
         return _record(item) if item else None
 
+    def verified_push_count(self, service_sid: str) -> int:
+        """The service's counter: one small read, whatever the size of the registry."""
+        item = self._client.get_item(TableName=self._table, Key=_key(COUNTER_PREFIX + service_sid)).get("Item")
+        return int(item["verified_push"]["N"]) if item else 0
+
     def record_factor(self, factor: FactorRecord) -> None:
         update = _Update()
         for name in ("service_sid", "identity", "factor_type", "platform"):
@@ -64,14 +85,15 @@ class DynamoDbFactorRegistry:
             update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
         else:
             update.set_once("status", factor.status)
+        seen = update.copy()
         if factor.last_seen:  # one write when last_seen moves forward (new factors), two otherwise
-            seen = update.copy()
             seen.set("last_seen", factor.last_seen)
             seen.set("last_seen_via", factor.last_seen_via or "registry")
-            if self._update(factor.factor_sid, seen, f"attribute_not_exists(deleted_at) AND ({_FORWARD})"):
-                return
-        if update:
+        moved = bool(factor.last_seen) and self._update(factor.factor_sid, seen, f"attribute_not_exists(deleted_at) AND ({_FORWARD})")
+        if not moved and update:
             self._update(factor.factor_sid, update, "attribute_not_exists(deleted_at)")
+        if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
+            self._count(factor.factor_sid, factor.service_sid)
 
     def mark_seen(
         self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
@@ -97,7 +119,13 @@ class DynamoDbFactorRegistry:
         if confirmed:
             update.set("deletion_confirmed", True)
         update.remove("sweep_shard", "entity_key")
-        self._update(factor_sid, update)
+        for _ in range(TRANSACTION_TRIES):  # exact even when a count races this deletion
+            counted_in = self._counted_in(factor_sid)
+            if counted_in is None and self._update(factor_sid, update, "attribute_not_exists(counted_in)"):
+                return
+            if counted_in is not None and self._uncount(factor_sid, update, counted_in):
+                return
+        self._update(factor_sid, update)  # deleted all the same; still counted, so a later deletion event uncounts it
 
     def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
         update = _Update()
@@ -139,6 +167,45 @@ class DynamoDbFactorRegistry:
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+    def _count(self, factor_sid: str, service_sid: str) -> None:
+        """+1 on the service's counter, only in the transition to a counted verified push factor."""
+        request = {"TableName": self._table, "Key": _key(factor_sid), "UpdateExpression": "SET counted_in = :service",
+                   "ConditionExpression": _COUNTABLE, "ExpressionAttributeNames": {"#status": "status"},
+                   "ExpressionAttributeValues": {":service": _s(service_sid), ":verified": _s("verified"),
+                                                 ":push": _s("push")}}  # fmt: skip
+        self._with_counter(request, service_sid, 1)
+
+    def _uncount(self, factor_sid: str, deletion: "_Update", service_sid: str) -> bool:
+        """The deletion and -1 on the counter of the service the factor was counted in, together."""
+        update = deletion.copy()
+        update.remove("counted_in")
+        request = {"TableName": self._table, "Key": _key(factor_sid), **update.request(),
+                   "ConditionExpression": "#counted_in = :counted_in"}  # fmt: skip
+        request["ExpressionAttributeValues"] = {**request.get("ExpressionAttributeValues", {}), ":counted_in": _s(service_sid)}
+        return self._with_counter(request, service_sid, -1)
+
+    def _counted_in(self, factor_sid: str) -> str | None:
+        item = self._client.get_item(TableName=self._table, Key=_key(factor_sid), ConsistentRead=True,
+                                     ProjectionExpression="counted_in").get("Item")  # fmt: skip
+        return item["counted_in"]["S"] if item and "counted_in" in item else None
+
+    def _with_counter(self, factor_update: dict[str, Any], service_sid: str, delta: int) -> bool:
+        """The factor's conditional update and the counter's ADD in one transaction. False when the factor's
+        condition does not hold (nothing written), or when other transactions kept conflicting (logged)."""
+        counter = {"TableName": self._table, "Key": _key(COUNTER_PREFIX + service_sid),
+                   "UpdateExpression": "ADD verified_push :delta", "ExpressionAttributeValues": {":delta": {"N": str(delta)}}}  # fmt: skip
+        for attempt in range(TRANSACTION_TRIES):
+            try:
+                self._client.transact_write_items(TransactItems=[{"Update": factor_update}, {"Update": counter}])
+                return True
+            except self._client.exceptions.TransactionCanceledException as exc:
+                reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    return False
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        log.warning("factor_count_not_moved", service_sid=service_sid, delta=delta, key=factor_update["Key"])
+        return False
 
     def _update(self, factor_sid: str, update: "_Update", condition: str | None = None) -> bool:
         """Apply the update; False (and nothing written) when the condition does not hold."""
