@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from moto import mock_aws
-
 from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import VerifyEvent
 from factor_cleanup.services.backfill import backfill_registry
 from factor_cleanup.services.tracker import FactorTracker
-from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeVerify, FixedClock
+from tests.test_registry import aws, registry  # noqa: F401 - the registry table on moto, as fixtures
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 OTHER_SERVICE = "VA" + "0" * 32
@@ -27,17 +24,6 @@ def factor(n: int) -> str:
 def verified(n: int, service: str = SERVICE_SID, factor_type: str = "push", status: str = "verified") -> FactorRecord:
     return FactorRecord(factor(n), service, IDENTITY, factor_type, "fcm", status, verified_at="2026-11-01T00:00:00Z",
                         last_seen="2026-11-01T00:00:00Z")  # fmt: skip
-
-
-@pytest.fixture
-def aws():
-    with mock_aws():
-        yield local_aws()
-
-
-@pytest.fixture
-def registry(aws) -> DynamoDbFactorRegistry:
-    return DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
 
 
 def test_only_verified_push_factors_count_each_in_its_service(registry):

@@ -51,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
     for failed in unqueued:
         print(f"not queued: {failed.message.event_id}: {failed.reason}", file=sys.stderr)
     queued = len(found.to_queue) - len(unqueued)
-    print(f"Queued {queued}: the worker decides each again, every check included (see them with: make report)."
-          + (f" {len(unqueued)} not queued: run apply again." if unqueued else ""))  # fmt: skip
+    if not found.to_queue:
+        print("Nothing to queue.")
+    else:
+        print(f"Queued {queued}: the worker decides each again, every check included (see them with: make report)."
+              + (f" {len(unqueued)} not queued: run apply again." if unqueued else ""))  # fmt: skip
     return 1 if unqueued else 0
 
 
