@@ -44,8 +44,8 @@ def powertools_emit(name: str, event: dict[str, Any]) -> None:
         if not shown:
             continue
         metrics = EphemeralMetrics(namespace=NAMESPACE)
-        for dimension, value in directive.dimensions.items():
-            metrics.add_dimension(dimension, value(event))
+        for dimension, dimension_value in directive.dimensions.items():
+            metrics.add_dimension(dimension, dimension_value(event))
         for metric, value in shown.items():
             metrics.add_metric(metric.name, metric.unit, value)
         metrics.flush_metrics()
