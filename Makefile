@@ -43,7 +43,7 @@ run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhoo
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest -q
 
-bench: $(STAMP) ## Print the benchmarks (ingest cost, Event Streams batch, cold start, Verify client, drain, sweeper, report, package, AWS cost); ARGS="--quick"
+bench: $(STAMP) ## Print the benchmarks (ingest cost, Event Streams batch, cold start, Verify client, EMF metrics, drain, sweeper, report, package, AWS cost); ARGS="--quick"
 	$(PY) -m bench $(ARGS)
 
 send-example: $(STAMP) ## Send the signed example Debugger webhook to the running stack

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "event-streams": "bench.event_streams_intake",
     "cold-start": "bench.cold_start",
     "verify-client": "bench.verify_client_cost",
+    "metrics": "bench.metrics_cost",
     "worker": "bench.worker_drain",
     "sweeper": "bench.sweeper_cost",
     "report": "bench.report_scale",

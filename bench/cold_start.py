@@ -25,10 +25,10 @@ _CONFIG = (
 VARIANTS = {
     "python": "pass",  # the interpreter alone
     "floor-ingest": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)",
-    "ingest": "import handlers.ingest\nfrom factor_cleanup import bootstrap\n"
+    "ingest": "import handlers.ingest\nfrom factor_cleanup.runtime import bootstrap\n"
     "handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())",
     "floor-worker": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\nboto3.client('dynamodb', config=config)",
-    "worker": "import handlers.worker\nfrom factor_cleanup import bootstrap\n"
+    "worker": "import handlers.worker\nfrom factor_cleanup.runtime import bootstrap\n"
     "handlers.worker._worker = bootstrap.worker(bootstrap.settings())",
     # The libraries each handler needs, without any project code: how much of the gap is ours.
     "libs-ingest": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\n"
@@ -37,7 +37,7 @@ VARIANTS = {
     "import pydantic, pydantic_settings, structlog\nimport aws_lambda_powertools.utilities.batch\n"
     "import aws_lambda_powertools.utilities.idempotency",
     # Not a cold-start figure: what the first DELETE of a delete-mode worker adds (twilio's REST client).
-    "worker+verify": "import handlers.worker\nfrom factor_cleanup import bootstrap\n"
+    "worker+verify": "import handlers.worker\nfrom factor_cleanup.runtime import bootstrap\n"
     "handlers.worker._worker = bootstrap.worker(bootstrap.settings())\n"
     "from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi\nTwilioVerifyApi('AC' + '5' * 32, 'user', 'secret')",
 }

@@ -179,6 +179,9 @@ class FakeRegistry:
 
     def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
         old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
+        if old.delete_intent_event not in (None, event_id):
+            self.rows[factor_sid] = replace(old, delete_intent_contested=True)
+            return
         self.rows[factor_sid] = replace(old, delete_intent_event=event_id, service_sid=old.service_sid or service_sid,
                                         identity=old.identity or identity)
 

@@ -180,6 +180,63 @@ def test_another_events_404_stays_already_gone():
     assert action.outcome == "already_gone"
 
 
+# Two events about one factor, in flight at once (issue 12's flaky fault run): at most one of them is `deleted`.
+FIRST, SECOND = "NO" + "a" * 32, "NO" + "b" * 32
+
+
+def _run_first_inside(stack: Stack, event_id: str, answer: Exception | None = None):
+    """Verify's next DELETE first lets the whole attempt of `event_id` run, then answers `answer` or goes on."""
+    real = stack.verify.delete_factor
+
+    def delete_factor(service_sid: str, identity: str, factor_sid: str) -> None:
+        stack.verify.delete_factor = real  # once
+        try:
+            stack.service.handle_push_failure(failure(event_id=event_id))
+        except VerifyRetryable:
+            pass  # that attempt failed; its message would come back later
+        if answer:
+            raise answer
+        real(service_sid, identity, factor_sid)
+
+    stack.verify.delete_factor = delete_factor
+
+
+def test_an_event_whose_delete_failed_while_another_deleted_the_factor_is_already_gone():
+    """FIRST notes its intent, SECOND notes its own and meets a 503; FIRST's DELETE goes through; SECOND retries."""
+    stack = Stack(known=push_factor())
+    _run_first_inside(stack, SECOND, answer=None)
+    stack.verify.errors.append(VerifyRetryable("HTTP 503"))  # SECOND's DELETE, sent from inside FIRST's
+    assert stack.service.handle_push_failure(failure(event_id=FIRST)).outcome == "deleted"
+    retry = stack.service.handle_push_failure(failure(event_id=SECOND))
+    assert retry.outcome == "already_gone" and stack.ledger.rows[FIRST].outcome == "deleted"
+
+
+def test_a_lost_registry_write_does_not_let_the_other_event_claim_the_deletion():
+    """As above, but FIRST's registry write after its 204 fails: SECOND's retry meets a 404 and still is not `deleted`."""
+    stack = Stack(known=push_factor())
+    _run_first_inside(stack, SECOND, answer=None)
+    stack.verify.errors.append(VerifyRetryable("HTTP 503"))
+    stack.registry.mark_deleted = _fails  # the write after FIRST's 204 is lost
+    assert stack.service.handle_push_failure(failure(event_id=FIRST)).outcome == "deleted"
+    del stack.registry.mark_deleted
+    assert stack.service.handle_push_failure(failure(event_id=SECOND)).outcome == "already_gone"
+
+
+def test_a_retry_that_meets_a_404_reads_who_else_was_deleting_since_it_started():
+    """FIRST's earlier try noted its intent and got a 503; as its retry is about to DELETE, SECOND deletes the factor."""
+    stack = Stack(known=push_factor())
+    stack.verify.errors.append(VerifyRetryable("HTTP 503"))
+    with pytest.raises(VerifyRetryable):
+        stack.service.handle_push_failure(failure(event_id=FIRST))
+    _run_first_inside(stack, SECOND)  # SECOND runs whole inside FIRST's retry's DELETE, which then meets a 404
+    assert stack.service.handle_push_failure(failure(event_id=FIRST)).outcome == "already_gone"
+    assert stack.ledger.rows[SECOND].outcome == "deleted"
+
+
+def _fails(*_args, **_kwargs) -> None:
+    raise RuntimeError("DynamoDB UpdateItem failed (injected)")
+
+
 def _deletes_then_times_out(verify: FakeVerify):
     real = verify.delete_factor
 

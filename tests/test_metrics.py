@@ -122,3 +122,25 @@ def test_every_metric_the_processor_emits_is_declared():
     ]  # fmt: skip
     emitted = set().union(*(assert_valid_emf(emf_processor(None, "info", event)) for event in events))
     assert emitted == emitted_metrics()
+
+
+def test_the_ingest_function_starts_without_powertools():
+    """Why the processor stays (README, Why these libraries): Powertools Metrics would add its imports to ingest's cold start."""
+    import subprocess
+    import sys
+
+    from bench.cold_start import VARIANTS
+    from bench.common import ROOT, child_env
+
+    code = VARIANTS["ingest"] + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'aws_lambda_powertools', 'structlog'}))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_env(), capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.stdout.split() == ["['structlog']"], done.stderr[-2000:]  # the log chain loaded, Powertools not
+
+
+@pytest.mark.parametrize("event", ["webhook_answered", "decision", "verify_call"])
+def test_the_powertools_comparison_emits_the_same_metrics(event):
+    """bench/metrics_cost.py times Powertools emitting what the processor emits; a drifted stand-in would time something else."""
+    from bench import metrics_cost
+
+    assert metrics_cost.same_metrics(event)

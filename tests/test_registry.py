@@ -136,3 +136,16 @@ def test_candidates_in_each_shard_come_oldest_first(registry):
         by_shard.setdefault(sweep_shard(SERVICE_SID, row.factor_sid), []).append(row.last_seen)
     assert all(seen == sorted(seen) for seen in by_shard.values())
     assert 1 < len(by_shard) <= SWEEP_SHARDS
+
+
+@pytest.mark.parametrize("kind", ["dynamodb", "fake"])
+def test_a_second_events_intent_keeps_the_first_and_marks_it_contested(aws, kind):
+    """The fake and the DynamoDB adapter agree: a retry of the same event renews its intent, another event's contests it."""
+    from tests.fakes import FakeRegistry
+
+    registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table) if kind == "dynamodb" else FakeRegistry()
+    registry.mark_delete_intent(FACTOR, "NO-first", NOW, SERVICE_SID, IDENTITY)
+    registry.mark_delete_intent(FACTOR, "NO-first", NOW, SERVICE_SID, IDENTITY)
+    assert (registry.get(FACTOR).delete_intent_event, registry.get(FACTOR).delete_intent_contested) == ("NO-first", False)
+    registry.mark_delete_intent(FACTOR, "NO-second", NOW, SERVICE_SID, IDENTITY)
+    assert (registry.get(FACTOR).delete_intent_event, registry.get(FACTOR).delete_intent_contested) == ("NO-first", True)

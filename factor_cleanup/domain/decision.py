@@ -204,11 +204,23 @@ def registry_agrees(evidence: Evidence) -> bool:
     return bool(known and known.service_sid == evidence.service_sid and known.identity == evidence.identity)
 
 
+def deleted_by_this_event(evidence: Evidence) -> bool:
+    """Was the factor's deletion this event's own? The registry's `deleted_event` (a 204's) says so when written;
+    else this event's intent, if no other event noted one too: two intents leave no way to tell whose DELETE
+    went through, and a `deleted` claimed by both would count one deletion twice."""
+    known = evidence.known
+    if known is None:
+        return False
+    if known.deleted_event:
+        return known.deleted_event == evidence.event_id
+    return known.delete_intent_event == evidence.event_id and not known.delete_intent_contested
+
+
 def already_deleted(evidence: Evidence) -> Decision:
     """The registry records the factor deleted. By this very event (its intent or its DELETE)? Then an earlier
     try of it deleted the factor and lost its answer or its ledger write: the decision is still `deleted`."""
     known, cause = evidence.known, evidence.cause
-    if known and evidence.event_id in (known.deleted_event, known.delete_intent_event):
+    if deleted_by_this_event(evidence):
         return _record(Outcome.DELETED, cause.reason_code, f"{cause.reason}; deleted by an earlier try of this event")
     confirmed = ", confirmed by Verify" if known and known.deletion_confirmed else ""
     by = f"at {known.deleted_at} by {known.deleted_by}" if known else ""
@@ -227,9 +239,8 @@ def verify_deleted(planned: Decision) -> Decision:
 
 
 def verify_not_found(evidence: Evidence, planned: Decision) -> Decision:
-    """404. If this event's intent is on record, an earlier try's DELETE went through: still `deleted`."""
-    known = evidence.known
-    if known and known.delete_intent_event == evidence.event_id:
+    """404. If this event's intent alone is on record, an earlier try's DELETE went through: still `deleted`."""
+    if deleted_by_this_event(evidence):
         return _record(Outcome.DELETED, planned.reason_code, f"{planned.reason}; an earlier try of this event deleted it")
     where = "" if registry_agrees(evidence) else f" (for identity {evidence.identity!r} only)"
     return _record(Outcome.ALREADY_GONE, planned.reason_code, f"{planned.reason}; Verify answered 404{where}")

@@ -33,6 +33,8 @@ class FactorRecord:
     delete_intent_event: str | None = None
     """The event about to DELETE the factor, written before the call: if its answer is lost, a retry that
     meets a 404 knows the deletion was its own."""
+    delete_intent_contested: bool = False
+    """Another event noted its intent too: then only a 204 or `deleted_event` says whose DELETE it was."""
     deletion_confirmed: bool = False
 
     @property

@@ -97,7 +97,9 @@ class FactorRegistry(Protocol):
     def mark_delete_intent(
         self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str
     ) -> None:
-        """Note, before the DELETE, that `event_id` is deleting the factor (its answer may be lost)."""
+        """Note, before the DELETE, that `event_id` is deleting the factor (its answer may be lost).
+
+        The first event's note stays; a second event marks it contested instead of overwriting it."""
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         """SIDs of the identity's verified, not deleted factors."""

@@ -5,6 +5,7 @@ cannot disagree with the log line it came from. Which log event gives which metr
 dimensions, is declared once in `DIRECTIVES`: the processor reads it, and so does the test that checks
 the CloudWatch dashboard in infra/template.yaml plots only metrics we emit. Dimension values are kept
 few (outcomes, reason codes, managed services, routes): each distinct combination is a billed metric.
+Kept over Powertools Metrics, measured: per-event dimensions need its flush per event, ~5x our cost (README).
 """
 
 from __future__ import annotations

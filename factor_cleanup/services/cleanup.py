@@ -184,12 +184,22 @@ class CleanupService:
 
     def _not_found(self, evidence: Evidence, planned: Decision) -> Decision:
         """404: the factor is gone for everyone only when the registry agrees on its identity and service."""
+        evidence = self._reread(evidence)
         mapped = rules.verify_not_found(evidence, planned)
         if mapped.outcome is Outcome.DELETED:
             self._mark_deleted(evidence, "push-janitor")
         elif rules.registry_agrees(evidence):
             self._mark_deleted(evidence, "user")
         return mapped
+
+    def _reread(self, evidence: Evidence) -> Evidence:
+        """The registry row as it is now, keeping the intent this attempt found when it began: only an earlier
+        try's intent proves an earlier DELETE, but another event may have noted its own, or its deletion, since."""
+        now = self._known(evidence.factor_sid)
+        if now is None:
+            return evidence
+        found = evidence.known.delete_intent_event if evidence.known else None
+        return replace(evidence, known=replace(now, delete_intent_event=found))
 
     def _release(self, evidence: Evidence, reserved_at: datetime) -> None:
         if self.breaker and evidence.service_sid:

@@ -28,6 +28,7 @@ from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.factors import DeletedBy, FactorRecord
 
 _FORWARD = "attribute_not_exists(#last_seen) OR #last_seen < :last_seen"  # last_seen never moves back
+_INTENT_FREE = "attribute_not_exists(#delete_intent_event) OR #delete_intent_event = :delete_intent_event"
 SWEEP_INDEX = "sweep"
 ENTITY_INDEX = "by_entity"
 SWEEP_SHARDS = 4  # changing it needs every verified item rewritten: the sweeper only queries these shards
@@ -133,7 +134,10 @@ class DynamoDbFactorRegistry:
         update.set("delete_intent_at", iso_utc(at))
         update.set_once("service_sid", service_sid)
         update.set_once("identity", identity)
-        self._update(factor_sid, update)
+        if not self._update(factor_sid, update, _INTENT_FREE):  # another event's intent is there: keep it
+            contested = _Update()
+            contested.set("delete_intent_contested", True)
+            self._update(factor_sid, contested)
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         found = []
@@ -280,5 +284,5 @@ def _s(value: str) -> dict[str, str]:
 
 def _record(item: dict[str, Any]) -> FactorRecord:
     fields = {name: item[name]["S"] for name in _TEXT_FIELDS if "S" in item.get(name, {})}
-    confirmed = item.get("deletion_confirmed", {}).get("BOOL", False)
-    return FactorRecord(factor_sid=item["factor_sid"]["S"], deletion_confirmed=confirmed, **fields)
+    flags = {name: item.get(name, {}).get("BOOL", False) for name in ("deletion_confirmed", "delete_intent_contested")}
+    return FactorRecord(factor_sid=item["factor_sid"]["S"], **flags, **fields)
