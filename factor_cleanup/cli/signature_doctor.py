@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from factor_cleanup.adapters.twilio.setup import RETRY_FRAGMENT
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.signature import FormParams, SignatureChecker
-from factor_cleanup.adapters.twilio.setup import RETRY_FRAGMENT
 
 
 @dataclass
@@ -29,7 +29,12 @@ def url_variants(url: str, stage: str | None) -> list[tuple[str, str]]:
     scheme, host, path, query, _ = urlsplit(url)
     other_scheme = "http" if scheme == "https" else "https"
     variants = [(url, "as configured"), (urlunsplit((other_scheme, host, path, query, "")), f"scheme {other_scheme}")]
-    variants.append((urlunsplit((scheme, host, path.rstrip("/") if path.endswith("/") else path + "/", query, "")), "trailing slash differs"))
+    variants.append(
+        (
+            urlunsplit((scheme, host, path.rstrip("/") if path.endswith("/") else path + "/", query, "")),
+            "trailing slash differs",
+        )
+    )
     segments = [s for s in path.split("/") if s]
     if len(segments) > 2:
         variants.append((urlunsplit((scheme, host, "/" + "/".join(segments[1:]), query, "")), f"without the /{segments[0]} prefix"))

@@ -28,10 +28,10 @@ _BAD_TOKEN = {"52102", "52133", "52142"}
 _TRANSIENT = {"52108", "52110", "52111", "52144"}
 
 DEFAULT_TABLE: dict[str, Category] = {
-    **{code: Category.UNINSTALLED for code in _UNINSTALLED},
-    **{code: Category.CONFIGURATION for code in _CONFIGURATION},
-    **{code: Category.BAD_TOKEN for code in _BAD_TOKEN},
-    **{code: Category.TRANSIENT for code in _TRANSIENT},
+    **dict.fromkeys(_UNINSTALLED, Category.UNINSTALLED),
+    **dict.fromkeys(_CONFIGURATION, Category.CONFIGURATION),
+    **dict.fromkeys(_BAD_TOKEN, Category.BAD_TOKEN),
+    **dict.fromkeys(_TRANSIENT, Category.TRANSIENT),
 }
 
 # FCM answers 401 when the server credential is wrong; Twilio may still file it under an uninstall-looking

@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from pydantic import ValidationError
 
-from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 from factor_cleanup.domain.messages import AppActivity
 from factor_cleanup.domain.ports import Clock
 from factor_cleanup.domain.timestamps import parse_iso
+from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 
 SIGNATURE_HEADER = "X-Push-Janitor-Signature"
 TIMESTAMP_HEADER = "X-Push-Janitor-Timestamp"
@@ -30,7 +30,7 @@ FIELDS = ("activity_id", "factor_sid", "service_sid", "identity", "occurred_at")
 
 def activity_signature(secret: str, timestamp: str, body: str) -> str:
     """The header value a caller sends: `sha256=` and the hex HMAC of `<timestamp>.<body>`."""
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{body}".encode("utf-8"), hashlib.sha256)
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{body}".encode(), hashlib.sha256)
     return "sha256=" + mac.hexdigest()
 
 

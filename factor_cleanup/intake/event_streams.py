@@ -13,8 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error, parse_debugger_form, to_push_failure
 from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.intake.debugger import (
+    MalformedEvent,
+    describe_validation_error,
+    parse_debugger_form,
+    to_push_failure,
+)
 
 ERROR_LOGGED = "com.twilio.error-logs.error.logged"
 MAX_EVENTS = 500

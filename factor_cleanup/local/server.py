@@ -6,7 +6,8 @@ No route here has logic of its own except `/healthz`, which reports on the local
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, request
 

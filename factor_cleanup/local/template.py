@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -39,7 +40,7 @@ CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 
 
 def load_template(template_path: str | Path) -> dict:
-    return yaml.load(Path(template_path).read_text(encoding="utf-8"), Loader=CloudFormationLoader)  # noqa: S506
+    return yaml.load(Path(template_path).read_text(encoding="utf-8"), Loader=CloudFormationLoader)
 
 
 def _of_type(template: dict, type_name: str) -> dict[str, dict]:

@@ -9,9 +9,9 @@ from typing import Any
 import structlog
 
 from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import AppActivity, VerifyEvent
 from factor_cleanup.domain.ports import Clock, FactorRegistry
-from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.timestamps import parse_iso
 
 log = structlog.get_logger(__name__)

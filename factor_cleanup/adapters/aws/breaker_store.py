@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from factor_cleanup.domain.breaker import BreakerState
 
@@ -15,7 +15,7 @@ class DynamoDbBreakerStore:
         self._table = table_name
 
     def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
-        slot_start = datetime.strptime(minute, "%Y-%m-%dT%H:%M").replace(tzinfo=timezone.utc)
+        slot_start = datetime.strptime(minute, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
         expires = int(slot_start.timestamp()) + 2 * 3600  # TTL: counts matter for an hour
         self._client.update_item(  # type: ignore[attr-defined]
             TableName=self._table,
@@ -31,7 +31,7 @@ class DynamoDbBreakerStore:
             ConsistentRead=True,
             KeyConditionExpression="service_sid = :service AND slot BETWEEN :first AND :last",
             ExpressionAttributeValues={":service": {"S": service_sid}, ":first": {"S": f"{counter}#{first_minute}"},
-                                       ":last": {"S": f"{counter}#~"}},  # fmt: skip
+                                       ":last": {"S": f"{counter}#~"}},
         )
         return sum(int(item["count"]["N"]) for page in pages for item in page.get("Items", []))
 
@@ -48,7 +48,7 @@ class DynamoDbBreakerStore:
             self._client.put_item(  # type: ignore[attr-defined]
                 TableName=self._table,
                 Item={**self._state_key(state.service_sid), "tripped_at": {"S": state.tripped_at},
-                      "reason": {"S": state.reason}},  # fmt: skip
+                      "reason": {"S": state.reason}},
                 ConditionExpression="attribute_not_exists(service_sid)",
             )
             return True

@@ -11,8 +11,9 @@ Two sparse indexes keep reads proportional to what is asked for:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.factors import DeletedBy, FactorRecord
@@ -140,7 +141,7 @@ class DynamoDbFactorRegistry:
             if not start:
                 return
 
-    def _update(self, factor_sid: str, update: "_Update", condition: str | None = None) -> bool:
+    def _update(self, factor_sid: str, update: _Update, condition: str | None = None) -> bool:
         """Apply the update; False (and nothing written) when the condition does not hold."""
         request = {"TableName": self._table, "Key": _key(factor_sid), **update.request()}
         if condition:
@@ -164,7 +165,7 @@ class _Update:
     def __bool__(self) -> bool:
         return bool(self._sets or self._removes)
 
-    def copy(self) -> "_Update":
+    def copy(self) -> _Update:
         other = _Update()
         other._sets, other._removes = list(self._sets), list(self._removes)
         other._names, other._values = dict(self._names), dict(self._values)

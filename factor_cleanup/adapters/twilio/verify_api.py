@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 import structlog
 
-from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.domain.factors import Challenge, VerifyFactor
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 
 log = structlog.get_logger(__name__)
 
@@ -166,7 +167,7 @@ def _challenge(item: Any) -> Challenge:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _translate(exc: Any) -> Exception:
