@@ -7,6 +7,7 @@ and names the difference that makes it pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -46,6 +47,11 @@ def url_variants(url: str, stage: str | None) -> list[tuple[str, str]]:
     return variants
 
 
+def _only(token: str) -> Callable[[], list[str]]:
+    """A token source that gives this one token: each is tried on its own."""
+    return lambda: [token]
+
+
 def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) -> Verdict:
     signature = request.header("x-twilio-signature")
     if not signature:
@@ -54,9 +60,9 @@ def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) 
     params = FormParams.parse(request.body) if not json_body else None
     settings_header = request.header("x-twilio-webhooks-signature-settings")
     for token_name, token in tokens.items():
-        checker = SignatureChecker(lambda token=token: [token])
+        checker = SignatureChecker(_only(token))
         for variant, difference in url_variants(configured_url, request.stage):
-            ok = (checker.is_valid_json(variant, request.body, signature, settings_header) if json_body
+            ok = (checker.is_valid_json(variant, request.body, signature, settings_header) if params is None
                   else checker.is_valid_form(variant, params, signature, settings_header))  # fmt: skip
             if ok:
                 return _found(configured_url, variant, difference, token_name)

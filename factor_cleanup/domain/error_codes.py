@@ -7,6 +7,7 @@ The table is data: Twilio warns that error codes change, so ops can override any
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -60,7 +61,7 @@ class Verdict:
 class ErrorCodePolicy:
     """Classifies a push failure by its error code and description."""
 
-    def __init__(self, overrides: dict[str, str] | None = None) -> None:
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self.table = dict(DEFAULT_TABLE)
         for code, category in (overrides or {}).items():
             self.table[str(code).strip()] = Category(category)

@@ -128,7 +128,7 @@ QueueMessage = Annotated[
     ),
     Discriminator(_kind),
 ]
-_QUEUE_MESSAGE: TypeAdapter[Any] = TypeAdapter(QueueMessage)
+_QUEUE_MESSAGE: TypeAdapter[QueueMessage] = TypeAdapter(QueueMessage)
 
 
 def parse_message(body: str) -> PushFailure | VerifyEvent | AppActivity | InactiveCandidate:

@@ -47,10 +47,10 @@ class ActivityAuthenticator:
         stamp = (timestamp or "").strip()
         if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):  # "²" is a digit int() refuses
             return f"missing or non-numeric {TIMESTAMP_HEADER} header (unix seconds)"
-        skew = abs(self.clock.now().timestamp() - int(timestamp))
+        skew = abs(self.clock.now().timestamp() - int(stamp))
         if skew > self.max_skew_seconds:
             return f"{TIMESTAMP_HEADER} is {int(skew)} s away from the server clock (at most {self.max_skew_seconds})"
-        expected = activity_signature(self.secret(), timestamp.strip(), body)
+        expected = activity_signature(self.secret(), stamp, body)
         if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
             return f"{SIGNATURE_HEADER} does not match the body (sha256=<hex HMAC-SHA256 of \"<timestamp>.<body>\">)"
         return None

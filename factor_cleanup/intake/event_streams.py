@@ -68,7 +68,8 @@ def _read_one(batch: Batch, position: int, raw: Any) -> None:
     try:
         event = CloudEvent.model_validate(raw)
     except ValidationError as exc:
-        event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{position}"
+        given = raw.get("id") if isinstance(raw, dict) else None
+        event_id = given if isinstance(given, str) else f"#{position}"
         batch.rejected.append({"id": event_id, "error": describe_validation_error(exc)})
         return
     if event.type != ERROR_LOGGED:

@@ -16,7 +16,7 @@ NO_VALUE = object()  # what !Ref AWS::NoValue resolves to: the enclosing key or 
 _PSEUDO_FROM_ARN = {"AWS::Partition": 1, "AWS::Region": 3, "AWS::AccountId": 4}
 _PSEUDO_FIXED = {"AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "push-janitor"}
 # Passed to create_table as they are; StreamSpecification is translated, the rest (PITR, SSE, Tags) is AWS-only.
-_TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "ProvisionedThroughput")
+_TABLE_PROPERTIES: tuple[str, ...] = ("KeySchema", "AttributeDefinitions", "ProvisionedThroughput")
 _TABLE_PROPERTIES += ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
 
@@ -30,6 +30,7 @@ def _construct_tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict:
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        assert isinstance(node, yaml.MappingNode)  # YAML has no fourth kind of node
         value = loader.construct_mapping(node, deep=True)
     if suffix == "GetAtt" and isinstance(value, str):
         value = value.split(".", 1)

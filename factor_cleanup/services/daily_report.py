@@ -76,7 +76,7 @@ class _text:
 
     def __init__(self, binary: BinaryIO) -> None:
         self._binary = binary
-        self._wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        self._wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="")
 
     def __enter__(self) -> io.TextIOWrapper:
         return self._wrapper

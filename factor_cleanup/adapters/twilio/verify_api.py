@@ -128,8 +128,9 @@ def _timed(operation: str, factor_sid: str, ok_status: int) -> Iterator[None]:
 
 def _status_of(exc: Exception) -> int:
     """A TwilioRestException's status, a failed list page's response status (TwilioException args), else 0."""
-    if getattr(exc, "status", None):
-        return int(exc.status)  # type: ignore[attr-defined]
+    status = getattr(exc, "status", None)
+    if status:
+        return int(status)
     response = exc.args[1] if len(exc.args) > 1 else None
     return int(getattr(response, "status_code", 0) or 0)
 
