@@ -31,7 +31,7 @@ def run_one(name: str, quick: bool, earlier: dict[str, Result]) -> Result:
     started = time.perf_counter()
     try:
         result = module.run(quick, earlier) if name == "cost" else module.run(quick)
-    except Exception as exc:  # one broken benchmark must not hide the others' figures
+    except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
         result = Result(name, getattr(module, "TITLE", name), figure=f"error: {exc.__class__.__name__}: {exc}"[:90])
         result.say(traceback.format_exc().rstrip())
     result.data["seconds"] = time.perf_counter() - started
@@ -45,7 +45,7 @@ def table(results: list[Result]) -> str:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: tuple) -> str:
-        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
 

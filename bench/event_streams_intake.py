@@ -41,8 +41,8 @@ def error_logs(count: int, first: int) -> list[dict[str, Any]]:
 
 
 def run(quick: bool = False) -> Result:
-    import handlers.ingest  # noqa: F401 - the handlers configure logging on import: before quiet_logs, not inside
-    import handlers.report  # noqa: F401
+    import handlers.ingest
+    import handlers.report
     import handlers.worker  # noqa: F401
 
     result = Result("event-streams", TITLE, target=f"250 events < {TARGET_SECONDS:g} s")
@@ -79,9 +79,9 @@ def _start_stack(stack: ExitStack) -> Any:
 
 def _measure(result: Result, local: Any, sizes: tuple[int, ...], repeat: int) -> None:
     import handlers.ingest
-    from factor_cleanup.runtime import bootstrap
-    from factor_cleanup.domain.messages import PushFailure
     from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+    from factor_cleanup.domain.messages import PushFailure
+    from factor_cleanup.runtime import bootstrap
 
     sqs = bootstrap.aws_client("sqs")
     service = handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())

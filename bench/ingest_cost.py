@@ -57,10 +57,10 @@ def _measure(result: Result, quick: bool) -> None:
     from twilio.request_validator import RequestValidator
 
     import handlers.ingest
-    from factor_cleanup.runtime import bootstrap, logs
     from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
     from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.intake.signature import FormParams
+    from factor_cleanup.runtime import bootstrap, logs
 
     config = bootstrap.settings()
     service = bootstrap.ingest_service(config)

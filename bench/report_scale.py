@@ -15,8 +15,10 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from bench.common import ROOT, SERVICE_SID, Result, child_env, python
 
@@ -47,8 +49,8 @@ class GeneratedDayIndex:
     """The boto3 client surface `DynamoDbLedger` reads (get_paginator("query")), over `rows` generated actions."""
 
     def __init__(self, rows: int, start: datetime, end: datetime) -> None:
-        from factor_cleanup.domain.actions import Action
         from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+        from factor_cleanup.domain.actions import Action
 
         self.rows, self._start, self._step = rows, start, (end - start) / rows
         captured: list[dict[str, Any]] = []
@@ -62,12 +64,12 @@ class GeneratedDayIndex:
         self._per_page = max(1, PAGE_BYTES // len(json.dumps(self._model)))
         self.pages = 0
 
-    def get_paginator(self, operation: str) -> "GeneratedDayIndex":
+    def get_paginator(self, operation: str) -> GeneratedDayIndex:
         assert operation == "query"
         return self
 
     def paginate(self, ExpressionAttributeValues: dict[str, Any], **_: Any) -> Iterator[dict[str, Any]]:
-        day = datetime.fromisoformat(ExpressionAttributeValues[":day"]["S"]).replace(tzinfo=timezone.utc)
+        day = datetime.fromisoformat(ExpressionAttributeValues[":day"]["S"]).replace(tzinfo=UTC)
         offset = (day - self._start) / self._step - 0.5  # row i is at start + (i + 0.5) * step
         first = max(0, math.ceil(offset))
         last = min(self.rows, max(0, math.ceil(offset + timedelta(days=1) / self._step)))
@@ -87,7 +89,7 @@ def _memory_kb() -> tuple[int, int]:
     """(current RSS, peak RSS) of this process in KB. /proc/self/status, not getrusage: on Linux ru_maxrss
     carries over across exec, so a child would report the (forked) parent's peak."""
     try:
-        fields = dict(line.split(":", 1) for line in open("/proc/self/status", encoding="ascii"))
+        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines())
         return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
     except (OSError, KeyError, ValueError):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -108,7 +110,7 @@ def child(form: str, rows: int) -> dict[str, Any]:
     from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
     from factor_cleanup.reports.build import Period, write_report
 
-    end = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    end = datetime(2026, 11, 25, tzinfo=UTC)
     start = end - timedelta(days=DAYS)
     index = GeneratedDayIndex(rows, start, end)
     ledger = DynamoDbLedger(index, "ledger")

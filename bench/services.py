@@ -1,6 +1,7 @@
 """The Verify emulator in a process of its own, as Twilio is remote to a Lambda: its CPU stays off the worker's GIL.
 
-`python -m bench.services verify N LATENCY_MS ACCOUNT TOKEN SERVICE` prints `PORT <n>` once it listens on 127.0.0.1 and serves until its stdin closes. The emulator is
+`python -m bench.services verify N LATENCY_MS ACCOUNT TOKEN SERVICE` prints `PORT <n>` once it listens on
+127.0.0.1 and serves until its stdin closes. The emulator is
 seeded with N factors whose SIDs and identities `factor(i)` gives, so the parent can name them.
 """
 

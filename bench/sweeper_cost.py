@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import ACCOUNT_SID, SERVICE_SID, TEMPLATE, Result, offline_environment, quiet_logs
@@ -21,8 +21,8 @@ STALE = 100
 
 def _available() -> str | None:
     try:
-        from factor_cleanup.runtime import bootstrap  # noqa: F401
         from factor_cleanup.adapters.aws import registry
+        from factor_cleanup.runtime import bootstrap
     except ImportError as exc:
         return f"cannot import the registry ({exc})"
     missing = [name for name in ("sweeper", "registry") if not hasattr(bootstrap, name)]
@@ -33,9 +33,9 @@ def _available() -> str | None:
 
 def _fill(client: Any, table: str, registry: Any, size: int, now: datetime) -> None:
     """`size` verified factors of SERVICE_SID: STALE of them last seen 60 days ago, the rest yesterday."""
+    from factor_cleanup.adapters.aws.registry import entity_key, sweep_shard
     from factor_cleanup.domain.actions import iso_utc
     from factor_cleanup.domain.factors import FactorRecord
-    from factor_cleanup.adapters.aws.registry import entity_key, sweep_shard
 
     old, recent = iso_utc(now - timedelta(days=60)), iso_utc(now - timedelta(days=1))
     registry.record_factor(FactorRecord(factor_sid="YF" + "f" * 32, service_sid=SERVICE_SID, identity="model",
@@ -61,8 +61,8 @@ def sweep_once(size: int) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.local.template import create_local_resources, function_environment
+    from factor_cleanup.runtime import bootstrap
 
     with offline_environment(), quiet_logs(), mock_aws():
         resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
@@ -73,7 +73,7 @@ def sweep_once(size: int) -> dict[str, Any]:
         sweeper = bootstrap.sweeper(bootstrap.settings())
         client = bootstrap.aws_client("dynamodb")
         loaded = time.perf_counter()
-        _fill(client, os.environ["REGISTRY_TABLE"], sweeper.registry, size, datetime.now(timezone.utc))
+        _fill(client, os.environ["REGISTRY_TABLE"], sweeper.registry, size, datetime.now(UTC))
         loaded = time.perf_counter() - loaded
         queries = []
         client.meta.events.register("provide-client-params.dynamodb.Query", lambda params, **_: queries.append(1))
@@ -101,7 +101,7 @@ def run(quick: bool = False) -> Result:
     result.ratio = f"{per[1] / per[0]:.2f}x" if per[0] else "-"
     result.met = all(r["candidates"] == STALE and r["enqueued"] == STALE for r in runs) and per[1] <= per[0] * 1.05
     result.data.update(runs=runs)
-    for r, p in zip(runs, per):
+    for r, p in zip(runs, per, strict=True):
         result.say(f"registry of {r['size']:>7,} factors, {STALE} stale: {r['candidates']} candidates read, "
                    f"{r['enqueued']} queued, {r['items_read']} index items read ({p:.2f} per candidate) in "
                    f"{r['queries']} queries; sweep {r['seconds']:.2f} s on moto (loading took {r['load_seconds']:.0f} s)")  # fmt: skip

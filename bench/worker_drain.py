@@ -20,11 +20,21 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
-from typing import Any, Callable
+from typing import Any
 
 from bench import services
-from bench.common import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, TEMPLATE, Result, fmt_ratio, offline_environment, quiet_logs
+from bench.common import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    SERVICE_SID,
+    TEMPLATE,
+    Result,
+    fmt_ratio,
+    offline_environment,
+    quiet_logs,
+)
 
 TITLE = "Worker drain (50 ms Verify latency)"
 TARGET = 8.0
@@ -176,9 +186,9 @@ def drain(mode: str, events: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from bench.latency_dynamodb import LatencyDynamoDB, key_schemas
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.local.events import LocalLambdaContext
     from factor_cleanup.local.template import create_local_resources, function_environment
+    from factor_cleanup.runtime import bootstrap
 
     batch_size, limit = template_settings()
     real_client = bootstrap.aws_client

@@ -28,7 +28,6 @@ def main(argv: list[str] | None = None) -> int:
     report_cli.register(commands)  # `report`: table, json, csv or html, from DynamoDB or the local stack
 
     from factor_cleanup.cli import dlq
-
     from factor_cleanup.cli import ops as ops_commands
 
     ops_commands.register(commands)

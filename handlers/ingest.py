@@ -7,10 +7,10 @@ from typing import Any
 
 import structlog
 
-from factor_cleanup.runtime import bootstrap, logs
-from factor_cleanup.runtime.credentials import ConfigurationError
 from factor_cleanup.intake.http import BadRequest, HttpRequest, error
 from factor_cleanup.intake.ingest import IngestService
+from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.credentials import ConfigurationError
 
 logs.configure()
 log = structlog.get_logger(__name__)

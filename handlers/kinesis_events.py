@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
-from factor_cleanup.runtime import bootstrap, logs
-from factor_cleanup.intake.kinesis import KinesisIntake
 from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.intake.kinesis import KinesisIntake
+from factor_cleanup.runtime import bootstrap, logs
 
 logs.configure()
 _intake: KinesisIntake | None = None
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     global _intake
     if _intake is None:
         config = bootstrap.settings()

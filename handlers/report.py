@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from factor_cleanup.runtime import bootstrap, logs
-from factor_cleanup.runtime.credentials import ConfigurationError
 from factor_cleanup.intake.http import HttpRequest, error
 from factor_cleanup.intake.report_page import report_page
+from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.credentials import ConfigurationError
 
 logs.configure()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from factor_cleanup.runtime import bootstrap, logs
 from factor_cleanup.domain.timestamps import parse_iso_or_none
+from factor_cleanup.runtime import bootstrap, logs
 
 logs.configure()
 _sweeper: Any = None

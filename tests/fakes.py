@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-from typing import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 
 from factor_cleanup.domain.actions import Action, iso_utc
+from factor_cleanup.domain.factors import Challenge, FactorRecord, VerifyFactor
 from factor_cleanup.domain.messages import QueueMessage
 from factor_cleanup.domain.ports import QueueUnavailable, Unqueued, VerifyNotFound
-from factor_cleanup.domain.factors import Challenge, FactorRecord, VerifyFactor
 
 
 class FakeQueue:
@@ -75,7 +75,7 @@ class FakeVerify:
     def add_factor(self, service_sid: str, identity: str, factor_sid: str, *, status: str = "verified",
                    platform: str = "apn", created: datetime | None = None, updated: datetime | None = None,
                    factor_type: str = "push") -> None:
-        created = created or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        created = created or datetime(2026, 1, 1, tzinfo=UTC)
         self.factors.add((service_sid, identity, factor_sid))
         self.details[factor_sid] = VerifyFactor(factor_sid, service_sid, identity, status, factor_type, platform,
                                                 created, updated or created)  # fmt: skip
@@ -102,7 +102,7 @@ class FakeVerify:
             if (service_sid, identity, factor_sid) not in self.factors:
                 raise VerifyNotFound(f"{factor_sid} not found")
             default = VerifyFactor(factor_sid, service_sid, identity, "verified", "push", "apn",
-                                   datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc))
+                                   datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
             return self.details.get(factor_sid, default)
 
     def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
@@ -203,7 +203,7 @@ class FakeRegistry:
 
 class FixedClock:
     def __init__(self, moment: datetime | None = None) -> None:
-        self.moment = moment or datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+        self.moment = moment or datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self.moment

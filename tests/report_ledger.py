@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from factor_cleanup.domain.actions import Action
 
-NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 SERVICE_A = "VA" + "a" * 32
 SERVICE_B = "VA" + "b" * 32
 SERVICE_C = "VA" + "c" * 32
@@ -37,14 +37,14 @@ def known_actions() -> list[Action]:
         _action(3, "2026-11-23T10:00:00Z", "deleted", "uninstalled"),
         _action(4, "2026-11-23T11:00:00Z", "already_gone", "uninstalled", error_code="52141", binding_type="apn"),
         *(_action(n, f"2026-11-24T0{n - 5}:30:00Z", "skipped", "configuration", error_code="52143", binding_type="apn",
-                  reason=CONFIG_REASON) for n in (5, 6, 7)),  # fmt: skip
+                  reason=CONFIG_REASON) for n in (5, 6, 7)),
         _action(8, "2026-11-24T04:00:00Z", "failed", "verify_rejected", service_sid=SERVICE_B,
-                reason="Verify refused the DELETE: HTTP 403 (20003)"),  # fmt: skip
+                reason="Verify refused the DELETE: HTTP 403 (20003)"),
         _action(9, "2026-11-24T05:00:00Z", "skipped", "unmanaged_service", service_sid=SERVICE_C),
         _action(10, "2026-11-24T06:00:00Z", "skipped", "transient", error_code="52110"),
         _action(11, "2026-11-24T07:00:00Z", "skipped", "breaker_open"),
         _action(12, "2026-11-24T08:00:00Z", "skipped", "ambiguous_ids", factor_sid=None, identity=None,
-                error_code=None, binding_type=None),  # fmt: skip
+                error_code=None, binding_type=None),
         _action(13, "2026-11-25T09:00:00Z", "deleted", "uninstalled", service_sid=SERVICE_B, identity=HOSTILE_IDENTITY),
         _action(14, "2026-11-25T10:00:00Z", "would_delete", "uninstalled", binding_type="apn", error_code="52141"),
         _action(15, "2026-11-25T11:59:59Z", "would_delete", "uninstalled"),

@@ -5,7 +5,8 @@ Printed in pytest's terminal summary, so `make test` (pytest -q, output captured
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _figures: dict[str, Callable[[], str]] = {}
 

@@ -8,12 +8,12 @@ import time
 import pytest
 from pydantic import ValidationError
 
+from factor_cleanup.domain.messages import AppActivity, parse_message
 from factor_cleanup.intake.app_activity import ActivityAuthenticator, activity_signature
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.local.events import api_gateway_event
-from factor_cleanup.domain.messages import AppActivity, parse_message
 from factor_cleanup.intake.signature import SignatureChecker
+from factor_cleanup.local.events import api_gateway_event
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeQueue, FixedClock
 
@@ -121,7 +121,7 @@ def test_only_json_is_accepted():
 
 
 def test_without_a_secret_the_route_is_off_and_says_so():
-    service, queue = make_service(enabled=False)
+    service, _queue = make_service(enabled=False)
     status, body = post(service, report())
     assert status == 404 and body["error"] == "app_activity_disabled" and "APP_ACTIVITY_SECRET" in body["message"]
 

@@ -11,12 +11,13 @@ import json
 import pytest
 from moto import mock_aws
 
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.messages import AppActivity, PushFailure
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
 from factor_cleanup.local.template import load_template
-from factor_cleanup.domain.messages import AppActivity, PushFailure
-from factor_cleanup.domain.factors import FactorRecord
 from tests.aws import TEMPLATE, local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
+
 
 @pytest.fixture
 def aws(restore_environ):
@@ -42,8 +43,8 @@ def batch(*bodies: str) -> dict:
 
 
 def test_a_push_failure_forged_onto_the_activity_queue_is_refused_and_nothing_is_deleted(aws):
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
+    from factor_cleanup.runtime import bootstrap
 
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
     registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, "push", status="verified",
@@ -58,8 +59,8 @@ def test_a_push_failure_forged_onto_the_activity_queue_is_refused_and_nothing_is
 
 
 def test_the_activity_consumer_has_no_route_that_can_delete():
-    from factor_cleanup.services.tracker import FactorTracker
     from factor_cleanup.runtime.worker import activity_routes
+    from factor_cleanup.services.tracker import FactorTracker
     from tests.fakes import FakeRegistry, FixedClock
 
     assert set(activity_routes(FactorTracker(FakeRegistry(), FixedClock()))) == {"app_activity"}
@@ -104,9 +105,9 @@ def test_the_readme_grants_backends_the_activity_queue_only():
 
 def test_the_activity_handler_applies_the_sample_batch(aws):
     import handlers.activity
+    from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
     from factor_cleanup.local.demo import sample_events
     from factor_cleanup.local.verify_emulator_state import DEMO_LIVE_FACTOR_SID
-    from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 
     handlers.activity._worker = None
     try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from factor_cleanup.services.backfill import backfill_registry
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify
 
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 VERIFIED, PENDING, ELSEWHERE = "YF" + "1" * 32, "YF" + "2" * 32, "YF" + "3" * 32
 
 

@@ -13,10 +13,10 @@ from structlog.testing import capture_logs
 
 from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
 from factor_cleanup.domain.breaker import CircuitBreaker
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.services.breaker_ops import reset
 from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeVerify, FixedClock
@@ -54,7 +54,7 @@ def test_a_storm_of_deletions_trips_the_breaker_and_the_rest_are_held_back():
 
 
 def test_the_breaker_is_per_service():
-    cleanup, verify = service(FakeBreakerStore(), limit=2)
+    cleanup, _verify = service(FakeBreakerStore(), limit=2)
     for n in range(4):
         cleanup.handle_push_failure(failure(n))
     assert cleanup.handle_push_failure(failure(50, service=OTHER_SERVICE)).outcome == "deleted"
@@ -70,7 +70,7 @@ def test_the_window_slides():
 
 
 def test_deletions_that_did_not_happen_give_their_place_back():
-    cleanup, verify = service(FakeBreakerStore(), limit=2, factors=range(0))  # every DELETE answers 404
+    cleanup, _verify = service(FakeBreakerStore(), limit=2, factors=range(0))  # every DELETE answers 404
     outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(5)]
     assert outcomes == ["already_gone"] * 5
 
@@ -126,7 +126,7 @@ def test_dynamodb_store_counts_trips_once_and_resets(dynamodb_store):
 
 
 def test_dynamodb_store_trips_a_real_breaker(dynamodb_store):
-    cleanup, verify = service(dynamodb_store, limit=3)
+    cleanup, _verify = service(dynamodb_store, limit=3)
     outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(6)]
     assert outcomes.count("deleted") == 3 and outcomes.count("would_delete") == 3
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.ports import VerifyRejected, VerifyRetryable
-from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
 from tests.conftest import CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeLedger, FakeRegistry, FakeVerify, FixedClock
 
@@ -43,19 +43,19 @@ def test_dead_token_deletes_the_factor_and_records_it():
 
 
 def test_factor_already_deleted_is_already_gone():
-    svc, ledger, verify = service(verify=FakeVerify(set()))
+    svc, _ledger, _verify = service(verify=FakeVerify(set()))
     assert svc.handle_push_failure(failure()).outcome == "already_gone"
 
 
 def test_report_only_records_would_delete_and_calls_nothing():
-    svc, ledger, verify = service(mode="report-only")
+    svc, _ledger, verify = service(mode="report-only")
     action = svc.handle_push_failure(failure())
     assert action.outcome == "would_delete" and verify.calls == [] and verify.factors == {FACTOR}
 
 
 @pytest.mark.parametrize("code", ["52143", "52109", "52131"])
 def test_configuration_error_never_deletes(code):
-    svc, ledger, verify = service()
+    svc, _ledger, verify = service()
     action = svc.handle_push_failure(failure(error_code=code))
     assert action.outcome == "skipped" and action.reason_code == "configuration" and verify.calls == []
 
@@ -98,7 +98,7 @@ def test_retryable_error_propagates_and_records_nothing():
 
 # --- the factor registry: identity resolution, liveness, deletion bookkeeping -------------------
 ERROR_AT = "2026-11-25T11:59:00Z"
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def with_registry(mode="delete", verify=None, **row):
@@ -116,7 +116,7 @@ def missing_identity(**changes) -> PushFailure:
 
 
 def test_missing_identity_is_resolved_through_the_registry():
-    svc, ledger, verify, registry = with_registry()
+    svc, _ledger, verify, registry = with_registry()
     action = svc.handle_push_failure(missing_identity())
     assert action.outcome == "deleted" and action.identity == IDENTITY and verify.calls == [FACTOR]
     assert registry.rows[FACTOR_SID].deleted_by == "push-janitor"
@@ -144,14 +144,14 @@ def test_other_correlation_problems_are_not_papered_over_by_the_registry():
 
 
 def test_an_approval_after_the_error_prevents_the_deletion():
-    svc, ledger, verify, _ = with_registry(last_seen="2026-11-25T11:59:30Z", last_seen_via="challenge.approved")
+    svc, _ledger, verify, _ = with_registry(last_seen="2026-11-25T11:59:30Z", last_seen_via="challenge.approved")
     action = svc.handle_push_failure(failure(occurred_at=ERROR_AT))
     assert action.outcome == "skipped" and action.reason_code == "alive" and verify.calls == []
     assert "challenge.approved" in action.reason and verify.factors == {FACTOR}
 
 
 def test_an_approval_before_the_error_does_not_prevent_it():
-    svc, _, verify, _ = with_registry(last_seen="2026-11-25T11:58:59Z")
+    svc, _, _verify, _ = with_registry(last_seen="2026-11-25T11:58:59Z")
     assert svc.handle_push_failure(failure(occurred_at=ERROR_AT)).outcome == "deleted"
 
 
@@ -202,7 +202,7 @@ def test_report_only_mode_records_would_delete_for_inactive_factors():
 
 
 def test_a_candidate_whose_app_answered_recently_is_kept_and_its_last_seen_fixed():
-    svc, ledger, verify, registry = stale_ios()
+    svc, _ledger, verify, registry = stale_ios()
     verify.add_challenge(FACTOR_SID, "approved", NOW - timedelta(hours=1))
     action = svc.handle_inactive_candidate(candidate())
     assert action.outcome == "skipped" and action.reason_code == "answered_recently" and verify.calls == []

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -65,7 +66,7 @@ def plotted(dashboard: dict[str, Any]) -> Iterator[Plotted]:
             parts = [item for item in line if not isinstance(item, dict)]
             parts = [previous[i] if part == "." and i < len(previous) else part for i, part in enumerate(parts)]
             previous = parts
-            fixed = dict(zip(parts[2::2], parts[3::2]))
+            fixed = dict(zip(parts[2::2], parts[3::2], strict=True))
             yield parts[0], parts[1], frozenset(fixed), fixed
 
 

@@ -6,14 +6,21 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factor_cleanup.domain.actions import Outcome, iso_utc
 from factor_cleanup.domain.decision import (
-    GONE_CODES, PUSH, Cause, Decision, Evidence, ReasonCode, Step, decide,
+    GONE_CODES,
+    PUSH,
+    Cause,
+    Decision,
+    Evidence,
+    ReasonCode,
+    Step,
+    decide,
 )  # fmt: skip
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.sids import is_verify_identity
@@ -25,7 +32,7 @@ settings.load_profile(os.environ.get("DECISION_PROFILE", "decision-quick"))
 MANAGED, OTHER = "VA" + "a" * 32, "VA" + "e" * 32
 FACTOR = "YF" + "b" * 32
 IDENTITIES = ["user-7f3a-0001", "other-user-0002", "user-7f3a-0001\n", ".", "..", "short", f"u/Factors/{FACTOR}#", "a" * 65, "user--0001"]
-BASE = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
+BASE = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 moments = st.integers(min_value=-90 * 24, max_value=24).map(lambda hours: BASE + timedelta(hours=hours))
 # Each rule a DELETE needs, and how evidence breaks it. Evidence is drawn good on every rule, then broken on a

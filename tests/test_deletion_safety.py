@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+
 import pytest
 
 from factor_cleanup.domain.breaker import DELETIONS, CircuitBreaker
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.error_codes import ErrorCodePolicy
-from factor_cleanup.domain.ports import VerifyRetryable
 from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.domain.ports import VerifyRetryable
+from factor_cleanup.services.cleanup import CleanupService
 from tests.conftest import ACCOUNT_SID, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeRegistry, FakeVerify, FixedClock
 

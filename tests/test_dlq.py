@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from factor_cleanup.adapters.aws import dlq
 from factor_cleanup.__main__ import main
+from factor_cleanup.adapters.aws import dlq
 from factor_cleanup.domain.messages import PushFailure
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
@@ -72,8 +72,10 @@ def test_redrive_moves_readable_messages_and_leaves_malformed_ones(aws):
     moved = []
     while messages := aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get("Messages", []):
         moved += [m["Body"] for m in messages]
-        aws.sqs.delete_message_batch(QueueUrl=aws.queue_url,
-                                     Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])  # fmt: skip
+        aws.sqs.delete_message_batch(
+            QueueUrl=aws.queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
     assert sorted(moved) == sorted(bodies[:12])  # byte for byte, each once
 
 

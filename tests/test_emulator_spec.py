@@ -9,8 +9,9 @@ fields, malformed SIDs and identities, values outside an enum, each with Twilio'
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.kinesis import KinesisIntake
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_json
-from factor_cleanup.domain.ports import QueueUnavailable
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID
 from tests.fakes import FakeQueue
 from tests.test_event_streams_parse import NO_SID, error_log
@@ -77,13 +77,12 @@ def test_kinesis_records_are_queued_like_webhook_events():
 
 def test_kinesis_handler_reports_records_it_could_not_queue(restore_environ):
     import handlers.kinesis_events as kinesis
-
     from factor_cleanup.local.verify_emulator import DEMO_ACCOUNT_SID
 
     restore_environ.update(TWILIO_ACCOUNT_SID=DEMO_ACCOUNT_SID, QUEUE_URL="unused")
     kinesis._intake = KinesisIntake(FakeQueue(down=True), DEMO_ACCOUNT_SID)  # the sample's account
     try:
-        event = json.loads(open("events/kinesis-error-logs.json").read())
+        event = json.loads(Path("events/kinesis-error-logs.json").read_text())
         response = kinesis.handler(event, None)
     finally:
         kinesis._intake = None

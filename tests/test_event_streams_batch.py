@@ -10,10 +10,10 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from factor_cleanup.intake.kinesis import KinesisIntake
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from factor_cleanup.domain.messages import parse_message
 from factor_cleanup.domain.ports import QueueUnavailable
-from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.intake.kinesis import KinesisIntake
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID
 from tests.fakes import FakeQueue

@@ -25,21 +25,21 @@ from moto import mock_aws
 from werkzeug.serving import make_server
 
 import handlers.ingest
-from factor_cleanup.runtime import bootstrap
 from factor_cleanup.adapters.aws import dlq
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.runtime.deadline import RecordBudget
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRetryable
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.local.signing import signed_form
 from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
-from factor_cleanup.domain.ports import VerifyNotFound, VerifyRetryable
-from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
-from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
-from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.runtime import bootstrap
+from factor_cleanup.runtime.deadline import RecordBudget
 from factor_cleanup.runtime.worker import IN_PROGRESS_RETRY_SECONDS, Worker, decision_routes
+from factor_cleanup.services.cleanup import CleanupService
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
 from tests.summary import show_at_end
@@ -356,7 +356,7 @@ def test_under_verify_and_aws_faults_every_acknowledged_event_is_decided_once(aw
     lost_deletes = run.failed_writes("deleted")
     after_answer = run.failed_writes("deleted", "already_gone")
     by_factor: dict[str, set[str]] = defaultdict(set)
-    for sid, (kind, factor) in events.items():
+    for sid, (_kind, factor) in events.items():
         by_factor[factor].add(sid)
     expected = {"uninstalled": {"deleted", "already_gone"}, "already deleted": {"already_gone"},
                 "configuration": {"skipped"}, "unmanaged": {"skipped"}, "ambiguous": {"skipped"}}  # fmt: skip
@@ -420,6 +420,7 @@ def test_a_worker_killed_mid_batch_deletes_nothing_twice_when_the_batch_comes_ba
     killed = switch.tripped_on
     assert sum(state.successful_deletes(f) for f in factors) == 4
     assert len(dying.ledger()) == 3  # the 4th was killed between Verify's 204 and its ledger write
+    assert not state.has_factor(killed) and killed not in {row["factor_sid"] for row in dying.ledger().values()}
     assert aws.queue_depth(aws.queue_url) == 10  # the whole batch comes back
 
     fresh = Pipeline(aws, verify_url)  # a new sandbox picks the batch up after the visibility timeout

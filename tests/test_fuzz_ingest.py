@@ -15,6 +15,7 @@ tried and the answers given are printed in the run's terminal summary.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import time
@@ -31,14 +32,14 @@ from moto import mock_aws
 from twilio.request_validator import RequestValidator
 
 import handlers.ingest
-from factor_cleanup.runtime import bootstrap
 from factor_cleanup.domain import sids
+from factor_cleanup.domain.messages import parse_message
 from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, activity_signature
 from factor_cleanup.intake.ingest import MAX_BODY_BYTES
+from factor_cleanup.intake.verify_webhook import EVENT_TYPES
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form, signed_json
-from factor_cleanup.domain.messages import parse_message
-from factor_cleanup.intake.verify_webhook import EVENT_TYPES
+from factor_cleanup.runtime import bootstrap
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.summary import show_at_end
 
@@ -166,7 +167,9 @@ def raw_events(draw) -> dict[str, Any]:
     if signature is not None:
         headers["X-Twilio-Signature"] = signature
     if draw(st.booleans()):
-        headers["X-Twilio-Webhooks-Signature-Settings"] = draw(st.sampled_from(["", "algorithm=HMAC_SHA256", "algorithm=MD5", "key=x,algorithm="]))
+        headers["X-Twilio-Webhooks-Signature-Settings"] = draw(
+            st.sampled_from(["", "algorithm=HMAC_SHA256", "algorithm=MD5", "key=x,algorithm="])
+        )
     method, path = draw(st.sampled_from([("POST", ROUTE)] * 4 + [("POST", VERIFY_ROUTE)] * 3 + [("POST", ACTIVITY_ROUTE)] * 3
                                         + [("GET", ROUTE), ("POST", "/twilio/Debugger"), ("POST", "/")]))
     if path == ACTIVITY_ROUTE and draw(st.booleans()):  # reach the timestamp check without a valid signature
@@ -191,7 +194,10 @@ def raw_events(draw) -> dict[str, Any]:
 
 @FUZZ
 @given(event=raw_events(), queue_down=st.booleans())
-@example(event={**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": "é==", "isBase64Encoded": True}, queue_down=False)
+@example(
+    event={**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": "é==", "isBase64Encoded": True},
+    queue_down=False,
+)
 @example(event={**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": "Sid=\ud800"}, queue_down=False)
 def test_fuzz_unsigned_and_malformed_requests_are_refused_with_a_4xx(intake, event, queue_down):
     answer, queued = intake.post(event, queue_down=queue_down)
@@ -473,9 +479,13 @@ def test_fuzz_signed_verify_webhooks_are_queued_as_sent_or_refused(intake, case,
 @st.composite
 def activity_reports(draw) -> SignedCase:
     fields: dict[str, Any] = {}
-    for name, values in (("factor_sid", [FACTOR_SID] * 3 + ["YF-nope"]), ("service_sid", [SERVICE_SID] * 3 + ["VA-nope"]),
-                         ("identity", [IDENTITY] * 3 + ["", "i" * 65]), ("activity_id", ["open-1", "open-1", ""]),
-                         ("occurred_at", ["2026-01-01T00:00:00Z"] * 5 + ["2999-01-01T00:00:00Z", "2026-01-01T00:00:00", "soon"])):  # fmt: skip
+    for name, values in (
+        ("factor_sid", [FACTOR_SID] * 3 + ["YF-nope"]),
+        ("service_sid", [SERVICE_SID] * 3 + ["VA-nope"]),
+        ("identity", [IDENTITY] * 3 + ["", "i" * 65]),
+        ("activity_id", ["open-1", "open-1", ""]),
+        ("occurred_at", ["2026-01-01T00:00:00Z"] * 5 + ["2999-01-01T00:00:00Z", "2026-01-01T00:00:00", "soon"]),
+    ):
         if draw(st.sampled_from([True, True, True, False])):
             fields[name] = draw(st.sampled_from(values))
     if draw(st.integers(0, 5)) == 0:
@@ -496,7 +506,7 @@ def activity_reports(draw) -> SignedCase:
 def test_fuzz_activity_reports_are_queued_only_when_signed_and_well_formed(intake, case, queue_down):
     note(f"{case.params!r}")
     answer, queued = intake.post(case.event, queue_down=queue_down)
-    status, body = checked_answer("activity", answer, queued, queue_down)
+    status, _body = checked_answer("activity", answer, queued, queue_down)
     if status == 202:
         [message] = [parse_message(raw) for raw in queued]
         sent = json.loads(case.params["body"])
@@ -575,8 +585,6 @@ def test_deeply_nested_correlation_ids_are_queued_as_ambiguous(intake):
 def _as_sent(raw: object) -> str:
     """Every spelling of what was sent: as is, and with JSON string escapes (e.g. \\u00aa) decoded."""
     spellings = [json.dumps(raw, ensure_ascii=False), str(raw)]
-    try:
+    with contextlib.suppress(ValueError, RecursionError):
         spellings.append(json.dumps(json.loads(str(raw)), ensure_ascii=False))
-    except (ValueError, RecursionError):
-        pass
     return "\n".join(spellings)

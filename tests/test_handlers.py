@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
+from factor_cleanup.domain.messages import parse_message
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.signing import signed_form
-from factor_cleanup.domain.messages import parse_message
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
 

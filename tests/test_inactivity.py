@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.factors import Challenge
+from factor_cleanup.domain.inactivity import InactivityRule
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 RULE = InactivityRule(inactive_days=30, unanswered_challenges=3)
 
 

@@ -10,8 +10,8 @@ from twilio.request_validator import RequestValidator
 
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.intake.signature import SignatureChecker
+from factor_cleanup.local.events import api_gateway_event
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
 from tests.fakes import FakeQueue
 
@@ -87,13 +87,13 @@ def test_without_public_base_url_the_api_gateway_domain_and_stage_are_used():
 
 @pytest.mark.parametrize("signed_url", [BASE_URL + ":443/twilio/debugger", BASE_URL + "/twilio/debugger"])
 def test_port_variants_are_accepted(signed_url):
-    service, queue = make_service()
+    service, _queue = make_service()
     status, _ = post(service, debugger_params(), url=signed_url)
     assert status == 200
 
 
 def test_query_string_is_signed_too():
-    service, queue = make_service()
+    service, _queue = make_service()
     status, _ = post(service, debugger_params(), url=URL + "?env=prod", query="env=prod")
     assert status == 200
     status, _ = post(service, debugger_params(), url=URL, query="env=prod")
@@ -201,8 +201,10 @@ def test_queue_down_is_a_503_not_an_acknowledgement():
 
 
 def test_json_body_is_refused_with_415():
-    service, queue = make_service()
-    event = api_gateway_event("POST", "/twilio/debugger", body="{}", headers={"Content-Type": "application/json", "X-Twilio-Signature": "x"})
+    service, _queue = make_service()
+    event = api_gateway_event(
+        "POST", "/twilio/debugger", body="{}", headers={"Content-Type": "application/json", "X-Twilio-Signature": "x"}
+    )
     response = service.handle(HttpRequest.from_api_gateway(event))
     assert response.status == 415 and "x-www-form-urlencoded" in response.body["message"]
 
@@ -215,5 +217,5 @@ def test_unknown_route_is_a_json_404():
 
 def test_huge_body_is_a_413():
     service, queue = make_service()
-    status, body = post(service, debugger_params(Padding="x" * 300_000))
+    status, _body = post(service, debugger_params(Padding="x" * 300_000))
     assert status == 413 and not queue.sent

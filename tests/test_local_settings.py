@@ -8,9 +8,9 @@ import urllib.request
 
 import pytest
 
-from factor_cleanup.runtime import bootstrap
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.signing import signed_form
+from factor_cleanup.runtime import bootstrap
 from tests.conftest import debugger_params, running_local_stack
 
 # One value per kind of setting: a breaker limit, a sweep knob, a JSON table, a worker bound, the log level.

@@ -9,13 +9,13 @@ import urllib.request
 
 import pytest
 
+from factor_cleanup.cli.sweep import sweep_local
 from factor_cleanup.local.sweep import IntervalScheduler, scheduler_event
 from factor_cleanup.local.verify_emulator import (
     DEMO_DEAD_FACTOR_SID,
     DEMO_IOS_STALE_FACTOR_SID,
     DEMO_LIVE_FACTOR_SID,
 )
-from factor_cleanup.cli.sweep import sweep_local
 from tests.conftest import running_local_stack
 
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from factor_cleanup.runtime import logs
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.runtime.metrics import emf_processor, emitted_metrics
 from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.runtime import logs
+from factor_cleanup.runtime.metrics import emf_processor, emitted_metrics
+from factor_cleanup.services.cleanup import CleanupService
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeLedger, FakeVerify, FixedClock
 

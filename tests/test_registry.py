@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from moto import mock_aws
 
+from factor_cleanup.adapters.aws.registry import SWEEP_SHARDS, DynamoDbFactorRegistry, sweep_shard
 from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.adapters.aws.registry import SWEEP_SHARDS, DynamoDbFactorRegistry, sweep_shard
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CUTOFF = NOW - timedelta(days=30)
 FACTOR = "YF" + "1" * 32
 

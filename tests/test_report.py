@@ -12,10 +12,19 @@ import pytest
 from factor_cleanup.reports.build import build_report, parse_period, period_report, period_since, write_report
 from tests.fakes import FakeLedger, FixedClock
 from tests.report_ledger import (
-    ATTENTION_KINDS, BY_ERROR_CODE, BY_OUTCOME, BY_PLATFORM, BY_REASON, BY_SERVICE, DELETIONS_PER_DAY,
-    HOSTILE_IDENTITY, NOW, SERVICE_A, TOTAL, known_actions,
+    ATTENTION_KINDS,
+    BY_ERROR_CODE,
+    BY_OUTCOME,
+    BY_PLATFORM,
+    BY_REASON,
+    BY_SERVICE,
+    DELETIONS_PER_DAY,
+    HOSTILE_IDENTITY,
+    NOW,
+    SERVICE_A,
+    TOTAL,
+    known_actions,
 )  # fmt: skip
-
 
 # The README's columns, in this order; later columns are only ever added after them.
 DOCUMENTED_COLUMNS = ("at", "service_sid", "identity", "factor_sid", "error_code", "outcome", "reason_code", "reason",
@@ -196,9 +205,9 @@ def _one(n: int, **fields):
 
 
 def test_report_page_for_an_unknown_form_is_a_json_404():
-    from factor_cleanup.local.events import api_gateway_event
     from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.intake.report_page import report_page
+    from factor_cleanup.local.events import api_gateway_event
     from tests.fakes import FakeLedger, FixedClock
 
     request = HttpRequest.from_api_gateway(api_gateway_event("GET", "/reports/cleanup.pdf"))

@@ -10,10 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.domain.actions import Action
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.reports.build import ledger_report, period_since
+from factor_cleanup.domain.actions import Action
 from factor_cleanup.reports.applied import APPLIED_KEYS
+from factor_cleanup.reports.build import ledger_report, period_since
 from factor_cleanup.services.daily_report import DailyReport
 from tests.aws import local_aws
 from tests.fakes import FakeLedger, FakeReportStore, FixedClock

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from factor_cleanup.reports import attention as report_attention
 from factor_cleanup.domain.actions import Action
+from factor_cleanup.reports import attention as report_attention
 from factor_cleanup.reports.build import build_report, period_since
 from tests.fakes import FixedClock
 from tests.report_ledger import NOW, SERVICE_A, SERVICE_B, known_actions

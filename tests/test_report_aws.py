@@ -11,12 +11,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.runtime import bootstrap
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+from factor_cleanup.adapters.aws.report_stores import SqsQueueStats, sns_subject
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.template import create_local_resources, function_environment, load_template
 from factor_cleanup.reports.build import period_report
-from factor_cleanup.adapters.aws.report_stores import SqsQueueStats, sns_subject
+from factor_cleanup.runtime import bootstrap
 from tests.aws import TEMPLATE
 from tests.fakes import FixedClock
 from tests.report_ledger import BY_OUTCOME, BY_SERVICE, DELETIONS_PER_DAY, NOW, TOTAL, known_actions
@@ -127,7 +127,7 @@ def test_the_mail_gives_the_command_that_opens_that_days_page(aws, restore_envir
     [command] = [shlex.split(line) for line in text.splitlines() if line.strip().startswith("aws ")]
     assert command[:3] == ["aws", "s3", "presign"] and len(command) == 8
     bucket, _, key = command[3].removeprefix("s3://").partition("/")
-    options = dict(zip(command[4::2], command[5::2]))
+    options = dict(zip(command[4::2], command[5::2], strict=True))
     assert (bucket, key) == (aws["ReportBucket"]["name"], "reports/2026-11-24/cleanup.html")
     assert options == {"--expires-in": "3600", "--region": "us-east-1"}
     # What the command does with the reader's credentials: sign a GET of that object; a browser then opens it.

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.runtime import bootstrap
 from factor_cleanup.__main__ import main, send_example
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_SERVICE_SID
+from factor_cleanup.runtime import bootstrap
 from tests.aws import local_aws
+from tests.conftest import LOCAL_STACK_OVERRIDES, free_port, running_local_stack
 from tests.fakes import FixedClock
 from tests.report_ledger import NOW, TOTAL, known_actions
-from tests.conftest import LOCAL_STACK_OVERRIDES, free_port, running_local_stack
 from tests.test_local_stack import wait_for_report
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from factor_cleanup.local.demo import EVENTS_DIR, sample_events
 from factor_cleanup.domain.messages import parse_message
+from factor_cleanup.local.demo import EVENTS_DIR, sample_events
 
 
 @pytest.mark.parametrize("name", sorted(sample_events()))
@@ -38,10 +38,10 @@ def test_worker_sample_carries_a_valid_message():
 def _ingest(clock):
     from factor_cleanup.intake.app_activity import ActivityAuthenticator
     from factor_cleanup.intake.ingest import IngestService
+    from factor_cleanup.intake.signature import SignatureChecker
     from factor_cleanup.local.demo import DEMO_AUTH_TOKEN, DEMO_PORT
     from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
     from factor_cleanup.local.verify_emulator_state import DEMO_ACCOUNT_SID
-    from factor_cleanup.intake.signature import SignatureChecker
     from tests.fakes import FakeQueue
 
     queue = FakeQueue()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import pytest
 
@@ -52,7 +53,7 @@ def readme_rows(text: str) -> tuple[dict[str, str], dict[str, str]]:
         if names:
             marks = re.findall(r"`([A-Za-z0-9]+)`", cells[2]) or [cells[2]] * len(names)
             assert len(marks) == len(names), f"README row {cells[0]}: give one parameter per variable"
-            rows.update(zip(names, marks))
+            rows.update(zip(names, marks, strict=True))
             lines.update(dict.fromkeys(names, line))
     return rows, lines
 
@@ -183,16 +184,40 @@ def _environment(inv: Inventory, function: str) -> dict:
 DRIFTS: dict[str, tuple[str, Callable[[Inventory], Any]]] = {
     "setting missing from the README": ("SWEEP_PAGE_SIZE", lambda inv: inv.rows.pop("SWEEP_PAGE_SIZE")),
     "README row that is no setting": ("NOT_A_SETTING", lambda inv: inv.rows.update(NOT_A_SETTING=LOCAL_ONLY)),
-    "function variable that is no setting": ("SURPRISE", lambda inv: _environment(inv, "WorkerFunction").update(SURPRISE="1")),
-    "hard-coded instead of a parameter": ("SWEEP_PAGE_SIZE", lambda inv: _environment(inv, "SweeperFunction").update(SWEEP_PAGE_SIZE=100)),
-    "a reader not given the setting": ("UNANSWERED_CHALLENGES", lambda inv: _environment(inv, "SweeperFunction").pop("UNANSWERED_CHALLENGES")),
+    "function variable that is no setting": (
+        "SURPRISE",
+        lambda inv: _environment(inv, "WorkerFunction").update(SURPRISE="1"),
+    ),
+    "hard-coded instead of a parameter": (
+        "SWEEP_PAGE_SIZE",
+        lambda inv: _environment(inv, "SweeperFunction").update(SWEEP_PAGE_SIZE=100),
+    ),
+    "a reader not given the setting": (
+        "UNANSWERED_CHALLENGES",
+        lambda inv: _environment(inv, "SweeperFunction").pop("UNANSWERED_CHALLENGES"),
+    ),
     "local-only setting deployed": ("LOG_LEVEL", lambda inv: inv.rows.update(LOG_LEVEL=LOCAL_ONLY)),
-    "README names another parameter": ("INACTIVE_DAYS", lambda inv: inv.rows.update(INACTIVE_DAYS="UnansweredChallenges")),
-    "parameter range wider than the model's": ("MAX_DELETIONS_PER_HOUR", lambda inv: inv.template["Parameters"]["MaxDeletionsPerHour"].pop("MaxValue")),
-    "parameter default not the model's": ("INACTIVE_DAYS", lambda inv: inv.template["Parameters"]["InactiveDays"].update(Default=31)),
-    "template default undocumented": ("WEBHOOK_URL_FRAGMENT", lambda inv: inv.lines.update(WEBHOOK_URL_FRAGMENT="| `WEBHOOK_URL_FRAGMENT` | empty |")),
-    "allowed values not the model's": ("LOG_LEVEL", lambda inv: inv.template["Parameters"]["LogLevel"]["AllowedValues"].append("TRACE")),
-}  # fmt: skip
+    "README names another parameter": (
+        "INACTIVE_DAYS",
+        lambda inv: inv.rows.update(INACTIVE_DAYS="UnansweredChallenges"),
+    ),
+    "parameter range wider than the model's": (
+        "MAX_DELETIONS_PER_HOUR",
+        lambda inv: inv.template["Parameters"]["MaxDeletionsPerHour"].pop("MaxValue"),
+    ),
+    "parameter default not the model's": (
+        "INACTIVE_DAYS",
+        lambda inv: inv.template["Parameters"]["InactiveDays"].update(Default=31),
+    ),
+    "template default undocumented": (
+        "WEBHOOK_URL_FRAGMENT",
+        lambda inv: inv.lines.update(WEBHOOK_URL_FRAGMENT="| `WEBHOOK_URL_FRAGMENT` | empty |"),
+    ),
+    "allowed values not the model's": (
+        "LOG_LEVEL",
+        lambda inv: inv.template["Parameters"]["LogLevel"]["AllowedValues"].append("TRACE"),
+    ),
+}
 
 
 @pytest.mark.parametrize("kind", DRIFTS)

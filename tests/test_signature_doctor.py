@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 
 from factor_cleanup.__main__ import main
+from factor_cleanup.cli.signature_doctor import diagnose
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form
-from factor_cleanup.cli.signature_doctor import diagnose
 from tests.conftest import AUTH_TOKEN, debugger_params
 
 CONFIGURED = "https://abc.execute-api.us-east-1.amazonaws.com/twilio/debugger"

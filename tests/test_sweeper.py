@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.local.events import LocalLambdaContext
-from factor_cleanup.local.poller import SqsPoller
-from factor_cleanup.domain.messages import InactiveCandidate, parse_message
+from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
-from factor_cleanup.services.sweeper import Sweeper
-from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.domain.inactivity import InactivityRule
+from factor_cleanup.domain.messages import InactiveCandidate, parse_message
+from factor_cleanup.local.events import LocalLambdaContext
+from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.runtime.worker import Worker, decision_routes
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.services.sweeper import Sweeper
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
 from tests.fakes import FakeQueue, FakeRegistry, FakeVerify, FixedClock
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OTHER_SERVICE = "VA" + "0" * 32
 STALE_IOS = "YF" + "5" * 32
 LIVE = "YF" + "6" * 32

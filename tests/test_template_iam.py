@@ -13,9 +13,10 @@ import ast
 import importlib.util
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "WorkerFunction": [  # bootstrap.worker: cleanup_service, registry, circuit_breaker, FactorTracker
         ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
-                                                                    "_delete_record")]),  # fmt: skip
+                                                                    "_delete_record")]),
         ("dynamodb", "LedgerTable", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger." + m for m in ("record", "get")]),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted",
                                                                     "mark_delete_intent", "verified_push_count")]),
@@ -59,7 +60,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "ActivityFunction": [  # bootstrap.activity_worker: the tracker alone
         ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
-                                                                    "_delete_record")]),  # fmt: skip
+                                                                    "_delete_record")]),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + "mark_seen"]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
     ],

@@ -35,10 +35,10 @@ def test_the_end_needs_a_time_zone():
 
 
 def test_ingest_accepts_the_previous_token_only_in_grace(monkeypatch):
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.local.events import api_gateway_event
     from factor_cleanup.local.signing import signed_form
+    from factor_cleanup.runtime import bootstrap
     from tests.conftest import ACCOUNT_SID, BASE_URL, debugger_params
     from tests.fakes import FakeQueue
 

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.services.cleanup import CleanupService
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.local.events import LocalLambdaContext, sqs_event
-from factor_cleanup.domain.messages import AppActivity, VerifyEvent
+from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
-from factor_cleanup.services.tracker import FactorTracker
+from factor_cleanup.domain.messages import AppActivity, VerifyEvent
+from factor_cleanup.local.events import LocalLambdaContext, sqs_event
 from factor_cleanup.runtime.worker import Worker, decision_routes
+from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.services.tracker import FactorTracker
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def event(event_type: str, at: str = "2026-11-25T11:00:00Z", uuid: str | None = None, **changes) -> VerifyEvent:

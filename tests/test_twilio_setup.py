@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from factor_cleanup.local.verify_emulator import EmulatorState
 from factor_cleanup.adapters.twilio.setup import (
     RETRY_FRAGMENT,
     SINK_CHECKS,
@@ -18,6 +16,7 @@ from factor_cleanup.adapters.twilio.setup import (
     configure_event_streams,
     twilio_client,
 )
+from factor_cleanup.local.verify_emulator import EmulatorState
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, served_emulator
 
 BASE = "https://hooks.example.com"
@@ -69,7 +68,7 @@ def test_a_drifted_webhook_is_updated_in_place(emulator):
     twilio_client(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, url).verify.v2.services(SERVICE_SID).webhooks(hook.sid).update(
         event_types=["factor.deleted"], status="disabled"
     )
-    plans, said = run(url)
+    plans, _said = run(url)
     assert plans[0].action == "update" and plans[0].webhook_sid == hook.sid
     [fixed] = hooks(url, SERVICE_SID)
     assert sorted(fixed.event_types) == sorted(VERIFY_EVENT_TYPES) and fixed.status == "enabled"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from factor_cleanup.local.verify_emulator import EmulatorState
-from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.local.verify_emulator import EmulatorState
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, served_emulator
 
 

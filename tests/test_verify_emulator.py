@@ -7,9 +7,9 @@ import select
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -17,6 +17,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 from werkzeug.serving import make_server
 
+from factor_cleanup.domain.sids import is_sid
 from factor_cleanup.local.verify_emulator import (
     DEMO_DEAD_FACTOR_SID,
     DEMO_IDENTITY,
@@ -27,13 +28,12 @@ from factor_cleanup.local.verify_emulator import (
     create_emulator_app,
     seed_demo,
 )
-from factor_cleanup.domain.sids import is_sid
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "emulator-test-token"
 SERVICE_SID = "VA" + "5" * 32
 IDENTITY = "user-0042-abcd"
-T0 = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -322,7 +322,7 @@ def test_demo_seed_tells_the_three_stories() -> None:
                                  "ios_stale": DEMO_IOS_STALE_FACTOR_SID}
     with serving(demo) as demo_url:
         user = make_client(demo_url).verify.v2.services(DEMO_SERVICE_SID).entities(DEMO_IDENTITY)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         ios = user.factors(DEMO_IOS_STALE_FACTOR_SID).fetch()
         assert ios.config["notification_platform"] == "apn" and now - ios.date_created >= timedelta(days=119)
         last_three = user.challenges.list(factor_sid=ios.sid, order="desc", limit=3)

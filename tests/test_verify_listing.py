@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from factor_cleanup.local.verify_emulator import EmulatorState
-from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
+from factor_cleanup.local.verify_emulator import EmulatorState
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, IDENTITY, SERVICE_SID, served_emulator
 
-T0 = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

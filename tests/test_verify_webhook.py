@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
+from factor_cleanup.domain.messages import VerifyEvent
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.local.events import api_gateway_event
-from factor_cleanup.domain.messages import VerifyEvent
 from factor_cleanup.intake.signature import SignatureChecker
+from factor_cleanup.local.events import api_gateway_event
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeQueue, FixedClock
 
@@ -113,7 +113,7 @@ def test_json_without_body_sha256_is_refused_with_the_reason():
 
 
 def test_missing_signature_is_refused():
-    service, queue = make_service()
+    service, _queue = make_service()
     status, answer = post_form(service, webhook(), signature="")
     assert status == 403 and "missing" in answer["message"]
 

@@ -8,15 +8,15 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.services.cleanup import CleanupService
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.domain.ports import VerifyRetryable
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
 from factor_cleanup.local.poller import SqsPoller
-from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
-from factor_cleanup.domain.ports import VerifyRetryable
-from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.runtime.worker import MAX_VISIBILITY_SECONDS, Worker, decision_routes, retry_delay_seconds
+from factor_cleanup.services.cleanup import CleanupService
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeRegistry, FakeVerify, FixedClock
@@ -146,7 +146,9 @@ def test_retry_delay_grows_and_is_capped(count, floor, ceiling):
     assert floor <= retry_delay_seconds(count) <= ceiling
 
 
-@pytest.mark.parametrize("retry_after, delay", [(1.5, 10), (3600, 3600), (5 * 3600, 5 * 3600), (10**6, MAX_VISIBILITY_SECONDS)])  # fmt: skip
+@pytest.mark.parametrize(
+    "retry_after, delay", [(1.5, 10), (3600, 3600), (5 * 3600, 5 * 3600), (10**6, MAX_VISIBILITY_SECONDS)]
+)
 def test_retry_after_is_honoured_beyond_the_backoff_up_to_six_hours(retry_after, delay):
     assert delay - 5 <= retry_delay_seconds(1, retry_after) <= delay
     assert retry_delay_seconds(20, retry_after) >= min(retry_after, MAX_VISIBILITY_SECONDS)

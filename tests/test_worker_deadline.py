@@ -11,15 +11,15 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.runtime.deadline import VERIFY_CALLS, RecordBudget
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.domain.messages import InactiveCandidate
+from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.inactivity import InactivityRule
+from factor_cleanup.domain.messages import InactiveCandidate
+from factor_cleanup.runtime.deadline import VERIFY_CALLS, RecordBudget
 from factor_cleanup.runtime.worker import Worker, decision_routes
+from factor_cleanup.services.cleanup import CleanupService
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
 from tests.fakes import FakeLambdaContext, FakeRegistry, FakeVerify, FixedClock

@@ -41,8 +41,6 @@ def register(commands: Any) -> None:
 
 
 def configure_twilio(args: argparse.Namespace) -> int:
-    from factor_cleanup.runtime import bootstrap
-    from factor_cleanup.runtime.credentials import ConfigurationError
     from factor_cleanup.adapters.twilio.setup import (
         EventStreamsSetup,
         SetupError,
@@ -51,6 +49,8 @@ def configure_twilio(args: argparse.Namespace) -> int:
         configure_event_streams,
         twilio_client,
     )
+    from factor_cleanup.runtime import bootstrap
+    from factor_cleanup.runtime.credentials import ConfigurationError
 
     try:
         settings = bootstrap.load_settings()
@@ -70,14 +70,14 @@ def configure_twilio(args: argparse.Namespace) -> int:
             configure_event_streams(EventStreamsSetup(client), args.base_url, args.dry_run)
     except SetupError as exc:
         return _fail(str(exc))
-    except Exception as exc:  # twilio or network errors: say which, without a traceback
+    except Exception as exc:  # noqa: BLE001 - twilio or network errors: say which, without a traceback
         return _fail(f"configuration stopped: {exc}")
     return 0
 
 
 def check_signature(args: argparse.Namespace) -> int:
-    from factor_cleanup.intake.http import BadRequest, HttpRequest
     from factor_cleanup.cli.signature_doctor import diagnose
+    from factor_cleanup.intake.http import BadRequest, HttpRequest
 
     try:
         with open(args.event) as handle:
@@ -106,8 +106,8 @@ def _fail(message: str) -> int:
 
 
 def _breaker_store(port: int) -> Any:
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
+    from factor_cleanup.runtime import bootstrap
 
     if not os.environ.get("SAFETY_TABLE"):
         from factor_cleanup.local.addresses import local_addresses, use_local_aws
@@ -162,9 +162,9 @@ def _status_lines(status: Any, held: Any, since: str, counted: str) -> str:
 
 
 def breaker_reset(args: argparse.Namespace) -> int:
+    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
     from factor_cleanup.runtime import bootstrap
     from factor_cleanup.services.breaker_ops import reset
-    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 
     store = _breaker_store(args.port)
     ledger = queue = None

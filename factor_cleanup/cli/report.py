@@ -10,8 +10,9 @@ import shutil
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 from urllib.parse import urlencode
 
 from factor_cleanup.reports.build import FORMATS, TABLE_ROWS, parse_period
@@ -77,8 +78,8 @@ def from_ledger(args: argparse.Namespace, out: TextIO) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
     from pydantic import ValidationError
 
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.reports.build import ledger_report, period_since
+    from factor_cleanup.runtime import bootstrap
 
     try:
         config = bootstrap.settings()

@@ -7,12 +7,13 @@ and names the difference that makes it pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from factor_cleanup.adapters.twilio.setup import RETRY_FRAGMENT
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.signature import FormParams, SignatureChecker
-from factor_cleanup.adapters.twilio.setup import RETRY_FRAGMENT
 
 
 @dataclass
@@ -29,7 +30,12 @@ def url_variants(url: str, stage: str | None) -> list[tuple[str, str]]:
     scheme, host, path, query, _ = urlsplit(url)
     other_scheme = "http" if scheme == "https" else "https"
     variants = [(url, "as configured"), (urlunsplit((other_scheme, host, path, query, "")), f"scheme {other_scheme}")]
-    variants.append((urlunsplit((scheme, host, path.rstrip("/") if path.endswith("/") else path + "/", query, "")), "trailing slash differs"))
+    variants.append(
+        (
+            urlunsplit((scheme, host, path.rstrip("/") if path.endswith("/") else path + "/", query, "")),
+            "trailing slash differs",
+        )
+    )
     segments = [s for s in path.split("/") if s]
     if len(segments) > 2:
         variants.append((urlunsplit((scheme, host, "/" + "/".join(segments[1:]), query, "")), f"without the /{segments[0]} prefix"))
@@ -41,6 +47,11 @@ def url_variants(url: str, stage: str | None) -> list[tuple[str, str]]:
     return variants
 
 
+def _only(token: str) -> Callable[[], list[str]]:
+    """A token source that gives this one token: each is tried on its own."""
+    return lambda: [token]
+
+
 def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) -> Verdict:
     signature = request.header("x-twilio-signature")
     if not signature:
@@ -49,9 +60,9 @@ def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) 
     params = FormParams.parse(request.body) if not json_body else None
     settings_header = request.header("x-twilio-webhooks-signature-settings")
     for token_name, token in tokens.items():
-        checker = SignatureChecker(lambda token=token: [token])
+        checker = SignatureChecker(_only(token))
         for variant, difference in url_variants(configured_url, request.stage):
-            ok = (checker.is_valid_json(variant, request.body, signature, settings_header) if json_body
+            ok = (checker.is_valid_json(variant, request.body, signature, settings_header) if params is None
                   else checker.is_valid_form(variant, params, signature, settings_header))  # fmt: skip
             if ok:
                 return _found(configured_url, variant, difference, token_name)

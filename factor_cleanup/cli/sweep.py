@@ -60,8 +60,8 @@ def render(answer: dict[str, Any]) -> str:
 
 def backfill_registry(args: argparse.Namespace) -> int:
     from factor_cleanup.runtime import bootstrap
-    from factor_cleanup.services.backfill import backfill_registry as backfill
     from factor_cleanup.runtime.credentials import ConfigurationError
+    from factor_cleanup.services.backfill import backfill_registry as backfill
 
     settings = bootstrap.settings()
     try:

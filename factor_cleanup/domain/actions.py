@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
@@ -40,4 +40,4 @@ class Action(BaseModel):
 
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, second precision: sortable as text, which the ledger index relies on."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -41,10 +41,7 @@ def split_items(raw: object) -> list[str]:
                 decoded = json.loads(text)
             except (ValueError, RecursionError):  # not JSON, or nested too deeply to be the list we want
                 decoded = None
-        if isinstance(decoded, list):
-            items = [str(item) for item in decoded]
-        else:
-            items = text.strip("[]() \t\r\n").split(",")
+        items = [str(item) for item in decoded] if isinstance(decoded, list) else text.strip("[]() \t\r\n").split(",")
     cleaned = (item.strip().strip(_QUOTES).strip() for item in items)
     return list(dict.fromkeys(item for item in cleaned if item))  # drop blanks and repeats, keep order
 

@@ -99,7 +99,7 @@ class Evidence:
     reviewed: bool = False
     """Ops reviewed this very decision and asked to apply it (`apply`): delete even in report-only mode."""
 
-    def with_factor_type(self, factor_type: str) -> "Evidence":
+    def with_factor_type(self, factor_type: str) -> Evidence:
         return replace(self, factor_type=factor_type)
 
 

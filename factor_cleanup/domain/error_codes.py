@@ -7,6 +7,7 @@ The table is data: Twilio warns that error codes change, so ops can override any
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -28,10 +29,10 @@ _BAD_TOKEN = {"52102", "52133", "52142"}
 _TRANSIENT = {"52108", "52110", "52111", "52144"}
 
 DEFAULT_TABLE: dict[str, Category] = {
-    **{code: Category.UNINSTALLED for code in _UNINSTALLED},
-    **{code: Category.CONFIGURATION for code in _CONFIGURATION},
-    **{code: Category.BAD_TOKEN for code in _BAD_TOKEN},
-    **{code: Category.TRANSIENT for code in _TRANSIENT},
+    **dict.fromkeys(_UNINSTALLED, Category.UNINSTALLED),
+    **dict.fromkeys(_CONFIGURATION, Category.CONFIGURATION),
+    **dict.fromkeys(_BAD_TOKEN, Category.BAD_TOKEN),
+    **dict.fromkeys(_TRANSIENT, Category.TRANSIENT),
 }
 
 # FCM answers 401 when the server credential is wrong; Twilio may still file it under an uninstall-looking
@@ -60,7 +61,7 @@ class Verdict:
 class ErrorCodePolicy:
     """Classifies a push failure by its error code and description."""
 
-    def __init__(self, overrides: dict[str, str] | None = None) -> None:
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self.table = dict(DEFAULT_TABLE)
         for code, category in (overrides or {}).items():
             self.table[str(code).strip()] = Category(category)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
@@ -86,7 +86,7 @@ class AppActivity(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _names_a_factor_and_has_an_id(self) -> "AppActivity":
+    def _names_a_factor_and_has_an_id(self) -> AppActivity:
         if not self.factor_sid and not (self.service_sid and self.identity):
             raise ValueError("give factor_sid, or service_sid and identity")
         if not self.event_id:
@@ -135,15 +135,15 @@ def _kind(value: Any) -> Any:
 
 
 QueueMessage = Annotated[
-    Union[
-        Annotated[PushFailure, Tag("push_failure")],
-        Annotated[VerifyEvent, Tag("verify_event")],
-        Annotated[AppActivity, Tag("app_activity")],
-        Annotated[InactiveCandidate, Tag("inactive_candidate")],
-    ],
+    (
+        Annotated[PushFailure, Tag("push_failure")]
+        | Annotated[VerifyEvent, Tag("verify_event")]
+        | Annotated[AppActivity, Tag("app_activity")]
+        | Annotated[InactiveCandidate, Tag("inactive_candidate")]
+    ),
     Discriminator(_kind),
 ]
-_QUEUE_MESSAGE: TypeAdapter[Any] = TypeAdapter(QueueMessage)
+_QUEUE_MESSAGE: TypeAdapter[QueueMessage] = TypeAdapter(QueueMessage)
 
 
 def parse_message(body: str) -> PushFailure | VerifyEvent | AppActivity | InactiveCandidate:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import BinaryIO, Iterator, NamedTuple, Protocol, Sequence
+from typing import BinaryIO, NamedTuple, Protocol
 
 from factor_cleanup.domain.actions import Action
-from factor_cleanup.domain.messages import QueueMessage
 from factor_cleanup.domain.factors import Challenge, DeletedBy, FactorRecord, VerifyFactor
+from factor_cleanup.domain.messages import QueueMessage
 
 
 class QueueUnavailable(RuntimeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class TimestampOutOfRange(ValueError):
@@ -18,7 +18,7 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no time zone; add Z or an offset such as +00:00")
     try:
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     except OverflowError:
         raise TimestampOutOfRange(f"timestamp {text!r} is outside the range of dates in UTC") from None
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from pydantic import ValidationError
 
-from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 from factor_cleanup.domain.messages import AppActivity
 from factor_cleanup.domain.ports import Clock
 from factor_cleanup.domain.timestamps import parse_iso
+from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 
 SIGNATURE_HEADER = "X-Push-Janitor-Signature"
 TIMESTAMP_HEADER = "X-Push-Janitor-Timestamp"
@@ -30,7 +30,7 @@ FIELDS = ("activity_id", "factor_sid", "service_sid", "identity", "occurred_at")
 
 def activity_signature(secret: str, timestamp: str, body: str) -> str:
     """The header value a caller sends: `sha256=` and the hex HMAC of `<timestamp>.<body>`."""
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{body}".encode("utf-8"), hashlib.sha256)
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.{body}".encode(), hashlib.sha256)
     return "sha256=" + mac.hexdigest()
 
 
@@ -47,10 +47,10 @@ class ActivityAuthenticator:
         stamp = (timestamp or "").strip()
         if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):  # "²" is a digit int() refuses
             return f"missing or non-numeric {TIMESTAMP_HEADER} header (unix seconds)"
-        skew = abs(self.clock.now().timestamp() - int(timestamp))
+        skew = abs(self.clock.now().timestamp() - int(stamp))
         if skew > self.max_skew_seconds:
             return f"{TIMESTAMP_HEADER} is {int(skew)} s away from the server clock (at most {self.max_skew_seconds})"
-        expected = activity_signature(self.secret(), timestamp.strip(), body)
+        expected = activity_signature(self.secret(), stamp, body)
         if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
             return f"{SIGNATURE_HEADER} does not match the body (sha256=<hex HMAC-SHA256 of \"<timestamp>.<body>\">)"
         return None

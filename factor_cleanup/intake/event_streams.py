@@ -13,8 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error, parse_debugger_form, to_push_failure
 from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.intake.debugger import (
+    MalformedEvent,
+    describe_validation_error,
+    parse_debugger_form,
+    to_push_failure,
+)
 
 ERROR_LOGGED = "com.twilio.error-logs.error.logged"
 MAX_EVENTS = 500
@@ -63,7 +68,8 @@ def _read_one(batch: Batch, position: int, raw: Any) -> None:
     try:
         event = CloudEvent.model_validate(raw)
     except ValidationError as exc:
-        event_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{position}"
+        given = raw.get("id") if isinstance(raw, dict) else None
+        event_id = given if isinstance(given, str) else f"#{position}"
         batch.rejected.append({"id": event_id, "error": describe_validation_error(exc)})
         return
     if event.type != ERROR_LOGGED:

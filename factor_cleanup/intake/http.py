@@ -23,7 +23,7 @@ class HttpRequest:
     stage: str | None = None
 
     @classmethod
-    def from_api_gateway(cls, event: dict[str, Any]) -> "HttpRequest":
+    def from_api_gateway(cls, event: dict[str, Any]) -> HttpRequest:
         context = event.get("requestContext") or {}
         http = context.get("http") or {}
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, ActivityAuthenticator
 from factor_cleanup.domain.clock import SystemClock
+from factor_cleanup.domain.messages import PushFailure, QueueMessage
+from factor_cleanup.domain.ports import Clock, QueueUnavailable, WorkQueue
+from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, ActivityAuthenticator
 from factor_cleanup.intake.debugger import MalformedEvent, parse_debugger_form, to_push_failure
 from factor_cleanup.intake.event_streams import parse_batch
 from factor_cleanup.intake.http import HttpRequest, HttpResponse, error
-from factor_cleanup.domain.messages import PushFailure, QueueMessage
-from factor_cleanup.domain.ports import Clock, QueueUnavailable, WorkQueue
 from factor_cleanup.intake.signature import FormParams, SignatureChecker, public_url
 from factor_cleanup.intake.verify_webhook import parse_verify_webhook, to_verify_event
 

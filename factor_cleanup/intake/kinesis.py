@@ -11,10 +11,15 @@ from dataclasses import dataclass
 
 import structlog
 
-from factor_cleanup.intake.debugger import MalformedEvent
-from factor_cleanup.intake.event_streams import CloudEvent, ERROR_LOGGED, error_log_to_push_failure, kinesis_record_events
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.ports import QueueUnavailable, WorkQueue
+from factor_cleanup.intake.debugger import MalformedEvent
+from factor_cleanup.intake.event_streams import (
+    ERROR_LOGGED,
+    CloudEvent,
+    error_log_to_push_failure,
+    kinesis_record_events,
+)
 
 log = structlog.get_logger(__name__)
 

@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from factor_cleanup.intake.http import HttpRequest, error
 from factor_cleanup.domain.ports import Clock, Ledger, QueueStats
+from factor_cleanup.intake.http import HttpRequest, error
 from factor_cleanup.reports.build import MEDIA_TYPES, ledger_report, period_since
 
 FORMS = ("json", "csv", "html")

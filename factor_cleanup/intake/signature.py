@@ -7,7 +7,7 @@ The signed URL must be the one Twilio called, byte for byte. It is built from co
 from __future__ import annotations
 
 import hmac
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from twilio.request_validator import RequestValidator, get_signature_algorithm
@@ -23,7 +23,7 @@ class FormParams(dict):
         return {name: values[0] for name, values in self.items()}
 
     @classmethod
-    def parse(cls, body: str) -> "FormParams":
+    def parse(cls, body: str) -> FormParams:
         return cls(parse_qs(body, keep_blank_values=True, strict_parsing=False))
 
 

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 from factor_cleanup.domain.messages import VerifyEvent
 from factor_cleanup.domain.timestamps import check_in_range, parse_iso_or_none
+from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 
 EVENT_TYPES = frozenset({"factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied"})
 # Most specific first: when the challenge was answered, then when the resource last changed.
@@ -39,7 +39,7 @@ class VerifyWebhook(BaseModel):
     challenge_sid: str | None = None
 
     @model_validator(mode="after")
-    def _dates_in_range(self) -> "VerifyWebhook":
+    def _dates_in_range(self) -> VerifyWebhook:
         extra = self.model_extra or {}
         for name in DATE_FIELDS:
             check_in_range(extra.get(name))  # a ValueError: pydantic reports it as a validation error

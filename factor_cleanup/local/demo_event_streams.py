@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_json

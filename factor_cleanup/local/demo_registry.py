@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from factor_cleanup.domain.messages import AppActivity, InactiveCandidate, VerifyEvent
 from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, activity_signature
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form, signed_json
@@ -19,7 +20,6 @@ from factor_cleanup.local.verify_emulator_state import (
     DEMO_LIVE_FACTOR_SID,
     DEMO_SERVICE_SID,
 )
-from factor_cleanup.domain.messages import AppActivity, InactiveCandidate, VerifyEvent
 
 DEMO_APP_ACTIVITY_SECRET = "push-janitor-local-demo-activity-secret"
 SAMPLE_TIME = "2026-11-25T12:00:00Z"

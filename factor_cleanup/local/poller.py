@@ -7,7 +7,8 @@ messages named in `batchItemFailures` are left on the queue to come back (and re
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 

@@ -7,7 +7,7 @@ reports the day before. The answer lists the S3 keys and a presigned URL (an hou
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 def daily_report_route(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from handlers import daily_report  # after the local stack has configured the environment
 
-    day = parse_qs(event.get("rawQueryString") or "").get("day", [datetime.now(timezone.utc).date().isoformat()])[0]
+    day = parse_qs(event.get("rawQueryString") or "").get("day", [datetime.now(UTC).date().isoformat()])[0]
     try:
         result = daily_report.handler({"day": day}, context)
     except ValueError as exc:

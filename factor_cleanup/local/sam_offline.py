@@ -7,8 +7,9 @@ event source mappings SAM generates; the transformed template shows both.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from factor_cleanup.local.template import load_template
 

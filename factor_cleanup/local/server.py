@@ -6,7 +6,8 @@ No route here has logic of its own except `/healthz`, which reports on the local
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask, Response, request
 
@@ -15,7 +16,7 @@ from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def create_app(routes: dict[tuple[str, str], LambdaHandler], health: Callable[[], dict[str, Any]]) -> Flask:
+def create_app(routes: Mapping[tuple[str, str], LambdaHandler], health: Callable[[], dict[str, Any]]) -> Flask:
     """`routes` maps (METHOD, path) to a handler function, exactly as the HTTP API routes do."""
     app = Flask("push-janitor-local")
 

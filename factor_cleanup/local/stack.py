@@ -19,8 +19,6 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from factor_cleanup.runtime import bootstrap, logs
-from factor_cleanup.runtime.credentials import ConfigurationError
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
 from factor_cleanup.local.poller import SqsPoller
@@ -35,6 +33,8 @@ from factor_cleanup.local.verify_emulator import (
     create_emulator_app,
     seed_demo,
 )
+from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.credentials import ConfigurationError
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 FUNCTIONS = ("IngestFunction", "WorkerFunction", "ActivityFunction", "DailyReportFunction", "SweeperFunction")
@@ -234,7 +234,7 @@ class LocalStack:
         try:
             boto3.client("sqs").get_queue_attributes(QueueUrl=os.environ["QUEUE_URL"], AttributeNames=["QueueArn"])
             return True
-        except Exception:
+        except Exception:  # noqa: BLE001 - whatever fails, the local stack is not ready yet
             return False
 
     def stop(self) -> None:

@@ -12,8 +12,9 @@ import os
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
@@ -27,7 +28,7 @@ DECISION_WAIT_SECONDS = 30.0
 
 def scheduler_event(moment: datetime | None = None, attempt: int = 1) -> dict[str, str]:
     """The sweeper's schedule Input (infra/template.yaml) as Scheduler fills it in."""
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     return {
         "source": "push-janitor.sweeper",
         "scheduled_time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -15,7 +16,7 @@ NO_VALUE = object()  # what !Ref AWS::NoValue resolves to: the enclosing key or 
 _PSEUDO_FROM_ARN = {"AWS::Partition": 1, "AWS::Region": 3, "AWS::AccountId": 4}
 _PSEUDO_FIXED = {"AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "push-janitor"}
 # Passed to create_table as they are; StreamSpecification is translated, the rest (PITR, SSE, Tags) is AWS-only.
-_TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "ProvisionedThroughput")
+_TABLE_PROPERTIES: tuple[str, ...] = ("KeySchema", "AttributeDefinitions", "ProvisionedThroughput")
 _TABLE_PROPERTIES += ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
 
@@ -29,6 +30,7 @@ def _construct_tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict:
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        assert isinstance(node, yaml.MappingNode)  # YAML has no fourth kind of node
         value = loader.construct_mapping(node, deep=True)
     if suffix == "GetAtt" and isinstance(value, str):
         value = value.split(".", 1)
@@ -39,7 +41,7 @@ CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 
 
 def load_template(template_path: str | Path) -> dict:
-    return yaml.load(Path(template_path).read_text(encoding="utf-8"), Loader=CloudFormationLoader)  # noqa: S506
+    return yaml.load(Path(template_path).read_text(encoding="utf-8"), Loader=CloudFormationLoader)
 
 
 def _of_type(template: dict, type_name: str) -> dict[str, dict]:

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
+from factor_cleanup.domain.sids import is_sid, is_verify_identity
 from factor_cleanup.local.verify_emulator_api import api, current_state
 from factor_cleanup.local.verify_emulator_errors import ApiError, error_response, http_error
 from factor_cleanup.local.verify_emulator_state import (
@@ -29,7 +30,6 @@ from factor_cleanup.local.verify_emulator_state import (
     Faults,
     seed_demo,
 )
-from factor_cleanup.domain.sids import is_sid, is_verify_identity
 
 __all__ = [
     "DEMO_ACCOUNT_SID", "DEMO_DEAD_FACTOR_SID", "DEMO_IDENTITY", "DEMO_IOS_STALE_FACTOR_SID",

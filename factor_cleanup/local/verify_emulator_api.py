@@ -256,7 +256,7 @@ def list_webhooks(service_sid: str) -> Response:
 def create_webhook(service_sid: str) -> tuple[Response, int]:
     """Register a webhook (Status defaults to enabled, Version to v2)."""
     _service(service_sid)
-    fields = {"status": "enabled", "version": "v2"} | _webhook_fields(creating=True)
+    fields: Record = {"status": "enabled", "version": "v2"} | _webhook_fields(creating=True)
     return _json(current_state().add_webhook(service_sid, **fields), 201)
 
 

@@ -6,11 +6,12 @@ import copy
 import itertools
 import secrets
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from factor_cleanup.local.verify_emulator_errors import has_sid_shape
 from factor_cleanup.domain.sids import is_verify_identity
+from factor_cleanup.local.verify_emulator_errors import has_sid_shape
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 
@@ -29,12 +30,12 @@ def new_sid(prefix: str) -> str:
 
 def iso(moment: datetime) -> str:
     """Format a date the way Twilio's JSON does: UTC, second precision, trailing `Z`."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_now() -> datetime:
     """The default clock, replaceable in tests that need fixed dates."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _checked_sid(sid: str, prefix: str) -> str:

@@ -8,7 +8,7 @@ alphanumerics. Verify answers a malformed one with 400 and its own code (error 6
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException

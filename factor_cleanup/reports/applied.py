@@ -7,8 +7,9 @@ grows with the applying rows only, never with the rows of the period.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from factor_cleanup.domain.actions import Action, Outcome
 
@@ -41,7 +42,7 @@ class Applications:
         """Add APPLIED_KEYS to a report row: set on an applied `would_delete` row, None on every other row."""
         found = self._by_reviewed.get(row["event_sid"]) if row.get("outcome") == Outcome.WOULD_DELETE.value else None
         values = (found.outcome, found.reason_code, found.event_sid, found.at) if found else (None,) * len(APPLIED_KEYS)
-        row.update(zip(APPLIED_KEYS, values))
+        row.update(zip(APPLIED_KEYS, values, strict=True))
         return row
 
 

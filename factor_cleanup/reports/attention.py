@@ -43,7 +43,7 @@ CODE_ADVICE: dict[str, str] = {
     "52104": "sender ID mismatch: the FCM credential belongs to another Firebase project than the Android app",
     "52105": "package name mismatch: check the Android package name the Verify Service's FCM credential is for",
     "52117": "the FCM API in use is deprecated: give the Verify Service an FCM HTTP v1 credential",
-    **{code: _APNS_CREDENTIAL for code in ("52131", "52145", "52147", "52148", "52149", "52161", "52162", "52163", "52164")},
+    **dict.fromkeys(("52131", "52145", "52147", "52148", "52149", "52161", "52162", "52163", "52164"), _APNS_CREDENTIAL),
 }
 _EVERY_DEVICE = "every device of this service is affected and nothing was deleted"
 

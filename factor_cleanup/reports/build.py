@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Sequence, TextIO
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TextIO
 
 from factor_cleanup.domain.actions import Action
 from factor_cleanup.domain.ports import Clock, Ledger
@@ -49,7 +50,7 @@ def period_since(clock: Clock, since: str) -> Period:
 
 def day_period(day: date) -> Period:
     """One whole UTC day."""
-    start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+    start = datetime.combine(day, time(0), tzinfo=UTC)
     return Period(start, start + timedelta(days=1))
 
 

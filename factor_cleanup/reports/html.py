@@ -9,9 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from factor_cleanup.reports.html_actions import OUTCOMES
+from factor_cleanup.reports.html_actions import OUTCOMES, actions_section
 from factor_cleanup.reports.html_actions import STYLE as ACTIONS_STYLE
-from factor_cleanup.reports.html_actions import actions_section
 from factor_cleanup.reports.svg import deletions_chart, legend
 
 BREAKDOWN_ROWS = 10

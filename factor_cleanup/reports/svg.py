@@ -76,7 +76,7 @@ def _day_labels(days: list[dict[str, Any]]) -> list[str]:
     if not days:
         return []
     slot, step = _slot(days), math.ceil(len(days) / 6)
-    shown = {index for index in range(len(days) - 1, -1, -step)}
+    shown = set(range(len(days) - 1, -1, -step))
     y = HEIGHT - BOTTOM + 16
     return [
         f'<text x="{LEFT + index * slot + slot / 2:.1f}" y="{y}" text-anchor="middle" fill="#57606a">'

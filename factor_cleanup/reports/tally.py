@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from factor_cleanup.domain.actions import Action, Outcome
 
@@ -33,8 +34,8 @@ class Period:
 
     def days(self) -> list[date]:
         """Every UTC day the period touches, so a chart shows quiet days as zero instead of leaving them out."""
-        first = self.start.astimezone(timezone.utc).date()
-        last = (self.end - timedelta(microseconds=1)).astimezone(timezone.utc).date()
+        first = self.start.astimezone(UTC).date()
+        last = (self.end - timedelta(microseconds=1)).astimezone(UTC).date()
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def to_dict(self) -> dict[str, str]:
@@ -67,7 +68,7 @@ class Tally:
     """Counters over every action of a period; `grouper` decides which actions ops must look at."""
 
     period: Period
-    grouper: Callable[[Action], "GroupKey | None"]
+    grouper: Callable[[Action], GroupKey | None]
     total: int = 0
     by_outcome: Counter = field(default_factory=Counter)
     by_reason: Counter = field(default_factory=Counter)

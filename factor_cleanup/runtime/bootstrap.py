@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from factor_cleanup.runtime import credentials
-from factor_cleanup.intake.app_activity import ActivityAuthenticator
-from factor_cleanup.domain.clock import SystemClock  # also imported from here by handlers
-from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.runtime.settings import Settings
-from factor_cleanup.intake.signature import SignatureChecker
 from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+from factor_cleanup.domain.clock import SystemClock  # also imported from here by handlers
+from factor_cleanup.intake.app_activity import ActivityAuthenticator
+from factor_cleanup.intake.ingest import IngestService
+from factor_cleanup.intake.signature import SignatureChecker
+from factor_cleanup.runtime import credentials
+from factor_cleanup.runtime.settings import Settings
 
 if TYPE_CHECKING:  # the worker's modules stay off the webhook function's cold start
-    from factor_cleanup.services.cleanup import CleanupService
-    from factor_cleanup.domain.inactivity import InactivityRule
     from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+    from factor_cleanup.domain.inactivity import InactivityRule
+    from factor_cleanup.services.cleanup import CleanupService
 
 # Short timeouts: a webhook must be answered within Twilio's 15 s, and a slow call is better retried.
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
@@ -149,8 +149,8 @@ def inactivity_rule(config: Settings) -> InactivityRule:
 
 
 def cleanup_service(config: Settings) -> CleanupService:
-    from factor_cleanup.services.cleanup import CleanupService
     from factor_cleanup.domain.error_codes import ErrorCodePolicy
+    from factor_cleanup.services.cleanup import CleanupService
 
     factor_registry = registry(config)
     return CleanupService(
@@ -191,10 +191,9 @@ def sweeper(config: Settings) -> Any:
 
 def worker(config: Settings) -> Any:
     """The work queue's consumer: push failures and candidates to the decision, Verify events to the registry."""
-    from factor_cleanup.services.tracker import FactorTracker
-    from factor_cleanup.runtime.worker import decision_routes
-
     from factor_cleanup.runtime.deadline import RecordBudget
+    from factor_cleanup.runtime.worker import decision_routes
+    from factor_cleanup.services.tracker import FactorTracker
 
     cleanup = cleanup_service(config)
     tracker = FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None
@@ -204,8 +203,8 @@ def worker(config: Settings) -> Any:
 
 def activity_worker(config: Settings) -> Any:
     """The activity queue's consumer: it can only move a factor's last_seen forward."""
-    from factor_cleanup.services.tracker import FactorTracker
     from factor_cleanup.runtime.worker import activity_routes
+    from factor_cleanup.services.tracker import FactorTracker
 
     factor_registry = registry(config)
     if factor_registry is None:

@@ -6,9 +6,10 @@ configuration, so the template passes parameter *names* and values are fetched (
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 from factor_cleanup.runtime.settings import Settings
 
@@ -77,7 +78,7 @@ def signing_tokens(settings: Settings, ssm_client: Callable[[], Any] | None = No
     """
     tokens = [auth_token(settings, ssm_client).get()]
     until = settings.twilio_auth_token_previous_until
-    if until is not None and datetime.now(timezone.utc) < until:
+    if until is not None and datetime.now(UTC) < until:
         previous = Secret("TWILIO_AUTH_TOKEN_PREVIOUS", settings.twilio_auth_token_previous,
                           settings.twilio_auth_token_previous_parameter, settings.secret_cache_seconds, ssm_client)  # fmt: skip
         tokens.append(previous.get())

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 # The most Verify calls one message of each kind makes (cleanup.py: a push failure may look up the factor's
 # type before its DELETE; a candidate fetches, lists challenges, deletes); test_worker_deadline checks it.

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 NAMESPACE = os.environ.get("METRICS_NAMESPACE", "PushJanitor")
 
-EventDict = dict[str, Any]
+EventDict = MutableMapping[str, Any]  # what structlog hands a processor
 Value = Callable[[EventDict], "float | None"]  # None: this event does not emit the metric
 
 

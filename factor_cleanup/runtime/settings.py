@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     @model_validator(mode="after")
-    def _grace_has_an_end(self) -> "Settings":
+    def _grace_has_an_end(self) -> Settings:
         has_previous = self.twilio_auth_token_previous or self.twilio_auth_token_previous_parameter
         if has_previous and self.twilio_auth_token_previous_until is None:
             raise ValueError("TWILIO_AUTH_TOKEN_PREVIOUS needs TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL (ISO 8601, "

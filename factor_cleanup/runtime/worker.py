@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import structlog
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
@@ -23,10 +24,10 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
-from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
-from factor_cleanup.runtime.deadline import DeadlineGate, NotStarted, RecordBudget
 from factor_cleanup.domain.messages import QueueMessage, parse_message
 from factor_cleanup.domain.ports import VerifyRetryable
+from factor_cleanup.runtime.deadline import DeadlineGate, NotStarted, RecordBudget
+from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
 from factor_cleanup.services.tracker import FactorTracker
 
 Route = Callable[[Any], dict[str, Any]]
@@ -153,7 +154,7 @@ class Worker:
     def _postpone(self, record: SQSRecord, seconds: int) -> None:
         try:
             self._delay_retry(record.receipt_handle, seconds)
-        except Exception as exc:  # the retry still happens, after the queue's visibility timeout
+        except Exception as exc:  # noqa: BLE001 - the retry still happens, after the queue's visibility timeout
             log.warning("retry_delay_not_set", error=str(exc))
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import structlog
 
 from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.domain.ports import FactorRegistry, VerifyApi
 from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.ports import FactorRegistry, VerifyApi
 
 log = structlog.get_logger(__name__)
 

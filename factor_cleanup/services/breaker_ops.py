@@ -8,8 +8,8 @@ event ids, and they go through every check again (the registry's liveness check 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 from factor_cleanup.domain.actions import Action
 from factor_cleanup.domain.breaker import BreakerState, BreakerStore
@@ -56,7 +56,7 @@ def reset(
     if state is None or ledger is None or queue is None:
         return state, 0
     since = parse_iso(state.tripped_at) - timedelta(minutes=1)
-    reset_at = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    reset_at = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     replayed = 0
     for action in held_back_since(ledger, service_sid, since, now + timedelta(seconds=1)):
         if action.source in REPLAYABLE_SOURCES:

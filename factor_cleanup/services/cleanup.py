@@ -14,15 +14,23 @@ from typing import Literal
 
 import structlog
 
+from factor_cleanup.domain import decision as rules
 from factor_cleanup.domain.actions import Action, Outcome, iso_utc
 from factor_cleanup.domain.breaker import CircuitBreaker
-from factor_cleanup.domain import decision as rules
 from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, ReasonCode, Step
+from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
+from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.inactivity import CHALLENGE_LOOKBACK, InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
-from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
-from factor_cleanup.domain.ports import Clock, FactorRegistry, Ledger, VerifyApi, VerifyNotFound, VerifyRejected, VerifyRetryable
-from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.ports import (
+    Clock,
+    FactorRegistry,
+    Ledger,
+    VerifyApi,
+    VerifyNotFound,
+    VerifyRejected,
+    VerifyRetryable,
+)
 from factor_cleanup.domain.timestamps import parse_iso, parse_iso_or_none
 
 log = structlog.get_logger(__name__)

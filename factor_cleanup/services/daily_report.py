@@ -6,12 +6,12 @@ import io
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 from typing import Any, BinaryIO
 
 from factor_cleanup.domain.ports import Clock, Ledger, Notifier, QueueStats, ReportStore
-from factor_cleanup.reports.build import HTML_ROWS, MEDIA_TYPES, build_report, day_period, render_html
 from factor_cleanup.reports.applied import applications_in
+from factor_cleanup.reports.build import HTML_ROWS, MEDIA_TYPES, build_report, day_period, render_html
 from factor_cleanup.reports.sinks import CsvSink, JsonSink
 from factor_cleanup.reports.table import render_summary_text
 
@@ -29,7 +29,7 @@ class DailyReport:
 
     def yesterday(self) -> date:
         """The last complete UTC day: the schedule runs shortly after midnight."""
-        return (self.clock.now().astimezone(timezone.utc) - timedelta(days=1)).date()
+        return (self.clock.now().astimezone(UTC) - timedelta(days=1)).date()
 
     def run(self, day: date | None = None) -> dict[str, Any]:
         """One read of the ledger feeds all three files (after one for the applied marks); a rerun overwrites them."""
@@ -76,7 +76,7 @@ class _text:
 
     def __init__(self, binary: BinaryIO) -> None:
         self._binary = binary
-        self._wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        self._wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="")
 
     def __enter__(self) -> io.TextIOWrapper:
         return self._wrapper

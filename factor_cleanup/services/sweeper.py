@@ -9,17 +9,18 @@ day while its last_seen stands still, so two sweeps at once (or a Scheduler retr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import structlog
 
 from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate
 from factor_cleanup.domain.ports import Clock, FactorRegistry, WorkQueue
-from factor_cleanup.domain.factors import FactorRecord
 
 log = structlog.get_logger(__name__)
 

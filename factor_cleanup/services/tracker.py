@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import structlog
 
 from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import AppActivity, VerifyEvent
 from factor_cleanup.domain.ports import Clock, FactorRegistry
-from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.timestamps import parse_iso
 
 log = structlog.get_logger(__name__)
@@ -25,14 +25,13 @@ class FactorTracker:
     def apply_verify_event(self, event: VerifyEvent) -> dict[str, Any]:
         """factor.created/verified/deleted set status and deletion; challenge answers move last_seen forward."""
         at = self._not_in_future(event.occurred_at)
-        ids = {"factor_sid": event.factor_sid, "service_sid": event.service_sid, "identity": event.identity}
+        known = FactorRecord(event.factor_sid, event.service_sid, event.identity, factor_type=event.factor_type)
         if event.type == "factor.created":
-            self.registry.record_factor(FactorRecord(**ids, factor_type=event.factor_type, status="unverified",
-                                                     created_at=iso_utc(at)))  # fmt: skip
+            self.registry.record_factor(replace(known, status="unverified", created_at=iso_utc(at)))
         elif event.type == "factor.verified":
-            self.registry.record_factor(FactorRecord(**ids, factor_type=event.factor_type, status="verified",
-                                                     verified_at=iso_utc(at), last_seen=iso_utc(at),
-                                                     last_seen_via=event.type))  # fmt: skip
+            self.registry.record_factor(
+                replace(known, status="verified", verified_at=iso_utc(at), last_seen=iso_utc(at), last_seen_via=event.type)
+            )
         elif event.type == "factor.deleted":
             self.registry.mark_deleted(event.factor_sid, at, "user", confirmed=True)
         elif event.type in ("challenge.approved", "challenge.denied"):

@@ -18,7 +18,7 @@ on AWS; moto does not implement it, so this module moves messages itself and beh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # botocore and pydantic are imported where used: `python -m factor_cleanup` registers these commands for every run.
@@ -132,7 +132,7 @@ def _describe(message: dict[str, Any]) -> DeadLetter:
 def _time(epoch_millis: str | None) -> str | None:
     if not epoch_millis:
         return None
-    return datetime.fromtimestamp(int(epoch_millis) / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(epoch_millis) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_table(letters: list[DeadLetter]) -> str:

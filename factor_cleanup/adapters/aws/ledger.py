@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from factor_cleanup.domain.actions import Action, iso_utc
 
@@ -18,7 +19,7 @@ class DynamoDbLedger:
 
     def record(self, action: Action) -> None:
         """Put the item keyed by event sid, so writing the same decision twice leaves one row."""
-        at = datetime.strptime(action.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        at = datetime.strptime(action.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         item = {name: {"S": str(value)} for name, value in action.model_dump(exclude_none=True).items()}
         item["day"] = {"S": action.at[:10]}
         item["expires_at"] = {"N": str(int((at + self._retention).timestamp()))}
@@ -31,7 +32,7 @@ class DynamoDbLedger:
     def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
         """Query the day index one day at a time, page by page: memory stays flat however long the period."""
         first, last = iso_utc(start), iso_utc(end)
-        day = start.astimezone(timezone.utc).date()
+        day = start.astimezone(UTC).date()
         while day.isoformat() <= last[:10]:
             yield from self._query_day(day.isoformat(), first, last)
             day += timedelta(days=1)

@@ -7,8 +7,9 @@ webhook is account-wide and has no API, so its URL is printed for the one manual
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 VERIFY_EVENT_TYPES = ("factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied")
 FRIENDLY_NAME = "push-janitor"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 import structlog
 
-from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 from factor_cleanup.domain.factors import Challenge, VerifyFactor
+from factor_cleanup.domain.ports import VerifyNotFound, VerifyRejected, VerifyRetryable
 
 log = structlog.get_logger(__name__)
 
@@ -127,8 +128,9 @@ def _timed(operation: str, factor_sid: str, ok_status: int) -> Iterator[None]:
 
 def _status_of(exc: Exception) -> int:
     """A TwilioRestException's status, a failed list page's response status (TwilioException args), else 0."""
-    if getattr(exc, "status", None):
-        return int(exc.status)  # type: ignore[attr-defined]
+    status = getattr(exc, "status", None)
+    if status:
+        return int(status)
     response = exc.args[1] if len(exc.args) > 1 else None
     return int(getattr(response, "status_code", 0) or 0)
 
@@ -166,7 +168,7 @@ def _challenge(item: Any) -> Challenge:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _translate(exc: Any) -> Exception:
