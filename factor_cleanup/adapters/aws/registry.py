@@ -173,9 +173,46 @@ class DynamoDbFactorRegistry:
             if not start:
                 return
 
-import random
-import time
-from collections.abc import Iterator
+    def _count(self, factor_sid: str, service_sid: str) -> None:
+        """+1 on the service's counter, only in the transition to a counted verified push factor."""
+        request = {"TableName": self._table, "Key": _key(factor_sid), "UpdateExpression": "SET counted_in = :service",
+                   "ConditionExpression": _COUNTABLE, "ExpressionAttributeNames": {"#status": "status"},
+                   "ExpressionAttributeValues": {":service": _s(service_sid), ":verified": _s("verified"),
+                                                 ":push": _s("push")}}  # fmt: skip
+        self._with_counter(request, service_sid, 1)
+
+    def _uncount(self, factor_sid: str, deletion: "_Update", service_sid: str) -> bool:
+        """The deletion and -1 on the counter of the service the factor was counted in, together."""
+        update = deletion.copy()
+        update.remove("counted_in")
+        request = {"TableName": self._table, "Key": _key(factor_sid), **update.request(),
+                   "ConditionExpression": "#counted_in = :counted_in"}  # fmt: skip
+        request["ExpressionAttributeValues"] = {**request.get("ExpressionAttributeValues", {}), ":counted_in": _s(service_sid)}
+        return self._with_counter(request, service_sid, -1)
+
+    def _counted_in(self, factor_sid: str) -> str | None:
+        item = self._client.get_item(TableName=self._table, Key=_key(factor_sid), ConsistentRead=True,
+                                     ProjectionExpression="counted_in").get("Item")  # fmt: skip
+        return item["counted_in"]["S"] if item and "counted_in" in item else None
+
+    def _with_counter(self, factor_update: dict[str, Any], service_sid: str, delta: int) -> bool:
+        """The factor's conditional update and the counter's ADD in one transaction. False when the factor's
+        condition does not hold (nothing written), or when other transactions kept conflicting (logged)."""
+        counter = {"TableName": self._table, "Key": _key(COUNTER_PREFIX + service_sid),
+                   "UpdateExpression": "ADD verified_push :delta", "ExpressionAttributeValues": {":delta": {"N": str(delta)}}}  # fmt: skip
+        for attempt in range(TRANSACTION_TRIES):
+            try:
+                self._client.transact_write_items(TransactItems=[{"Update": factor_update}, {"Update": counter}])
+                return True
+            except self._client.exceptions.TransactionCanceledException as exc:
+                reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    return False
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        log.warning("factor_count_not_moved", service_sid=service_sid, delta=delta, key=factor_update["Key"])
+        return False
+
+    def _update(self, factor_sid: str, update: _Update, condition: str | None = None) -> bool:
         """Apply the update; False (and nothing written) when the condition does not hold."""
         request = {"TableName": self._table, "Key": _key(factor_sid), **update.request()}
         if condition:
