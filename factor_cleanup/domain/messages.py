@@ -1,7 +1,8 @@
-"""Messages on the work queue, told apart by `kind`. Each carries `event_id`, the key the worker decides once on.
+"""Queue messages, told apart by `kind`. Each carries `event_id`, the key the worker decides once on.
 
-Customer backends may put an `app_activity` message on the queue themselves (IAM-authorized
-sqs:SendMessage); the other kinds are written by push-janitor's own functions.
+Only push-janitor's own functions (and the ops principals named in OperatorPrincipalArns) may send to the
+work queue. Customer backends may put `app_activity` messages on the activity queue, whose consumer
+takes no other kind: whoever may report activity can never cause a deletion.
 
 `apply` re-queues reviewed decisions as a push failure or an inactive candidate naming
 `reviewed_event_sid`. Such a message may delete in report-only mode, for that factor only, and only when the
