@@ -70,8 +70,8 @@ dlq-redrive: $(STAMP) ## Move dead-lettered messages back to the work queue (MAX
 
 validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, the SAM transform, least-privilege IAM, limits
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
-	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py \
-		tests/test_template_iam.py tests/test_template_limits.py
+	$(PY) -m pytest -q -p no:logging tests/integration/test_template.py tests/integration/test_template_transformed.py \
+		tests/integration/test_template_iam.py tests/integration/test_template_limits.py
 
 lock: $(UV_STAMP) ## Re-resolve requirements.txt -> requirements.lock (Lambda) and requirements-dev.txt -> requirements-dev.lock (make test/run, CI)
 	$(LOCK) requirements.txt -o requirements.lock

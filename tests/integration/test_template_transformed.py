@@ -6,8 +6,7 @@ import pytest
 
 from factor_cleanup.local.sam_offline import iam_statements, referenced_logical_ids, transform_offline
 from tests.aws import TEMPLATE
-
-PARAMETERS = {"TwilioAccountSid": "AC" + "1" * 32, "VerifyServiceSids": "VA" + "a" * 32}
+from tests.support.template import PARAMETERS
 
 
 @pytest.fixture(scope="module")

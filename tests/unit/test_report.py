@@ -13,13 +13,9 @@ from factor_cleanup.reports.build import build_report, parse_period, period_repo
 from tests.fakes import FakeLedger, FixedClock
 from tests.report_ledger import (
     ATTENTION_KINDS, BY_ERROR_CODE, BY_OUTCOME, BY_PLATFORM, BY_REASON, BY_SERVICE, DELETIONS_PER_DAY,
-    HOSTILE_IDENTITY, NOW, SERVICE_A, TOTAL, known_actions,
+    DOCUMENTED_COLUMNS, HOSTILE_IDENTITY, NOW, SERVICE_A, TOTAL, known_actions,
 )  # fmt: skip
 
-
-# The README's columns, in this order; later columns are only ever added after them.
-DOCUMENTED_COLUMNS = ("at", "service_sid", "identity", "factor_sid", "error_code", "outcome", "reason_code", "reason",
-                      "event_sid", "binding_type", "source")  # fmt: skip
 APPLIED_COLUMNS = ("reviewed_event_sid", "applied_outcome", "applied_reason_code", "applied_event_sid", "applied_at")
 
 

@@ -17,8 +17,7 @@ from factor_cleanup.local.sam_offline import transform_offline
 from factor_cleanup.local.template import load_template
 from factor_cleanup.runtime.metrics import NAMESPACE, emitted_metrics
 from tests.aws import TEMPLATE
-from tests.test_template import walk
-from tests.test_template_transformed import PARAMETERS
+from tests.support.template import PARAMETERS, walk
 
 Plotted = tuple[str, str, frozenset[str], dict[str, str]]  # namespace, metric, dimension names, fixed dimension values
 _SEARCH = re.compile(r"SEARCH\('\{([^}]*)\}([^']*)'")
@@ -71,7 +70,7 @@ def plotted(dashboard: dict[str, Any]) -> Iterator[Plotted]:
 
 def _searched(expression: str) -> Iterator[Plotted]:
     found = _SEARCH.findall(expression)
-    assert found, f"an expression that is not a SEARCH: {expression!r}; teach tests/test_dashboard.py to read it"
+    assert found, f"an expression that is not a SEARCH: {expression!r}; teach tests/integration/test_dashboard.py to read it"
     for schema, terms in found:
         namespace, *dimensions = (part.strip() for part in schema.split(","))
         filters = dict(_FILTER.findall(terms))

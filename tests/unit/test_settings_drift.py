@@ -19,7 +19,7 @@ import pytest
 from factor_cleanup.local.template import environment_parameters, load_template, raw_environments, references
 from factor_cleanup.runtime.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
 WIRING = (ROOT / "factor_cleanup" / "runtime" / "bootstrap.py", ROOT / "factor_cleanup" / "runtime" / "credentials.py")
 # README variables that are no Settings field: read by make run, the commands, or metrics.py; never deployed.

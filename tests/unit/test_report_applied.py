@@ -17,8 +17,7 @@ from factor_cleanup.reports.applied import APPLIED_KEYS
 from factor_cleanup.services.daily_report import DailyReport
 from tests.aws import local_aws
 from tests.fakes import FakeLedger, FakeReportStore, FixedClock
-from tests.report_ledger import NOW
-from tests.test_report import DOCUMENTED_COLUMNS
+from tests.report_ledger import DOCUMENTED_COLUMNS, NOW
 
 REVIEWED, KEPT_ALIVE, NOT_APPLIED = "NO" + "a1" * 16, "NO" + "a2" * 16, "NO" + "a3" * 16
 HELD, APPLIED, ALIVE = "NO" + "b1" * 16, "NO" + "b2" * 16, "NO" + "b3" * 16

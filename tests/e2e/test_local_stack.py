@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 
 import pytest
 
 from factor_cleanup.__main__ import send_example
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_LIVE_FACTOR_SID
 from tests.conftest import running_local_stack
+from tests.support.stack import get_json, wait_for_report
 
 
 @pytest.fixture
 def stack(restore_environ):
     with running_local_stack(restore_environ) as local:
         yield local
-
-
-def get_json(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def wait_for_report(port: int, total: int, seconds: float = 20.0) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        _, report = get_json(f"http://127.0.0.1:{port}/reports/cleanup.json")
-        if report["summary"]["total"] >= total:
-            return report
-        time.sleep(0.2)
-    raise AssertionError(f"report still has fewer than {total} decisions: {report}")
 
 
 def test_the_readme_example_deletes_the_demo_factor(stack):

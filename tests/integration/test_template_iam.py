@@ -100,7 +100,7 @@ MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
 }
 CLIENT_ATTRIBUTES = {"_client", "client"}  # ours hold self._client, Powertools self.client
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,8 @@ from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID
 from tests.fakes import FakeQueue
-from tests.test_event_streams import post
-from tests.test_event_streams_parse import error_log
-from tests.test_ingest import make_service
+from tests.support.debugger import make_service
+from tests.support.event_streams import error_log, post
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/work"
 

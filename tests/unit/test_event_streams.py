@@ -8,23 +8,10 @@ import json
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.intake.kinesis import KinesisIntake
 from factor_cleanup.local.events import api_gateway_event
-from factor_cleanup.local.signing import signed_json
-from factor_cleanup.domain.ports import QueueUnavailable
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID
+from tests.conftest import ACCOUNT_SID, FACTOR_SID
 from tests.fakes import FakeQueue
-from tests.test_event_streams_parse import NO_SID, error_log
-from tests.test_ingest import make_service
-
-URL = BASE_URL + "/twilio/events"
-
-
-def post(service, events, token=AUTH_TOKEN, body=None):
-    body = body if body is not None else json.dumps(events)
-    signed_url, headers = signed_json(URL, body, token)
-    query = signed_url.split("?", 1)[1]
-    event = api_gateway_event("POST", "/twilio/events", body=body, headers=headers, query=query)
-    response = service.handle(HttpRequest.from_api_gateway(event))
-    return response.status, response.body
+from tests.support.debugger import make_service
+from tests.support.event_streams import NO_SID, error_log, post
 
 
 def test_a_signed_batch_is_queued_and_the_answer_lists_each_event():
@@ -127,7 +114,7 @@ def test_the_same_failure_from_both_sources_is_decided_once():
     from factor_cleanup.intake.event_streams import parse_batch
     from tests.aws import local_aws
     from tests.conftest import debugger_params
-    from tests.test_worker import Harness, records
+    from tests.support.worker import Harness, records
 
     via_debugger = to_push_failure(parse_debugger_form(debugger_params()))
     [via_event_streams] = parse_batch(json.dumps([error_log()])).failures

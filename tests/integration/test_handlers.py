@@ -74,7 +74,7 @@ def test_missing_configuration_is_a_clear_503(restore_environ):
 def test_worker_handler_decides_the_sample_batch(aws):
     from handlers.worker import handler
 
-    event = json.loads((Path(__file__).parents[1] / "events" / "worker-sqs-batch.json").read_text())
+    event = json.loads((Path(__file__).parents[2] / "events" / "worker-sqs-batch.json").read_text())
     event["Records"][0]["body"] = event["Records"][0]["body"].replace("VAdeadbeefdeadbeefdeadbeefdeadbeef", SERVICE_SID)
     assert handler(event, LocalLambdaContext()) == {"batchItemFailures": []}
     [item] = aws.dynamodb.scan(TableName=aws.ledger_table)["Items"]

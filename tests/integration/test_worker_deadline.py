@@ -23,7 +23,7 @@ from factor_cleanup.runtime.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
 from tests.fakes import FakeLambdaContext, FakeRegistry, FakeVerify, FixedClock
-from tests.test_worker import message, records
+from tests.support.worker import message, records
 
 VERIFY_TIMEOUT = 10.0
 # One Verify slot, as the fake serializes its calls: worst case, records take their calls' time in turn.

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from factor_cleanup.local.template import load_template
+from tests.support.template import walk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
 
 
@@ -24,17 +25,6 @@ def template() -> dict:
 def functions(template: dict) -> dict[str, dict]:
     resources = template["Resources"].items()
     return {key: res["Properties"] for key, res in resources if res["Type"] == "AWS::Serverless::Function"}
-
-
-def walk(node: object):
-    """Every dict inside the template, depth first."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
 
 
 def test_cfn_lint_passes():

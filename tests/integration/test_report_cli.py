@@ -21,9 +21,9 @@ from tests.aws import local_aws
 from tests.fakes import FixedClock
 from tests.report_ledger import NOW, TOTAL, known_actions
 from tests.conftest import LOCAL_STACK_OVERRIDES, free_port, running_local_stack
-from tests.test_local_stack import wait_for_report
+from tests.support.stack import wait_for_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ that message parses back with parse_message. Signed inputs are built with Twilio
 (and the activity HMAC), so the fuzz reaches past the signature checks.
 
 Example counts come from a hypothesis profile: `fuzz-quick` (default, `make test`) or
-`FUZZ_PROFILE=fuzz-deep .venv/bin/python -m pytest tests/test_fuzz_ingest.py`. The number of inputs
+`FUZZ_PROFILE=fuzz-deep .venv/bin/python -m pytest tests/integration/test_fuzz_ingest.py`. The number of inputs
 tried and the answers given are printed in the run's terminal summary.
 """
 

@@ -12,11 +12,11 @@ from factor_cleanup.local.sam_offline import transform_offline
 from factor_cleanup.local.template import load_template
 from factor_cleanup.runtime.settings import Settings
 from tests.aws import TEMPLATE
-from tests.test_template import walk
+from tests.support.template import walk
 
 SQS_DEFAULT_RETENTION = 345600  # 4 days, when a queue does not set MessageRetentionPeriod
 SQS_MAX_RETENTION = 1209600  # 14 days
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(scope="module")

@@ -66,12 +66,12 @@ def test_the_activity_consumer_has_no_route_that_can_delete():
 
 
 def test_post_app_activity_goes_to_the_activity_queue_not_the_work_queue():
-    from tests import test_activity
+    from tests.support import activity as activity_api
     from tests.fakes import FakeQueue
 
-    service, activity_queue = test_activity.make_service()
+    service, activity_queue = activity_api.make_service()
     service.queue = work_queue = FakeQueue()
-    status, _ = test_activity.post(service, test_activity.report())
+    status, _ = activity_api.post(service, activity_api.report())
     assert status == 202 and [m.kind for m in activity_queue.sent] == ["app_activity"] and work_queue.sent == []
 
 

@@ -62,16 +62,16 @@ def test_an_undated_error_never_deletes_even_a_factor_seen_seconds_ago(timestamp
 
 @pytest.mark.parametrize("timestamp", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
 def test_a_date_past_the_ends_of_the_calendar_is_a_400_on_every_route(timestamp):
-    from tests import test_activity, test_ingest, test_verify_webhook
+    from tests.support import activity as activity_api, debugger as debugger_webhook, verify_webhook
 
-    debugger, queue = test_ingest.make_service()
-    assert test_ingest.post(debugger, debugger_params(Timestamp=timestamp))[0] == 400
-    verify, _ = test_verify_webhook.make_service(queue)
-    params = test_verify_webhook.webhook(challenge_date_responded=timestamp)
-    assert test_verify_webhook.post_form(verify, params)[0] == 400
-    assert test_verify_webhook.post_json(verify, json.dumps(params))[0] == 400
-    activity, _ = test_activity.make_service(queue)
-    assert test_activity.post(activity, test_activity.report(occurred_at=timestamp))[0] == 400
+    debugger, queue = debugger_webhook.make_service()
+    assert debugger_webhook.post(debugger, debugger_params(Timestamp=timestamp))[0] == 400
+    verify, _ = verify_webhook.make_service(queue)
+    params = verify_webhook.webhook(challenge_date_responded=timestamp)
+    assert verify_webhook.post_form(verify, params)[0] == 400
+    assert verify_webhook.post_json(verify, json.dumps(params))[0] == 400
+    activity, _ = activity_api.make_service(queue)
+    assert activity_api.post(activity, activity_api.report(occurred_at=timestamp))[0] == 400
     assert queue.sent == []
 
 
@@ -194,19 +194,19 @@ def _deletes_then_times_out(verify: FakeVerify):
 # 7. Unknown signature algorithms --------------------------------------------------------------------------------
 @pytest.mark.parametrize("algorithm", ["MD5", "HMAC_SHA512", "nonsense"])
 def test_an_unknown_signature_algorithm_is_a_403_not_a_500(algorithm):
-    from tests import test_ingest, test_verify_webhook
+    from tests.support import debugger as debugger_webhook, verify_webhook
 
     header = {"X-Twilio-Webhooks-Signature-Settings": f"algorithm={algorithm}"}
-    debugger, queue = test_ingest.make_service()
-    status, body = test_ingest.post(debugger, debugger_params(), signature="c2lnbmVk", headers=header)
+    debugger, queue = debugger_webhook.make_service()
+    status, body = debugger_webhook.post(debugger, debugger_params(), signature="c2lnbmVk", headers=header)
     assert (status, body["error"]) == (403, "invalid_signature")
-    verify, _ = test_verify_webhook.make_service(queue)
+    verify, _ = verify_webhook.make_service(queue)
     from urllib.parse import urlencode
 
     from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.local.events import api_gateway_event
 
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "c2lnbmVk", **header}
-    event = api_gateway_event("POST", "/twilio/verify", body=urlencode(test_verify_webhook.webhook()), headers=headers)
+    event = api_gateway_event("POST", "/twilio/verify", body=urlencode(verify_webhook.webhook()), headers=headers)
     response = verify.handle(HttpRequest.from_api_gateway(event))
     assert (response.status, response.body["error"]) == (403, "invalid_signature") and queue.sent == []

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from factor_cleanup.local.template import create_local_resources, function_environment, load_template
 
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 REQUIRED = {"VerifyServiceSids": "VA" + "a" * 32, "TwilioAccountSid": "AC" + "1" * 32}
 
 
