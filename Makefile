@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench send-example sweep report report-daily validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
+.PHONY: help run test test-unit test-integration test-e2e bench send-example sweep report report-daily validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
 
 # The venv installs the dev lock, hash-checked; a changed lock reinstalls it.
 $(STAMP): requirements.lock requirements-dev.lock
@@ -40,8 +40,16 @@ $(UV_STAMP):
 run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhooks, worker, Verify emulator
 	$(PY) -m factor_cleanup run --port $(PORT)
 
-test: $(STAMP) ## Run the test suite
-	$(PY) -m pytest -q
+test: test-unit test-integration test-e2e ## Run every test: unit, then integration, then end to end
+
+test-unit: $(STAMP) ## Unit tests: no servers, no network, no moto (seconds)
+	$(PY) -m pytest -q tests/unit
+
+test-integration: $(STAMP) ## Integration tests: the AWS adapters on moto, the template through cfn-lint and the SAM transform
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: $(STAMP) ## End-to-end tests: the local stack, the emulators over HTTP, faults, load, the browser
+	$(PY) -m pytest -q tests/e2e
 
 bench: $(STAMP) ## Print the benchmarks (ingest cost, Event Streams batch, cold start, Verify client, drain, sweeper, report, package, AWS cost); ARGS="--quick"
 	$(PY) -m bench $(ARGS)

@@ -13,6 +13,7 @@ from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.signing import signed_form
 from tests.conftest import debugger_params, running_local_stack
 
+
 # One value per kind of setting: a breaker limit, a sweep knob, a JSON table, a worker bound, the log level.
 SHELL = {
     "MAX_DELETIONS_PER_HOUR": "1000",
@@ -102,24 +103,3 @@ def test_healthz_is_not_ready_while_the_configuration_is_invalid(restore_environ
         bootstrap.settings.cache_clear()  # as a fresh process reading the changed environment would
         status, body = health(local.port)
         assert status == 503 and not body["ready"] and body["checks"]["configuration"] is False
-
-
-@pytest.mark.parametrize(
-    "text, overrides",
-    [("52119=bad_token,52141=unknown", {"52119": "bad_token", "52141": "unknown"}),
-     ('{"52119": "bad_token"}', {"52119": "bad_token"}), ("", {})],
-)  # fmt: skip
-def test_error_code_overrides_take_the_form_make_deploy_can_pass(text, overrides):
-    from factor_cleanup.runtime.settings import Settings
-
-    assert Settings(error_code_overrides=text).error_code_overrides == overrides
-
-
-@pytest.mark.parametrize("text", ["52119", "52119=no_such_category", "{not json"])
-def test_a_malformed_error_code_override_is_refused(text):
-    from pydantic import ValidationError
-
-    from factor_cleanup.runtime.settings import Settings
-
-    with pytest.raises(ValidationError):
-        Settings(error_code_overrides=text)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
 import urllib.request
 
 import pytest
 
-from factor_cleanup.local.sweep import IntervalScheduler, scheduler_event
 from factor_cleanup.local.verify_emulator import (
     DEMO_DEAD_FACTOR_SID,
     DEMO_IOS_STALE_FACTOR_SID,
@@ -59,16 +57,3 @@ def test_the_report_says_why_and_a_second_sweep_finds_nothing_left(stack):
 
     second = post_sweep(stack.port)
     assert second["sweep"]["candidates_read"] == 0 and stack.emulator.delete_calls(DEMO_IOS_STALE_FACTOR_SID) == 1
-
-
-def test_the_interval_scheduler_calls_its_job_until_stopped():
-    ran = threading.Event()
-    scheduler = IntervalScheduler(ran.set, interval=0.01)
-    scheduler.start()
-    assert ran.wait(timeout=10)
-    scheduler.stop()
-
-
-def test_the_local_schedule_sends_what_eventbridge_scheduler_sends():
-    event = scheduler_event()
-    assert set(event) == {"source", "scheduled_time", "execution_id", "attempt"} and event["scheduled_time"].endswith("Z")

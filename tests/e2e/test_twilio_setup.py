@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from factor_cleanup.local.verify_emulator import EmulatorState
@@ -19,6 +18,7 @@ from factor_cleanup.adapters.twilio.setup import (
     twilio_client,
 )
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, served_emulator
+
 
 BASE = "https://hooks.example.com"
 OTHER_SERVICE = "VA" + "e" * 32
@@ -171,11 +171,3 @@ def test_cli_stops_with_exit_2_when_the_sink_fails(emulator, monkeypatch, capsys
     assert main(["configure-twilio", "--base-url", "https://push-janitor.invalid", "--event-streams"]) == 2
     [sink], subscriptions = event_streams(url)
     assert sink.status == "failed" and subscriptions == [] and sink.sid in capsys.readouterr().err
-
-
-def test_cli_without_a_base_url_is_a_clear_error(monkeypatch, capsys):
-    from factor_cleanup.__main__ import main
-
-    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
-    assert main(["configure-twilio"]) == 2
-    assert "--base-url" in capsys.readouterr().err

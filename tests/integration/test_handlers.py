@@ -9,10 +9,10 @@ import pytest
 from moto import mock_aws
 
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
-from factor_cleanup.local.signing import signed_form
 from factor_cleanup.domain.messages import parse_message
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
+from tests.support.handlers import call_ingest, signed_event
 
 
 @pytest.fixture
@@ -28,18 +28,6 @@ def aws(restore_environ):
             CLEANUP_MODE="report-only",
         )
         yield stack
-
-
-def signed_event(params=None):
-    body, headers = signed_form(BASE_URL + "/twilio/debugger", params or debugger_params(), AUTH_TOKEN)
-    return api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers)
-
-
-def call_ingest(event):
-    from handlers.ingest import handler
-
-    response = handler(event, LocalLambdaContext())
-    return response["statusCode"], json.loads(response["body"])
 
 
 def test_ingest_puts_the_event_on_sqs_before_answering_200(aws):
@@ -62,13 +50,6 @@ def test_auth_token_is_read_from_ssm_when_configured_by_name(aws, restore_enviro
     del restore_environ["TWILIO_AUTH_TOKEN"]
     restore_environ["TWILIO_AUTH_TOKEN_PARAMETER"] = "/push-janitor/test-token"
     assert call_ingest(signed_event())[0] == 200
-
-
-def test_missing_configuration_is_a_clear_503(restore_environ):
-    restore_environ.pop("TWILIO_ACCOUNT_SID", None)
-    restore_environ.pop("TWILIO_AUTH_TOKEN", None)
-    status, body = call_ingest(signed_event())
-    assert status == 503 and body["error"] == "configuration_error"
 
 
 def test_worker_handler_decides_the_sample_batch(aws):
@@ -106,15 +87,3 @@ def _record(params):
     body = to_push_failure(parse_debugger_form(params)).model_dump_json()
     return {"messageId": "m1", "receiptHandle": "r1", "body": body, "attributes": {"ApproximateReceiveCount": "1"},
             "messageAttributes": {}, "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q"}
-
-
-
-
-def test_an_invalid_setting_is_a_clear_503_naming_it(restore_environ):
-    from structlog.testing import capture_logs
-
-    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, VERIFY_SERVICE_SIDS="not-a-sid")
-    with capture_logs() as logs:
-        status, body = call_ingest(signed_event())
-    assert status == 503 and body["error"] == "configuration_error"
-    assert any("VERIFY_SERVICE_SIDS" in str(entry.get("error", "")) for entry in logs)

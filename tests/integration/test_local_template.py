@@ -11,6 +11,7 @@ from moto import mock_aws
 
 from factor_cleanup.local.template import create_local_resources, function_environment, load_template
 
+
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 REQUIRED = {"VerifyServiceSids": "VA" + "a" * 32, "TwilioAccountSid": "AC" + "1" * 32}
 
@@ -38,16 +39,6 @@ def declared_queues() -> list[str]:
 def declared_tables() -> list[str]:
     resources = load_template(TEMPLATE_PATH)["Resources"].items()
     return [key for key, resource in resources if resource["Type"] == "AWS::DynamoDB::Table"]
-
-
-def test_loader_turns_short_tags_into_long_form():
-    template = load_template(TEMPLATE_PATH)
-    worker = template["Resources"]["WorkerFunction"]["Properties"]
-    assert worker["Environment"]["Variables"]["QUEUE_URL"] == {"Ref": "WorkQueue"}
-    trigger = template["Resources"]["WorkerFunctionWork"]["Properties"]
-    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
-    log_group = template["Resources"]["WorkerFunctionLogGroup"]["Properties"]
-    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${WorkerFunction}"}
 
 
 def test_creates_the_queues_with_the_redrive_to_the_dead_letter_queue(clients, resources):
@@ -134,15 +125,3 @@ def test_unresolvable_value_names_the_variable(resources):
         function_environment(TEMPLATE_PATH, "WorkerFunction", without_ledger, REQUIRED)
     with pytest.raises(ValueError, match="NoSuchFunction"):
         function_environment(TEMPLATE_PATH, "NoSuchFunction", resources, REQUIRED)
-
-
-def test_the_shell_sets_the_parameter_a_variable_comes_from():
-    from factor_cleanup.local.template import parameters_from_environment
-
-    shell = {"MAX_DELETIONS_PER_HOUR": "1000", "TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL": "2999-01-01T00:00:00Z",
-             "LOG_LEVEL": "DEBUG", "QUEUE_URL": "https://elsewhere", "UNRELATED": "x"}  # fmt: skip
-    assert parameters_from_environment(TEMPLATE_PATH, shell) == {
-        "MaxDeletionsPerHour": "1000",
-        "TwilioAuthTokenPreviousUntil": "2999-01-01T00:00:00Z",
-        "LogLevel": "DEBUG",
-    }  # QUEUE_URL is the template's own queue, not a parameter

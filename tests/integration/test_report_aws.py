@@ -1,4 +1,4 @@
-"""Reports on moto: the DynamoDB ledger's day index, the HTTP report routes, the daily S3/SNS report and its template."""
+"""Reports on moto: the DynamoDB ledger's day index, the HTTP report routes, the daily S3/SNS report."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from moto import mock_aws
 from factor_cleanup.runtime import bootstrap
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
-from factor_cleanup.local.template import create_local_resources, function_environment, load_template
+from factor_cleanup.local.template import create_local_resources, function_environment
 from factor_cleanup.reports.build import period_report
-from factor_cleanup.adapters.aws.report_stores import SqsQueueStats, sns_subject
+from factor_cleanup.adapters.aws.report_stores import SqsQueueStats
 from tests.aws import TEMPLATE
 from tests.fakes import FixedClock
 from tests.report_ledger import BY_OUTCOME, BY_SERVICE, DELETIONS_PER_DAY, NOW, TOTAL, known_actions
@@ -144,23 +144,6 @@ def test_a_day_can_be_rebuilt_and_a_bad_day_is_named(aws):
     assert handler({"day": "2026-11-23"}, LocalLambdaContext())["total"] == 3
     with pytest.raises(ValueError, match="2026-11-24"):
         handler({"day": "yesterday"}, LocalLambdaContext())
-
-
-def test_sns_subjects_are_ascii_and_short():
-    assert sns_subject("report → 3 items\n" + "x" * 200) == ("report   3 items " + "x" * 200)[:99]
-
-
-def test_template_keeps_reports_private_encrypted_and_expiring():
-    template = load_template(TEMPLATE)
-    bucket = template["Resources"]["ReportBucket"]["Properties"]
-    assert all(bucket["PublicAccessBlockConfiguration"].values())
-    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
-    [rule] = bucket["LifecycleConfiguration"]["Rules"]
-    assert rule["ExpirationInDays"] == {"Ref": "ReportRetentionDays"} and rule["Prefix"] == "reports/"
-    assert template["Parameters"]["ReportRetentionDays"]["Default"] == 90
-    function = template["Resources"]["DailyReportFunction"]["Properties"]
-    assert [event["Type"] for event in function["Events"].values()] == ["ScheduleV2"]
-    assert template["Resources"]["ReportTopic"]["Condition"] == "CreateReportTopic"
 
 
 @pytest.mark.parametrize("parameters, topic", [({}, ""), ({"ReportTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"},

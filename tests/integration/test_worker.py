@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.domain.ports import VerifyRetryable
-from factor_cleanup.runtime.worker import MAX_VISIBILITY_SECONDS, retry_delay_seconds
+from factor_cleanup.runtime.worker import retry_delay_seconds
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID
 from tests.support.worker import FACTOR, Harness, message, records
@@ -91,17 +91,6 @@ def test_retries_then_dead_letter_queue_through_real_sqs(aws):
     assert aws.queue_depth(aws.dlq_url) == 1 and aws.queue_depth(aws.queue_url) == 0
     assert len(h.verify.calls) == 8  # maxReceiveCount in infra/template.yaml
     assert h.ledger_items() == []  # nothing decided: the event waits in the DLQ for a redrive
-
-
-@pytest.mark.parametrize("count, floor, ceiling", [(1, 5, 10), (3, 20, 40), (20, 450, 900)])
-def test_retry_delay_grows_and_is_capped(count, floor, ceiling):
-    assert floor <= retry_delay_seconds(count) <= ceiling
-
-
-@pytest.mark.parametrize("retry_after, delay", [(1.5, 10), (3600, 3600), (5 * 3600, 5 * 3600), (10**6, MAX_VISIBILITY_SECONDS)])  # fmt: skip
-def test_retry_after_is_honoured_beyond_the_backoff_up_to_six_hours(retry_after, delay):
-    assert delay - 5 <= retry_delay_seconds(1, retry_after) <= delay
-    assert retry_delay_seconds(20, retry_after) >= min(retry_after, MAX_VISIBILITY_SECONDS)
 
 
 def test_sqs_takes_the_longest_retry_delay(aws):

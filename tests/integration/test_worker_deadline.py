@@ -25,6 +25,7 @@ from tests.conftest import SERVICE_SID
 from tests.fakes import FakeLambdaContext, FakeRegistry, FakeVerify, FixedClock
 from tests.support.worker import message, records
 
+
 VERIFY_TIMEOUT = 10.0
 # One Verify slot, as the fake serializes its calls: worst case, records take their calls' time in turn.
 BUDGET = RecordBudget(verify_timeout_seconds=VERIFY_TIMEOUT, verify_slots=1, record_overhead_seconds=2, reserve_seconds=2)
@@ -131,14 +132,3 @@ def test_without_a_deadline_every_record_starts(aws):
     worker = SlowVerifyWorker(aws, delay=VERIFY_TIMEOUT)
     assert worker.worker.handle_batch(push_failures(), None) == {"batchItemFailures": []}
     assert len(worker.decided()) == len(FACTORS) and worker.visibility == []
-
-
-def test_the_template_worker_timeout_leaves_room_for_a_sweeper_candidate():
-    from factor_cleanup.local.template import load_template
-    from tests.aws import TEMPLATE
-
-    timeout = load_template(TEMPLATE)["Resources"]["WorkerFunction"]["Properties"]["Timeout"]
-    gate = RecordBudget().gate(lambda: timeout * 1000)  # the settings' defaults, as an invocation starts
-    with gate.admitted("inactive_candidate"):  # raises NotStarted if a candidate could never start
-        pass
-    assert gate.not_started == 0

@@ -34,3 +34,7 @@ def post(service, events, token=AUTH_TOKEN, body=None):
     event = api_gateway_event("POST", "/twilio/events", body=body, headers=headers, query=query)
     response = service.handle(HttpRequest.from_api_gateway(event))
     return response.status, response.body
+
+
+def error_logs(count: int) -> list[dict]:
+    return [error_log(f"ce-{i}", sid=f"NO{i:032x}") for i in range(count)]

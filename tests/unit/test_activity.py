@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from pydantic import ValidationError
 
 from factor_cleanup.intake.app_activity import activity_signature
-from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.domain.messages import AppActivity, parse_message
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID
+from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fakes import FakeQueue
 from tests.support.activity import NOW_UNIX, SECRET, make_service, post, report
 
@@ -103,21 +101,6 @@ def test_without_a_secret_the_route_is_off_and_says_so():
 def test_queue_down_is_a_503():
     service, _ = make_service(FakeQueue(down=True))
     assert post(service, report())[0] == 503
-
-
-def test_the_handler_reads_the_secret_from_the_environment(restore_environ):
-    from handlers.ingest import handler
-
-    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, APP_ACTIVITY_SECRET=SECRET,
-                           QUEUE_URL="", ACTIVITY_QUEUE_URL="unreachable", PUBLIC_BASE_URL=BASE_URL)  # fmt: skip
-    timestamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Push-Janitor-Timestamp": timestamp,
-               "X-Push-Janitor-Signature": activity_signature("wrong", timestamp, report())}  # fmt: skip
-    response = handler(api_gateway_event("POST", "/app/activity", body=report(), headers=headers), None)
-    assert response["statusCode"] == 401
-    headers["X-Push-Janitor-Signature"] = activity_signature(SECRET, timestamp, report())
-    response = handler(api_gateway_event("POST", "/app/activity", body=report(), headers=headers), None)
-    assert response["statusCode"] == 503  # authenticated, and the activity queue is unreachable: not acknowledged
 
 
 # --- the JSON message a backend may put straight on the queue (IAM-authorized) ------------------

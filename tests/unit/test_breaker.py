@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from moto import mock_aws
 from structlog.testing import capture_logs
 
-from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
-from factor_cleanup.domain.breaker import CircuitBreaker
 from factor_cleanup.services.breaker_ops import reset
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
-from tests.aws import local_aws
-from tests.conftest import IDENTITY, SERVICE_SID
-from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeVerify, FixedClock
-
-OTHER_SERVICE = "VA" + "e" * 32
-
-
-def factor(n: int) -> str:
-    return "YF" + f"{n:032x}"
-
-
-def failure(n: int, service: str = SERVICE_SID, code: str = "52103") -> PushFailure:
-    return PushFailure(event_id="NO" + f"{n:032x}", source="debugger", error_code=code, service_sid=service,
-                       identity=IDENTITY, factor_sid=factor(n), occurred_at="2026-11-25T11:00:00Z")  # fmt: skip
-
-
-def service(store, limit=5, config_trips=3, clock=None, factors=range(100)):
-    verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
-    breaker = CircuitBreaker(store, max_deletions_per_hour=limit, config_error_trip_count=config_trips)
-    cleanup = CleanupService(FakeLedger(), verify, clock or FixedClock(), ErrorCodePolicy(),
-                             frozenset({SERVICE_SID, OTHER_SERVICE}), "delete", breaker=breaker)  # fmt: skip
-    return cleanup, verify
+from tests.conftest import SERVICE_SID
+from tests.fakes import FakeBreakerStore, FakeQueue, FixedClock
+from tests.support.breaker import OTHER_SERVICE, failure, service
 
 
 def test_a_storm_of_deletions_trips_the_breaker_and_the_rest_are_held_back():
@@ -95,48 +69,3 @@ def test_reset_lets_deletions_through_and_replays_what_was_held_back():
 
 def test_reset_of_a_closed_breaker_says_so():
     assert reset(FakeBreakerStore(), SERVICE_SID, FixedClock().now()) == (None, 0)
-
-
-@pytest.fixture
-def dynamodb_store():
-    with mock_aws():
-        aws = local_aws()
-        yield DynamoDbBreakerStore(aws.dynamodb, aws.resources["SafetyTable"]["name"])
-
-
-def test_dynamodb_store_counts_trips_once_and_resets(dynamodb_store):
-    from factor_cleanup.domain.breaker import BreakerState
-
-    store = dynamodb_store
-    store.add(SERVICE_SID, "deletions", "2026-11-25T11:00", 3)
-    store.add(SERVICE_SID, "deletions", "2026-11-25T11:30", 2)
-    store.add(SERVICE_SID, "config_errors", "2026-11-25T11:30", 7)
-    assert store.total_since(SERVICE_SID, "deletions", "2026-11-25T11:10") == 2
-    assert store.total_since(SERVICE_SID, "deletions", "2026-11-25T10:00") == 5
-    assert store.trip(BreakerState(SERVICE_SID, "2026-11-25T11:31:00Z", "storm")) is True
-    assert store.trip(BreakerState(SERVICE_SID, "2026-11-25T11:32:00Z", "again")) is False
-    assert store.open_state(SERVICE_SID).reason == "storm"
-    assert store.reset(SERVICE_SID).reason == "storm"
-    assert store.open_state(SERVICE_SID) is None and store.total_since(SERVICE_SID, "deletions", "2026") == 0
-
-
-def test_dynamodb_store_trips_a_real_breaker(dynamodb_store):
-    cleanup, verify = service(dynamodb_store, limit=3)
-    outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(6)]
-    assert outcomes.count("deleted") == 3 and outcomes.count("would_delete") == 3
-
-
-def test_cli_shows_and_resets_a_breaker(restore_environ, capsys):
-    from factor_cleanup.__main__ import main
-    from factor_cleanup.domain.breaker import BreakerState
-
-    with mock_aws():
-        aws = local_aws()
-        restore_environ.update(aws.env(), SAFETY_TABLE=aws.resources["SafetyTable"]["name"])
-        store = DynamoDbBreakerStore(aws.dynamodb, restore_environ["SAFETY_TABLE"])
-        assert main(["breaker-status", "--service", SERVICE_SID]) == 0
-        store.trip(BreakerState(SERVICE_SID, "2026-11-25T11:31:00Z", "storm"))
-        assert main(["breaker-status", "--service", SERVICE_SID]) == 1
-        assert "OPEN since 2026-11-25T11:31:00Z: storm" in capsys.readouterr().out
-        assert main(["breaker-reset", "--service", SERVICE_SID, "--replay"]) == 0
-        assert "breaker closed" in capsys.readouterr().out and store.open_state(SERVICE_SID) is None

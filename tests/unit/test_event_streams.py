@@ -105,21 +105,3 @@ def test_only_the_kinesis_record_that_could_not_be_queued_is_retried(restore_env
         kinesis._intake = None
     assert response == {"batchItemFailures": [{"itemIdentifier": "102"}]}
     assert queued == [NO_SID, "NO" + "f" * 32]
-
-
-def test_the_same_failure_from_both_sources_is_decided_once():
-    from moto import mock_aws
-
-    from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
-    from factor_cleanup.intake.event_streams import parse_batch
-    from tests.aws import local_aws
-    from tests.conftest import debugger_params
-    from tests.support.worker import Harness, records
-
-    via_debugger = to_push_failure(parse_debugger_form(debugger_params()))
-    [via_event_streams] = parse_batch(json.dumps([error_log()])).failures
-    with mock_aws():
-        harness = Harness(local_aws())
-        harness.handle(records(via_debugger.model_dump_json()))
-        assert harness.handle(records(via_event_streams.model_dump_json())) == {"batchItemFailures": []}
-        assert len(harness.verify.calls) == 1 and len(harness.ledger_items()) == 1

@@ -1,34 +1,16 @@
-"""Registry transitions from Verify events and app activity, and the worker deciding each uuid once (moto)."""
+"""Registry transitions from Verify events and app activity, over a fake registry."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-from moto import mock_aws
 
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.local.events import LocalLambdaContext, sqs_event
-from factor_cleanup.domain.messages import AppActivity, VerifyEvent
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 from factor_cleanup.services.tracker import FactorTracker
-from factor_cleanup.runtime.worker import Worker, decision_routes
-from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeRegistry, FakeVerify, FixedClock
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
-
-
-def event(event_type: str, at: str = "2026-11-25T11:00:00Z", uuid: str | None = None, **changes) -> VerifyEvent:
-    fields = dict(event_id=uuid or f"uuid-{event_type}", type=event_type, service_sid=SERVICE_SID, identity=IDENTITY,
-                  factor_sid=FACTOR_SID, factor_type="push", occurred_at=at)  # fmt: skip
-    return VerifyEvent(**{**fields, **changes})
+from tests.fakes import FakeRegistry, FixedClock
+from tests.support.tracker import NOW, activity, event
 
 
 @pytest.fixture
@@ -72,10 +54,6 @@ def test_a_clock_ahead_of_ours_cannot_push_last_seen_into_the_future(tracker):
     assert row(tracker).last_seen == "2026-11-25T12:00:00Z"
 
 
-def activity(**fields) -> AppActivity:
-    return AppActivity(occurred_at="2026-11-25T11:50:00Z", **fields)
-
-
 def test_activity_naming_the_factor_marks_it_seen(tracker):
     result = tracker.apply_activity(activity(factor_sid=FACTOR_SID))
     assert result["status"] == "applied" and row(tracker).last_seen_via == "app_activity"
@@ -93,50 +71,3 @@ def test_activity_naming_an_identity_with_two_devices_changes_nothing(tracker):
     result = tracker.apply_activity(activity(service_sid=SERVICE_SID, identity=IDENTITY))
     assert result["status"] == "ignored" and "2 verified factors" in result["detail"]
     assert {r.last_seen for r in tracker.registry.rows.values()} == {"2026-01-01T00:00:00Z"}
-
-
-# --- through the worker, on moto: idempotency on the uuid, every kind routed -----------------
-@pytest.fixture
-def worker():
-    with mock_aws():
-        aws = local_aws()
-        registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
-        cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), FakeVerify(), FixedClock(NOW),
-                                 ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete", registry)  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        routes = decision_routes(cleanup, FactorTracker(registry, FixedClock(NOW)))
-        yield Worker(routes, persistence, lambda *_: None, 3600, 4), registry
-
-
-def batch(*messages) -> dict:
-    raw = [{"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": m.model_dump_json(), "Attributes": {}}
-           for i, m in enumerate(messages)]  # fmt: skip
-    return sqs_event(raw, "arn:aws:sqs:us-east-1:123456789012:work")
-
-
-def test_the_same_uuid_is_applied_once_even_if_its_content_differs(worker):
-    work, registry = worker
-    first = event("challenge.approved", "2026-11-25T09:00:00Z", uuid="same-uuid")
-    assert work.handle_batch(batch(first), LocalLambdaContext()) == {"batchItemFailures": []}
-    replay = event("challenge.approved", "2026-11-25T11:00:00Z", uuid="same-uuid")
-    assert work.handle_batch(batch(replay), LocalLambdaContext()) == {"batchItemFailures": []}
-    assert registry.get(FACTOR_SID).last_seen == "2026-11-25T09:00:00Z"  # the second delivery changed nothing
-    other = event("challenge.approved", "2026-11-25T11:00:00Z", uuid="another-uuid")
-    work.handle_batch(batch(other), LocalLambdaContext())
-    assert registry.get(FACTOR_SID).last_seen == "2026-11-25T11:00:00Z"
-
-
-def test_a_batch_mixing_kinds_is_routed_by_kind(worker):
-    work, registry = worker
-    messages = [event("factor.verified", "2026-11-25T08:00:00Z"), activity(factor_sid="YF" + "7" * 32)]
-    assert work.handle_batch(batch(*messages), LocalLambdaContext()) == {"batchItemFailures": []}
-    assert registry.get(FACTOR_SID).status == "verified" and registry.get("YF" + "7" * 32).last_seen_via == "app_activity"
-
-
-def test_an_unknown_kind_fails_alone(worker):
-    work, _ = worker
-    good = event("factor.verified")
-    raw = [{"MessageId": "bad", "ReceiptHandle": "r", "Body": json.dumps({"kind": "factor_renamed", "event_id": "x"}),
-            "Attributes": {}}, {"MessageId": "good", "ReceiptHandle": "r2", "Body": good.model_dump_json(), "Attributes": {}}]
-    response = work.handle_batch(sqs_event(raw, "arn:aws:sqs:us-east-1:123456789012:work"), LocalLambdaContext())
-    assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
