@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench send-example sweep report report-daily apply lint lint-format validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
+.PHONY: help run test test-unit test-integration test-e2e bench send-example sweep report report-daily apply lint lint-format validate stage breaker-status breaker-reset deploy deploy-params sam-build outputs put-secret configure-twilio check-signature clean lock check-lower-bounds
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-19s %s\n", $$1, $$2}'
 
 # The venv installs the dev lock, hash-checked; a changed lock reinstalls it.
 $(STAMP): requirements.lock requirements-dev.lock
@@ -40,8 +40,16 @@ $(UV_STAMP):
 run: $(STAMP) ## Start everything on 127.0.0.1:PORT (default 8080): moto, webhooks, worker, Verify emulator
 	$(PY) -m factor_cleanup run --port $(PORT)
 
-test: $(STAMP) ## Run the test suite
-	$(PY) -m pytest -q
+test: test-unit test-integration test-e2e ## Run every test: unit, then integration, then end to end
+
+test-unit: $(STAMP) ## Unit tests: no servers, no network, no moto (seconds)
+	$(PY) -m pytest -q tests/unit
+
+test-integration: $(STAMP) ## Integration tests: the AWS adapters on moto, the template through cfn-lint and the SAM transform
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: $(STAMP) ## End-to-end tests: the local stack, the emulators over HTTP, faults, load, the browser
+	$(PY) -m pytest -q tests/e2e
 
 # The tools that hold the design; their settings are in pyproject.toml. lint-format joins lint once the
 # repository has been through `ruff format .` (until then .ci/run would fail on it).
@@ -84,8 +92,8 @@ dlq-redrive: $(STAMP) ## Move dead-lettered messages back to the work queue (MAX
 
 validate: $(STAMP) ## Check infra/template.yaml offline: cfn-lint, the SAM transform, least-privilege IAM, limits
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/cfn-lint infra/template.yaml
-	$(PY) -m pytest -q -p no:logging tests/test_template.py tests/test_template_transformed.py \
-		tests/test_template_iam.py tests/test_template_limits.py
+	$(PY) -m pytest -q -p no:logging tests/integration/test_template.py tests/integration/test_template_transformed.py \
+		tests/integration/test_template_iam.py tests/integration/test_template_limits.py
 
 lock: $(UV_STAMP) ## Re-resolve requirements.txt -> requirements.lock (Lambda) and requirements-dev.txt -> requirements-dev.lock (make test/run, CI)
 	$(LOCK) requirements.txt -o requirements.lock

@@ -1,4 +1,8 @@
-"""In-memory stand-ins for the core's ports: fast, and each one records what the core asked of it."""
+"""In-memory stand-ins for the core's ports: fast, and each one records what the core asked of it.
+
+Each fake subclasses the Protocol it stands in for; tests/integration/test_port_contracts.py runs one
+contract against the fake and the DynamoDB adapter alike for the Ledger, FactorRegistry and BreakerStore.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,25 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from factor_cleanup.domain.actions import Action, iso_utc
+from factor_cleanup.domain.breaker import BreakerStore
 from factor_cleanup.domain.factors import Challenge, FactorRecord, VerifyFactor
 from factor_cleanup.domain.messages import QueueMessage
-from factor_cleanup.domain.ports import QueueUnavailable, Unqueued, VerifyNotFound
+from factor_cleanup.domain.ports import (
+    Clock,
+    FactorRegistry,
+    Ledger,
+    Notifier,
+    QueueStats,
+    QueueUnavailable,
+    ReportStore,
+    Unqueued,
+    VerifyApi,
+    VerifyNotFound,
+    WorkQueue,
+)  # fmt: skip
 
 
-class FakeQueue:
+class FakeQueue(WorkQueue):
     """Keeps what it stored in `sent`. `down` refuses everything; `refuse` names event ids whose batch entries
     fail (as SendMessageBatch lists an entry under Failed) while the rest of the batch is stored."""
 
@@ -38,7 +55,7 @@ class FakeQueue:
         return failed
 
 
-class FakeLedger:
+class FakeLedger(Ledger):
     def __init__(self) -> None:
         self.rows: dict[str, Action] = {}
 
@@ -55,7 +72,7 @@ class FakeLedger:
         return self.rows.get(event_id)
 
 
-class FakeVerify:
+class FakeVerify(VerifyApi):
     """Knows which factors exist and their challenges; `errors` is a list of exceptions to raise on the next
     calls (any method), in order. A slow Verify: each call takes `delay_seconds`, on `clock` when one is given
     (calls hold the fake's lock, so fake time adds up as through a single slot), else as a real sleep."""
@@ -127,7 +144,7 @@ class FakeVerify:
             raise self.errors.pop(0)
 
 
-class FakeRegistry:
+class FakeRegistry(FactorRegistry):
     """The registry's rules (forward-only last_seen, no revival, sparse sweep index) over a dict.
 
     `items_read` counts the rows stale_factors hands out, as the DynamoDB adapter counts index items.
@@ -201,7 +218,7 @@ class FakeRegistry:
             yield record
 
 
-class FixedClock:
+class FixedClock(Clock):
     def __init__(self, moment: datetime | None = None) -> None:
         self.moment = moment or datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 
@@ -228,7 +245,7 @@ class FakeLambdaContext:
         return max(0, int((self.deadline - self.clock.now()).total_seconds() * 1000))
 
 
-class FakeQueueStats:
+class FakeQueueStats(QueueStats):
     """A dead-letter queue of a set depth; None stands for a queue that cannot be read."""
 
     def __init__(self, depth: int | None = 0) -> None:
@@ -238,7 +255,7 @@ class FakeQueueStats:
         return self.depth
 
 
-class FakeReportStore:
+class FakeReportStore(ReportStore):
     """Keeps each stored report file's bytes and content type by key."""
 
     def __init__(self) -> None:
@@ -255,7 +272,7 @@ class FakeReportStore:
         return self.files[key][0].decode("utf-8")
 
 
-class FakeNotifier:
+class FakeNotifier(Notifier):
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
@@ -263,7 +280,7 @@ class FakeNotifier:
         self.sent.append((subject, text))
 
 
-class FakeBreakerStore:
+class FakeBreakerStore(BreakerStore):
     """Counts in a dict; `trip` only opens a closed breaker, as the DynamoDB store's condition does."""
 
     def __init__(self) -> None:

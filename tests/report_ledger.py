@@ -66,3 +66,8 @@ DELETIONS_PER_DAY = [  # 2026-11-18T12:00:01 .. 2026-11-25T12:00:01 touches eigh
     {"day": "2026-11-25", "deleted": 1, "already_gone": 0, "would_delete": 2},
 ]
 ATTENTION_KINDS = ["configuration", "failed", "dead_letter_queue", "held_back", "unmanaged_service", "report_only"]
+
+
+# The README's columns, in this order; later columns are only ever added after them.
+DOCUMENTED_COLUMNS = ("at", "service_sid", "identity", "factor_sid", "error_code", "outcome", "reason_code", "reason",
+                      "event_sid", "binding_type", "source")  # fmt: skip

@@ -1,7 +1,7 @@
 """Local emulator of the Twilio Verify v2 REST API subset push-janitor uses, so it runs and is tested offline.
 
 Routes mirror https://verify.twilio.com/v2/... (see verify_emulator_api); twilio-python reaches them after
-`client.verify.base_url = "http://127.0.0.1:<port>"`. tests/test_emulator_spec.py holds every answer to
+`client.verify.base_url = "http://127.0.0.1:<port>"`. tests/unit/test_emulator_spec.py holds every answer to
 Twilio's OpenAPI spec (tests/twilio_oai). `/_emulator/*` are test controls, not Twilio's API.
 Standalone: `python -m factor_cleanup.local.verify_emulator --port 8081` serves the demo data.
 """

@@ -59,7 +59,7 @@ log = structlog.get_logger(__name__)
 MAX_RETRY_DELAY_SECONDS = 900  # the backoff's own ceiling
 # The longest Retry-After honoured. SQS allows 12 h, but 8 receives of 12 h would outlast the work queue's
 # 4 days' retention and lose the message before it reaches the DLQ; 8 x 6 h leaves two days to spare
-# (tests/test_template_limits.py checks it against the template).
+# (tests/integration/test_template_limits.py checks it against the template).
 MAX_VISIBILITY_SECONDS = 6 * 3600
 IN_PROGRESS_RETRY_SECONDS = 30
 

@@ -17,6 +17,7 @@ uncounting requires `counted_in`: a replayed factor.verified or deletion fails i
 from __future__ import annotations
 
 import hashlib
+import heapq
 import random
 import time
 from collections.abc import Iterator
@@ -152,11 +153,13 @@ class DynamoDbFactorRegistry:
         return sorted(found)
 
     def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
-        for shard in range(SWEEP_SHARDS):
-            yield from self._stale_in_shard(f"{service_sid}#{shard}", iso_utc(seen_before), page_size)
+        """Each shard comes sorted by last_seen from the index; merged, the oldest come first overall."""
+        shards = [self._stale_in_shard(f"{service_sid}#{shard}", iso_utc(seen_before), page_size)
+                  for shard in range(SWEEP_SHARDS)]  # fmt: skip
+        return heapq.merge(*shards, key=lambda record: record.last_seen or "")
 
     def _stale_in_shard(self, shard: str, before: str, page_size: int) -> Iterator[FactorRecord]:
-        """One page at a time, so a run that stops early has read no more than it used."""
+        """One page at a time, so a run that stops early has read at most a page per shard it did not use."""
         start: dict[str, Any] | None = None
         while True:
             request = {

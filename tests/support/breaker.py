@@ -1,0 +1,29 @@
+"""A CleanupService with a circuit breaker over any BreakerStore, and the push failures that feed it."""
+
+from __future__ import annotations
+
+from factor_cleanup.domain.breaker import CircuitBreaker
+from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.messages import PushFailure
+from factor_cleanup.services.cleanup import CleanupService
+from tests.conftest import IDENTITY, SERVICE_SID
+from tests.fakes import FakeLedger, FakeVerify, FixedClock
+
+OTHER_SERVICE = "VA" + "e" * 32
+
+
+def factor(n: int) -> str:
+    return "YF" + f"{n:032x}"
+
+
+def failure(n: int, service: str = SERVICE_SID, code: str = "52103") -> PushFailure:
+    return PushFailure(event_id="NO" + f"{n:032x}", source="debugger", error_code=code, service_sid=service,
+                       identity=IDENTITY, factor_sid=factor(n), occurred_at="2026-11-25T11:00:00Z")  # fmt: skip
+
+
+def service(store, limit=5, config_trips=3, clock=None, factors=range(100)):
+    verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
+    breaker = CircuitBreaker(store, max_deletions_per_hour=limit, config_error_trip_count=config_trips)
+    cleanup = CleanupService(FakeLedger(), verify, clock or FixedClock(), ErrorCodePolicy(),
+                             frozenset({SERVICE_SID, OTHER_SERVICE}), "delete", breaker=breaker)  # fmt: skip
+    return cleanup, verify

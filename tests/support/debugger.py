@@ -1,0 +1,32 @@
+"""POST /twilio/debugger through IngestService with a fake queue, signed with twilio's RequestValidator."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+from factor_cleanup.intake.http import HttpRequest
+from factor_cleanup.intake.ingest import IngestService
+from factor_cleanup.intake.signature import SignatureChecker
+from factor_cleanup.local.events import api_gateway_event
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL
+from tests.fakes import FakeQueue
+
+URL = BASE_URL + "/twilio/debugger"
+
+
+def make_service(queue=None, base_url=BASE_URL, tokens=(AUTH_TOKEN,), fragment=None):
+    queue = queue if queue is not None else FakeQueue()
+    checker = SignatureChecker(lambda: list(tokens), fragment)
+    return IngestService(queue=queue, signatures=checker, account_sid=ACCOUNT_SID, public_base_url=base_url), queue
+
+
+def post(service, params, *, url=URL, token=AUTH_TOKEN, signature=None, headers=None, **event_kwargs):
+    sig = signature if signature is not None else RequestValidator(token).compute_signature(url, params)
+    all_headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig, **(headers or {})}
+    if signature == "":
+        all_headers.pop("X-Twilio-Signature")
+    event = api_gateway_event("POST", "/twilio/debugger", body=urlencode(params), headers=all_headers, **event_kwargs)
+    response = service.handle(HttpRequest.from_api_gateway(event))
+    return response.status, response.body
