@@ -1,7 +1,7 @@
 """Item 2: cold start, as wall time of fresh interpreters, against boto3 and the same AWS clients alone.
 
 Each variant is a new `python -c …` process (interleaved runs, median): the handler module imported and
-its wiring built the way its first invocation builds it (`bootstrap.ingest_service` / `bootstrap.worker`,
+its app built the way its first invocation builds it (`app().ingest` / `app().worker`,
 environment set so nothing reaches a network), against a process that only imports boto3 and creates the
 same clients with the same botocore Config: the floor no handler can beat. `-X importtime` then names
 the packages a handler imports beyond the floor.
@@ -25,11 +25,9 @@ _CONFIG = (
 VARIANTS = {
     "python": "pass",  # the interpreter alone
     "floor-ingest": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)",
-    "ingest": "import handlers.ingest\nfrom factor_cleanup import bootstrap\n"
-    "handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())",
+    "ingest": "import handlers.ingest\nhandlers.ingest.app().ingest",
     "floor-worker": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\nboto3.client('dynamodb', config=config)",
-    "worker": "import handlers.worker\nfrom factor_cleanup import bootstrap\n"
-    "handlers.worker._worker = bootstrap.worker(bootstrap.settings())",
+    "worker": "import handlers.worker\nhandlers.worker.app().worker",
     # The libraries each handler needs, without any project code: how much of the gap is ours.
     "libs-ingest": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\n"
     "import pydantic, pydantic_settings, structlog, twilio.request_validator",
@@ -37,8 +35,7 @@ VARIANTS = {
     "import pydantic, pydantic_settings, structlog\nimport aws_lambda_powertools.utilities.batch\n"
     "import aws_lambda_powertools.utilities.idempotency",
     # Not a cold-start figure: what the first DELETE of a delete-mode worker adds (twilio's REST client).
-    "worker+verify": "import handlers.worker\nfrom factor_cleanup import bootstrap\n"
-    "handlers.worker._worker = bootstrap.worker(bootstrap.settings())\n"
+    "worker+verify": "import handlers.worker\nhandlers.worker.app().worker\n"
     "from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi\nTwilioVerifyApi('AC' + '5' * 32, 'user', 'secret')",
 }
 # CLOCK_MONOTONIC is one clock for every process on the machine, so the parent can time the child's readiness.

@@ -79,12 +79,11 @@ def _start_stack(stack: ExitStack) -> Any:
 
 def _measure(result: Result, local: Any, sizes: tuple[int, ...], repeat: int) -> None:
     import handlers.ingest
-    from factor_cleanup.runtime import bootstrap
     from factor_cleanup.domain.messages import PushFailure
     from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 
-    sqs = bootstrap.aws_client("sqs")
-    service = handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())
+    service = handlers.ingest.app().ingest  # the stack's own ingest function, as it serves /twilio/events
+    sqs = handlers.ingest.app().aws("sqs")
     url = f"http://127.0.0.1:{local.port}/twilio/events"
     next_sid, timings = 0, {}
     for size in sizes:

@@ -11,13 +11,11 @@ from typing import Any
 from factor_cleanup.runtime import bootstrap, logs
 
 logs.configure()
-_service: Any = None
+app = bootstrap.lazy_app()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _service
-    _service = _service or bootstrap.daily_report(bootstrap.settings())
-    return _service.run(_day(event))
+    return app().daily_report.run(_day(event))
 
 
 def _day(event: Any) -> date | None:

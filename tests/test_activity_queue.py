@@ -48,7 +48,7 @@ def test_a_push_failure_forged_onto_the_activity_queue_is_refused_and_nothing_is
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
     registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, "push", status="verified",
                                         last_seen="2026-11-01T00:00:00Z"))  # fmt: skip
-    consumer = bootstrap.activity_worker(bootstrap.load_settings())
+    consumer = bootstrap.build_app().activity_worker
     answer = consumer.handle_batch(batch(forged_push_failure(), activity()), LocalLambdaContext())
 
     assert answer == {"batchItemFailures": []}  # refused for good, not retried
@@ -57,20 +57,18 @@ def test_a_push_failure_forged_onto_the_activity_queue_is_refused_and_nothing_is
     assert aws.dynamodb.scan(TableName=aws.ledger_table)["Items"] == []  # no decision was even recorded
 
 
-def test_the_activity_consumer_has_no_route_that_can_delete():
-    from factor_cleanup.services.tracker import FactorTracker
-    from factor_cleanup.runtime.worker import activity_routes
-    from tests.fakes import FakeRegistry, FixedClock
+def test_the_activity_consumer_has_no_route_that_can_delete(aws):
+    from factor_cleanup.runtime import bootstrap
 
-    assert set(activity_routes(FactorTracker(FakeRegistry(), FixedClock()))) == {"app_activity"}
+    assert set(bootstrap.build_app().activity_worker.routes) == {"app_activity"}
 
 
 def test_post_app_activity_goes_to_the_activity_queue_not_the_work_queue():
     from tests import test_activity
     from tests.fakes import FakeQueue
 
-    service, activity_queue = test_activity.make_service()
-    service.queue = work_queue = FakeQueue()
+    work_queue = FakeQueue()
+    service, activity_queue = test_activity.make_service(work_queue=work_queue)
     status, _ = test_activity.post(service, test_activity.report())
     assert status == 202 and [m.kind for m in activity_queue.sent] == ["app_activity"] and work_queue.sent == []
 
@@ -108,11 +106,7 @@ def test_the_activity_handler_applies_the_sample_batch(aws):
     from factor_cleanup.local.verify_emulator_state import DEMO_LIVE_FACTOR_SID
     from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 
-    handlers.activity._worker = None
-    try:
-        assert handlers.activity.handler(sample_events()["activity-sqs-batch.json"], LocalLambdaContext()) == {
-            "batchItemFailures": []}
-    finally:
-        handlers.activity._worker = None
+    answer = handlers.activity.handler(sample_events()["activity-sqs-batch.json"], LocalLambdaContext())
+    assert answer == {"batchItemFailures": []}
     seen = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table).get(DEMO_LIVE_FACTOR_SID)
     assert seen is not None and seen.last_seen_via == "app_activity"

@@ -7,14 +7,12 @@ from moto import mock_aws
 from structlog.testing import capture_logs
 
 from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
-from factor_cleanup.domain.breaker import CircuitBreaker
 from factor_cleanup.services.breaker_ops import reset
-from factor_cleanup.services.cleanup import CleanupService
 from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
-from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeVerify, FixedClock
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeBreakerStore, FakeQueue, FakeVerify, FixedClock
 
 OTHER_SERVICE = "VA" + "e" * 32
 
@@ -30,9 +28,9 @@ def failure(n: int, service: str = SERVICE_SID, code: str = "52103") -> PushFail
 
 def service(store, limit=5, config_trips=3, clock=None, factors=range(100)):
     verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
-    breaker = CircuitBreaker(store, max_deletions_per_hour=limit, config_error_trip_count=config_trips)
-    cleanup = CleanupService(FakeLedger(), verify, clock or FixedClock(), ErrorCodePolicy(),
-                             frozenset({SERVICE_SID, OTHER_SERVICE}), "delete", breaker=breaker)  # fmt: skip
+    config = settings(verify_service_sids=frozenset({SERVICE_SID, OTHER_SERVICE}), max_deletions_per_hour=limit,
+                      config_error_trip_count=config_trips)
+    cleanup = fake_app(config, verify=verify, clock=clock or FixedClock(), breaker_store=store).cleanup
     return cleanup, verify
 
 

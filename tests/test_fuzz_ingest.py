@@ -31,7 +31,6 @@ from moto import mock_aws
 from twilio.request_validator import RequestValidator
 
 import handlers.ingest
-from factor_cleanup.runtime import bootstrap
 from factor_cleanup.domain import sids
 from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, activity_signature
 from factor_cleanup.intake.ingest import MAX_BODY_BYTES
@@ -81,8 +80,7 @@ class Intake:
 
     def post(self, event: dict[str, Any], *, queue_down: bool = False) -> tuple[dict[str, Any], list[str]]:
         """Call the handler as Lambda would (fresh configuration each time); return its answer and what was queued."""
-        handlers.ingest._service = None
-        bootstrap.settings.cache_clear()
+        handlers.ingest.app.reset()
         for variable, url in self.queue_urls.items():
             os.environ[variable] = self.missing_queue_url if queue_down else url
         answer = handlers.ingest.handler(event, None)
@@ -120,7 +118,7 @@ def intake():
         env.setenv("APP_ACTIVITY_SECRET", ACTIVITY_SECRET)
         env.delenv("APP_ACTIVITY_SECRET_PARAMETER", raising=False)
         yield Intake(sqs, url, activity_url)
-        handlers.ingest._service = None
+        handlers.ingest.app.reset()
 
 
 def checked_answer(kind: str, answer: dict[str, Any], queued: list[str], queue_down: bool) -> tuple[int, dict]:

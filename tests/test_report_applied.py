@@ -14,8 +14,8 @@ from factor_cleanup.domain.actions import Action
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.reports.build import ledger_report, period_since
 from factor_cleanup.reports.applied import APPLIED_KEYS
-from factor_cleanup.services.daily_report import DailyReport
 from tests.aws import local_aws
+from tests.fake_app import fake_app
 from tests.fakes import FakeLedger, FakeReportStore, FixedClock
 from tests.report_ledger import NOW
 from tests.test_report import DOCUMENTED_COLUMNS
@@ -115,7 +115,7 @@ def test_table_and_page_say_applied_or_not(ledger):
 
 def test_the_daily_report_files_carry_the_marks(ledger):
     store = FakeReportStore()
-    DailyReport(ledger, store, FixedClock(NOW)).run(NOW.date())
+    fake_app(ledger=ledger, report_store=store, clock=FixedClock(NOW)).daily_report.run(NOW.date())
     rows = list(csv.DictReader(io.StringIO(store.text("reports/2026-11-25/cleanup.csv"))))
     assert marks(rows) == EXPECTED
     assert marks(json.loads(store.text("reports/2026-11-25/cleanup.json"))["actions"]) == EXPECTED

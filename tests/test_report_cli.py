@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.runtime import bootstrap
+from factor_cleanup.runtime.bootstrap import build_app
 from factor_cleanup.__main__ import main, send_example
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_SERVICE_SID
@@ -67,17 +67,17 @@ def test_a_new_user_sends_examples_and_reads_the_report_in_every_form(stack, tmp
         assert "Error 52143" in stored.read().decode()
 
 
-def test_reading_dynamodb_directly_when_ledger_table_is_set(restore_environ, monkeypatch, tmp_path, capsys):
+def test_reading_dynamodb_directly_when_ledger_table_is_set(restore_environ, tmp_path, capsys):
     with mock_aws():
         aws = local_aws()
         ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
         for action in known_actions():
             ledger.record(action)
         restore_environ.update(LEDGER_TABLE=aws.ledger_table, DEAD_LETTER_QUEUE_URL=aws.dlq_url)
-        monkeypatch.setattr(bootstrap, "SystemClock", lambda: FixedClock(NOW))
+        app = build_app(clock=FixedClock(NOW))  # the app the environment configures, at NOW
         out = tmp_path / "report.csv"
-        assert main(["report", "--format", "csv", "--out", str(out), "--port", "1"]) == 0
-        assert main(["report", "--since", "7d", "--port", "1"]) == 0
+        assert main(["report", "--format", "csv", "--out", str(out), "--port", "1"], app=app) == 0
+        assert main(["report", "--since", "7d", "--port", "1"], app=app) == 0
     assert len(list(csv.DictReader(out.open(newline="")))) == TOTAL and not (tmp_path / "report.csv.partial").exists()
     captured = capsys.readouterr()
     assert "NEEDS ATTENTION (5)" in captured.out and f"wrote csv report to {out}" in captured.err

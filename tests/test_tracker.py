@@ -6,21 +6,16 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
 from factor_cleanup.domain.messages import AppActivity, VerifyEvent
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 from factor_cleanup.services.tracker import FactorTracker
-from factor_cleanup.runtime.worker import Worker, decision_routes
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import fake_app, moto_app, settings
+from tests.fakes import FakeRegistry, FixedClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -33,7 +28,9 @@ def event(event_type: str, at: str = "2026-11-25T11:00:00Z", uuid: str | None = 
 
 @pytest.fixture
 def tracker() -> FactorTracker:
-    return FactorTracker(FakeRegistry(), FixedClock(NOW))
+    tracker = fake_app(registry=FakeRegistry(), clock=FixedClock(NOW)).tracker
+    assert tracker is not None
+    return tracker
 
 
 def row(tracker: FactorTracker, sid: str = FACTOR_SID) -> FactorRecord:
@@ -99,13 +96,9 @@ def test_activity_naming_an_identity_with_two_devices_changes_nothing(tracker):
 @pytest.fixture
 def worker():
     with mock_aws():
-        aws = local_aws()
-        registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
-        cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), FakeVerify(), FixedClock(NOW),
-                                 ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete", registry)  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        routes = decision_routes(cleanup, FactorTracker(registry, FixedClock(NOW)))
-        yield Worker(routes, persistence, lambda *_: None, 3600, 4), registry
+        app = moto_app(local_aws(), settings(idempotency_window_seconds=3600, worker_record_concurrency=4),
+                       clock=FixedClock(NOW))
+        yield app.worker, app.registry
 
 
 def batch(*messages) -> dict:

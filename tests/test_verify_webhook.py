@@ -10,12 +10,11 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from factor_cleanup.intake.http import HttpRequest
-from factor_cleanup.intake.ingest import IngestService
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.domain.messages import VerifyEvent
-from factor_cleanup.intake.signature import SignatureChecker
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeQueue, FixedClock
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeQueue
 
 URL = BASE_URL + "/twilio/verify"
 EVENT_TYPES = ["factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied"]
@@ -23,8 +22,7 @@ EVENT_TYPES = ["factor.created", "factor.verified", "factor.deleted", "challenge
 
 def make_service(queue=None):
     queue = queue if queue is not None else FakeQueue()
-    checker = SignatureChecker(lambda: [AUTH_TOKEN])
-    return IngestService(queue, checker, ACCOUNT_SID, BASE_URL, clock=FixedClock()), queue
+    return fake_app(settings(public_base_url=BASE_URL), work_queue=queue).ingest, queue
 
 
 def webhook(event_type="challenge.approved", uuid="3f9a3a8e-0c4f-4a7e-9a57-2b1c0f0e1d01", **extra) -> dict:

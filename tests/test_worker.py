@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.ports import VerifyRetryable
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.runtime.worker import MAX_VISIBILITY_SECONDS, Worker, decision_routes, retry_delay_seconds
+from factor_cleanup.runtime.worker import MAX_VISIBILITY_SECONDS, retry_delay_seconds
 from tests.aws import local_aws
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import moto_app, settings
+from tests.fakes import FakeRegistry, FakeVerify
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
@@ -30,23 +28,29 @@ def aws():
         yield local_aws()
 
 
+class RetryAtOnceQueue(SqsWorkQueue):
+    """The work queue on moto. It records each retry delay the worker asks for, and retries at once."""
+
+    def __init__(self, aws) -> None:
+        super().__init__(aws.sqs, aws.queue_url)
+        self.delays: list[tuple[str, int]] = []
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        self.delays.append((receipt_handle, seconds))
+        super().delay_retry(receipt_handle, 0)
+
+
 class Harness:
     def __init__(self, aws, mode="delete"):
         self.aws = aws
         self.verify = FakeVerify({FACTOR})
-        self.delays: list[tuple[str, int]] = []
-        self.ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
+        self.queue = RetryAtOnceQueue(aws)
+        self.delays = self.queue.delays
         self.registry = FakeRegistry()
         self.registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, factor_type="push", status="verified"))
-        cleanup = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}), mode,
-                                 registry=self.registry)  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        self.worker = Worker(decision_routes(cleanup, None), persistence, self._delay, idempotency_window_seconds=3600,
-                             record_concurrency=4)  # fmt: skip
-
-    def _delay(self, receipt_handle: str, seconds: int) -> None:
-        self.delays.append((receipt_handle, seconds))
-        self.aws.sqs.change_message_visibility(QueueUrl=self.aws.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+        config = settings(cleanup_mode=mode, idempotency_window_seconds=3600, worker_record_concurrency=4)
+        self.app = moto_app(aws, config, verify=self.verify, registry=self.registry, work_queue=self.queue)
+        self.worker = self.app.worker
 
     def handle(self, event):
         return self.worker.handle_batch(event, LocalLambdaContext())

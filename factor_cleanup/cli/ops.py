@@ -115,7 +115,7 @@ def _breaker_store(port: int) -> Any:
             raise SystemExit("push-janitor: the local stack does not report its SAFETY_TABLE; set SAFETY_TABLE")
         use_local_aws(addresses)
         os.environ.setdefault("VERIFY_SERVICE_SIDS", addresses.get("verify_service_sids", ""))
-    return DynamoDbBreakerStore(bootstrap.aws_client("dynamodb"), os.environ["SAFETY_TABLE"])
+    return DynamoDbBreakerStore(bootstrap.boto3_client("dynamodb"), os.environ["SAFETY_TABLE"])
 
 
 def breaker_status(args: argparse.Namespace) -> int:
@@ -132,16 +132,16 @@ def breaker_status(args: argparse.Namespace) -> int:
 
 
 def breaker_reset(args: argparse.Namespace) -> int:
+    from factor_cleanup.domain.clock import SystemClock
     from factor_cleanup.runtime import bootstrap
     from factor_cleanup.services.breaker_ops import reset
-    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 
     store = _breaker_store(args.port)
     ledger = queue = None
     if args.replay:
-        ledger = bootstrap.ledger(bootstrap.settings())
-        queue = SqsWorkQueue(bootstrap.aws_client("sqs"), os.environ.get("QUEUE_URL", ""))
-    state, replayed = reset(store, args.service, bootstrap.SystemClock().now(), ledger, queue)
+        app = args.app or bootstrap.build_app()
+        ledger, queue = app.ledger, app.work_queue
+    state, replayed = reset(store, args.service, SystemClock().now(), ledger, queue)
     if state is None:
         print(f"{args.service}: the breaker was not open; counts cleared")
         return 0

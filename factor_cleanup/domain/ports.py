@@ -28,6 +28,9 @@ class WorkQueue(Protocol):
     def send_batch(self, messages: Sequence[QueueMessage]) -> list[Unqueued]:
         """Enqueue many at once; return those not stored (none: all are). Never raises for a failed entry."""
 
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a received message for `seconds` before it comes back: a retry that waits, without sleeping."""
+
 
 class Ledger(Protocol):
     def record(self, action: Action) -> None:

@@ -13,6 +13,7 @@ import math
 import random
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import structlog
@@ -23,35 +24,13 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
-from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
 from factor_cleanup.runtime.deadline import DeadlineGate, NotStarted, RecordBudget
 from factor_cleanup.domain.messages import QueueMessage, parse_message
 from factor_cleanup.domain.ports import VerifyRetryable
-from factor_cleanup.services.tracker import FactorTracker
 
-Route = Callable[[Any], dict[str, Any]]
-"""What one message kind is handed to; the worker sends each message to its kind's route, and refuses others."""
-
-
-def decision_routes(cleanup: CleanupService, tracker: FactorTracker | None) -> dict[str, Route]:
-    """The work queue: only push-janitor's own functions may send to it (its queue policy), so it may delete."""
-
-    def registry_update(message: Any) -> dict[str, Any]:
-        if tracker is None:  # a configuration problem: the message waits in the DLQ until it is fixed
-            raise RegistryRequired(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
-        return tracker.apply_verify_event(message) if message.kind == "verify_event" else tracker.apply_activity(message)
-
-    return {
-        "push_failure": lambda message: cleanup.handle_push_failure(message).model_dump(),
-        "inactive_candidate": lambda message: cleanup.handle_inactive_candidate(message).model_dump(),
-        "verify_event": registry_update,
-        "app_activity": registry_update,  # reports queued here before the activity queue existed
-    }
-
-
-def activity_routes(tracker: FactorTracker) -> dict[str, Route]:
-    """The activity queue, which customer backends may write to: it can only move last_seen forward."""
-    return {"app_activity": tracker.apply_activity}
+Route = Callable[[Any], Any]
+"""What one message kind is handed to: it returns a dict or a pydantic model (the decision's record). The worker
+sends each message to its kind's route, and refuses every other kind."""
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +74,11 @@ class Worker:
         )(self._decide)
         # Records of a batch run at once; the Verify adapter bounds the calls they make to VERIFY_MAX_IN_FLIGHT.
         self._pool = ThreadPoolExecutor(max_workers=record_concurrency, thread_name_prefix="record")
+
+    @property
+    def routes(self) -> Mapping[str, Route]:
+        """Message kind -> what decides it; bootstrap.py sets the table of each queue."""
+        return MappingProxyType(self._routes)
 
     def handle_batch(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back."""
@@ -141,7 +125,8 @@ class Worker:
         route = self._routes.get(message.kind)
         if route is None:
             return self._refuse(message)
-        return route(message)
+        result = route(message)
+        return result.model_dump() if hasattr(result, "model_dump") else result
 
     def _refuse(self, message: QueueMessage) -> dict[str, Any]:
         """A kind this queue does not take (e.g. a push_failure on the activity queue): never acted on, and
