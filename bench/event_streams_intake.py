@@ -79,11 +79,12 @@ def _start_stack(stack: ExitStack) -> Any:
 
 def _measure(result: Result, local: Any, sizes: tuple[int, ...], repeat: int) -> None:
     import handlers.ingest
-    from factor_cleanup.domain.messages import PushFailure
     from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+    from factor_cleanup.domain.messages import PushFailure
+    from factor_cleanup.runtime.bootstrap import boto3_client
 
-    service = handlers.ingest.app().ingest  # the stack's own ingest function, as it serves /twilio/events
-    sqs = handlers.ingest.app().aws("sqs")
+    service = handlers.ingest.app()  # the stack's own ingest function, as it serves /twilio/events
+    sqs = boto3_client("sqs")
     url = f"http://127.0.0.1:{local.port}/twilio/events"
     next_sid, timings = 0, {}
     for size in sizes:

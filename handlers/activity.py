@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.startup import gc_paused
 
-logs.configure()
-app = bootstrap.lazy_app()
+with gc_paused():  # the function's modules load with garbage collection paused (runtime/startup.py)
+    from factor_cleanup.runtime import bootstrap, logs
+
+    logs.configure()
+
+app = bootstrap.lazy(lambda: bootstrap.build_app().activity_worker)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app().activity_worker.handle_batch(event, context)
+    return app().handle_batch(event, context)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from factor_cleanup.domain.timestamps import parse_iso_or_none
-from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.startup import gc_paused
 
-logs.configure()
-app = bootstrap.lazy_app()
+with gc_paused():  # the function's modules load with garbage collection paused (runtime/startup.py)
+    from factor_cleanup.domain.timestamps import parse_iso_or_none
+    from factor_cleanup.runtime import bootstrap, logs
+
+    logs.configure()
+
+app = bootstrap.lazy(lambda: bootstrap.build_app().sweeper)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app().sweeper.sweep(_scheduled_time(event), _seconds_left(context)).as_dict()
+    return app().sweep(_scheduled_time(event), _seconds_left(context)).as_dict()
 
 
 def _scheduled_time(event: Any) -> datetime | None:

@@ -23,7 +23,7 @@ from factor_cleanup.runtime.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
 WIRING = tuple(ROOT / "factor_cleanup" / "runtime" / name for name in ("bootstrap.py", "adapters.py", "credentials.py"))
-APP_CLASSES = {"App", "Wiring"}  # followed part by part (`app().worker` reaches App.worker), never as a whole
+APP_CLASSES = {"App", "Wiring"}  # followed part by part (`build_app().worker` reaches App.worker), never as a whole
 # README variables that are no Settings field: read by make run, the commands, or metrics.py; never deployed.
 NOT_SETTINGS = {"PORT", "SWEEP_INTERVAL_SECONDS", "METRICS_ENABLED", "METRICS_NAMESPACE"}
 LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}  # read by Powertools itself
@@ -173,9 +173,9 @@ def _documented_default_drift(inv: Inventory) -> list[str]:
 
 
 def _parsed_default(field: str, text: str | None = None) -> Any:
-    """The model's value for `field` given `text` (else its default); a prefix no variable has hides this shell's."""
-    given = {} if text is None else {field: text}
-    return getattr(Settings(_env_prefix="PUSH_JANITOR_DRIFT_CHECK_", **given), field)
+    """The model's value for `field` given `text` as its variable's value (else its default)."""
+    given = {} if text is None else {field.upper(): text}
+    return getattr(Settings.from_environ(given), field)
 
 
 def test_settings_template_and_readme_agree():

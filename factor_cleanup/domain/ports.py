@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import BinaryIO, Iterator, NamedTuple, Protocol, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Iterator, NamedTuple, Protocol, Sequence
 
-from factor_cleanup.domain.actions import Action
-from factor_cleanup.domain.messages import QueueMessage
-from factor_cleanup.domain.factors import Challenge, DeletedBy, FactorRecord, VerifyFactor
+if TYPE_CHECKING:  # annotations only: the webhook function needs the ports, not every model they name
+    from datetime import datetime
+
+    from factor_cleanup.domain.actions import Action
+    from factor_cleanup.domain.factors import Challenge, DeletedBy, FactorRecord, VerifyFactor
+    from factor_cleanup.domain.messages import QueueMessage
 
 
 class QueueUnavailable(RuntimeError):

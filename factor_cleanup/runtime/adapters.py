@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from factor_cleanup.domain.clock import SystemClock
 from factor_cleanup.runtime import credentials
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
         VerifyApi,
         WorkQueue,
     )
+
+
+T = TypeVar("T")
 
 
 def boto3_client(service: str) -> Any:
@@ -121,20 +124,18 @@ class Wiring:
 
     @cached_property
     def breaker_store(self) -> BreakerStore | None:
-        if self._given.breaker_store is not None or not self.settings.safety_table:
-            return self._given.breaker_store
         from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
 
-        return DynamoDbBreakerStore(self.aws("dynamodb"), self.settings.safety_table)
+        return self._optional(self._given.breaker_store, self.settings.safety_table,
+                              lambda table: DynamoDbBreakerStore(self.aws("dynamodb"), table))
 
     @cached_property
     def queue_stats(self) -> QueueStats | None:
         """The dead-letter queue's depth for reports; None (shown as unknown) when DEAD_LETTER_QUEUE_URL is unset."""
-        if self._given.queue_stats is not None or not self.settings.dead_letter_queue_url:
-            return self._given.queue_stats
         from factor_cleanup.adapters.aws.report_stores import SqsQueueStats
 
-        return SqsQueueStats(self.aws("sqs"), self.settings.dead_letter_queue_url)
+        return self._optional(self._given.queue_stats, self.settings.dead_letter_queue_url,
+                              lambda url: SqsQueueStats(self.aws("sqs"), url))
 
     @cached_property
     def report_store(self) -> ReportStore:
@@ -148,11 +149,17 @@ class Wiring:
 
     @cached_property
     def notifier(self) -> Notifier | None:
-        if self._given.notifier is not None or not self.settings.report_topic_arn:
-            return self._given.notifier
         from factor_cleanup.adapters.aws.report_stores import SnsNotifier
 
-        return SnsNotifier(self.aws("sns"), self.settings.report_topic_arn)
+        return self._optional(self._given.notifier, self.settings.report_topic_arn,
+                              lambda topic: SnsNotifier(self.aws("sns"), topic))
+
+    @staticmethod
+    def _optional(given: T | None, setting: str, build: Callable[[str], T]) -> T | None:
+        """An optional port: the adapter given; else the production one when its setting is set; else None."""
+        if given is not None or not setting:
+            return given
+        return build(setting)
 
     def _ssm(self) -> Any:
         return self.aws("ssm")

@@ -26,6 +26,7 @@ from factor_cleanup.runtime.adapters import (
 )
 from factor_cleanup.runtime.credentials import ConfigurationError
 from factor_cleanup.runtime.settings import Settings
+from factor_cleanup.runtime.startup import gc_paused
 
 if TYPE_CHECKING:  # each function's modules stay off the others' cold start
     from factor_cleanup.domain.breaker import CircuitBreaker
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # each function's modules stay off the others' cold start
     from factor_cleanup.services.sweeper import Sweeper
     from factor_cleanup.services.tracker import FactorTracker
 
-__all__ = ["Adapters", "App", "ConfigurationError", "Lazy", "boto3_client", "build_app", "lazy_app", "load_settings",
+__all__ = ["Adapters", "App", "ConfigurationError", "Lazy", "boto3_client", "build_app", "lazy", "load_settings",
            "log_configuration_error"]
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ def load_settings() -> Settings:
     from pydantic import ValidationError
 
     try:
-        return Settings()
+        return Settings.from_environ()
     except ValidationError as exc:
         problems = "; ".join(_name_the_variable(error) for error in exc.errors(include_url=False))
         raise ConfigurationError(f"invalid configuration: {problems}") from None
@@ -224,7 +225,8 @@ def _registry_required(message: Any) -> dict[str, Any]:
 
 class Lazy(Generic[T]):
     """A value built on the first call and kept. A handler's app is built inside its first invocation, where
-    a configuration error can still be answered (503) and logged; a failed build is tried again next time."""
+    a configuration error can still be answered (503) and logged; a failed build is tried again next time.
+    The build runs with garbage collection paused (runtime/startup.py)."""
 
     def __init__(self, build: Callable[[], T]) -> None:
         self._build = build
@@ -234,7 +236,8 @@ class Lazy(Generic[T]):
     def __call__(self) -> T:
         with self._lock:
             if self._value is None:
-                self._value = self._build()
+                with gc_paused():
+                    self._value = self._build()
             return self._value
 
     def reset(self) -> None:
@@ -243,7 +246,8 @@ class Lazy(Generic[T]):
             self._value = None
 
 
-def lazy_app() -> Lazy[App]:
-    """A handler's module-level app, read from the environment on the handler's first call."""
-    return Lazy(build_app)
+def lazy(build: Callable[[], T]) -> Lazy[T]:
+    """A handler's module-level app: `lazy(lambda: build_app().worker)` is the worker its function runs, built
+    from the environment on the handler's first call."""
+    return Lazy(build)
 
