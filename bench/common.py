@@ -93,22 +93,16 @@ def child_env(**extra: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def offline_environment(**extra: str) -> Iterator[None]:
-    """Set the offline settings in this process (and the bootstrap caches) and restore both afterwards."""
-    from factor_cleanup.runtime import bootstrap
-
+    """Set the offline settings in this process and restore the environment afterwards."""
     saved = dict(os.environ)
     for name in _DROP:
         os.environ.pop(name, None)
     os.environ.update({**OFFLINE_ENV, **extra})
-    bootstrap.settings.cache_clear()
-    bootstrap.aws_client.cache_clear()
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        bootstrap.settings.cache_clear()
-        bootstrap.aws_client.cache_clear()
 
 
 @contextlib.contextmanager

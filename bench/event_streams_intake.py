@@ -41,8 +41,8 @@ def error_logs(count: int, first: int) -> list[dict[str, Any]]:
 
 
 def run(quick: bool = False) -> Result:
-    import handlers.ingest
-    import handlers.report
+    import handlers.ingest  # noqa: F401 - the handlers configure logging on import: before quiet_logs, not inside
+    import handlers.report  # noqa: F401
     import handlers.worker  # noqa: F401
 
     result = Result("event-streams", TITLE, target=f"250 events < {TARGET_SECONDS:g} s")
@@ -81,10 +81,10 @@ def _measure(result: Result, local: Any, sizes: tuple[int, ...], repeat: int) ->
     import handlers.ingest
     from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
     from factor_cleanup.domain.messages import PushFailure
-    from factor_cleanup.runtime import bootstrap
+    from factor_cleanup.runtime.bootstrap import boto3_client
 
-    sqs = bootstrap.aws_client("sqs")
-    service = handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())
+    service = handlers.ingest.app()  # the stack's own ingest function, as it serves /twilio/events
+    sqs = boto3_client("sqs")
     url = f"http://127.0.0.1:{local.port}/twilio/events"
     next_sid, timings = 0, {}
     for size in sizes:

@@ -1,7 +1,7 @@
 """Item 1: CPU cost of one Debugger webhook through the ingest handler, queue I/O excluded.
 
-The handler is `handlers.ingest.handler` with the service `bootstrap.ingest_service` builds from the
-environment; only its queue is swapped for one that builds the SQS message body and drops it. The floor
+The handler is handlers/ingest.py's one line of work over the app `bootstrap.build_app` builds from the
+environment, given a queue that builds the SQS message body and drops it. The floor
 is twilio's `RequestValidator.validate` alone on the same URL, parameters and signature: no receiver can
 check a Twilio signature for less. Both loops run interleaved in one process, best of several repeats.
 """
@@ -30,6 +30,14 @@ class SerializeOnlyQueue:
         self.last = message.model_dump_json(exclude_none=True)
         self.sent += 1
 
+    def send_batch(self, messages: Any) -> list[Any]:
+        for message in messages:
+            self.send(message)
+        return []
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        """Never called: the ingest function receives nothing."""
+
 
 def signed_event(account_sid: str) -> tuple[dict[str, Any], str, str]:
     """A realistic signed Debugger webhook as API Gateway hands it over: (event, url, signature)."""
@@ -56,58 +64,55 @@ def _measure(result: Result, quick: bool) -> None:
     import structlog
     from twilio.request_validator import RequestValidator
 
-    import handlers.ingest
     from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
     from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.intake.signature import FormParams
-    from factor_cleanup.runtime import bootstrap, logs
+    from factor_cleanup.runtime import bootstrap, http_function, logs
 
-    config = bootstrap.settings()
-    service = bootstrap.ingest_service(config)
     queue = SerializeOnlyQueue()
-    service.queue = queue
-    event, url, signature = signed_event(config.twilio_account_sid)
+    app = bootstrap.build_app(work_queue=queue)
+    service = app.ingest
+    event, url, signature = signed_event(app.settings.twilio_account_sid)
     request = HttpRequest.from_api_gateway(event)
     params = FormParams.parse(request.body)
     validator = RequestValidator(AUTH_TOKEN)
 
-    saved, handlers.ingest._service = handlers.ingest._service, service
-    try:
-        answer = handlers.ingest.handler(event, None)
-        if answer["statusCode"] != 200 or json.loads(answer["body"])["status"] != "queued" or not queue.sent:
-            raise RuntimeError(f"the signed sample was not queued: {answer}")
-        if not validator.validate(url, params, signature):
-            raise RuntimeError("RequestValidator rejects the sample signature")
+    def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:  # handlers/ingest.py's line, on this app
+        return http_function.answer(event, lambda: service, log_as="webhook_answered")
 
-        number, repeat = (300, 3) if quick else (3000, 7)
-        core_best = handler_best = floor_best = float("inf")
-        for _ in range(repeat):  # interleaved, so drift hits both sides alike
-            core_best = min(core_best, best_per_call(lambda: service.handle(HttpRequest.from_api_gateway(event)), number, 1))
-            floor_best = min(floor_best, best_per_call(lambda: validator.validate(url, params, signature), number, 1))
-            handler_best = min(handler_best, best_per_call(lambda: handlers.ingest.handler(event, None), number, 1))
+    answer = handler(event, None)
+    if answer["statusCode"] != 200 or json.loads(answer["body"])["status"] != "queued" or not queue.sent:
+        raise RuntimeError(f"the signed sample was not queued: {answer}")
+    if not validator.validate(url, params, signature):
+        raise RuntimeError("RequestValidator rejects the sample signature")
 
-        # As deployed: LOG_LEVEL=INFO writes one JSON line per event (here into /dev/null).
-        with open(os.devnull, "w") as sink:
-            logs.configure("INFO")
-            structlog.configure(logger_factory=structlog.PrintLoggerFactory(sink))
-            with_log = best_per_call(lambda: handlers.ingest.handler(event, None), number, repeat)
-            logs.configure("WARNING")
-            structlog.configure(logger_factory=structlog.PrintLoggerFactory(sink))
+    number, repeat = (300, 3) if quick else (3000, 7)
+    core_best = handler_best = floor_best = float("inf")
+    for _ in range(repeat):  # interleaved, so drift hits both sides alike
+        core_best = min(core_best, best_per_call(lambda: service.handle(HttpRequest.from_api_gateway(event)), number, 1))
+        floor_best = min(floor_best, best_per_call(lambda: validator.validate(url, params, signature), number, 1))
+        handler_best = min(handler_best, best_per_call(lambda: handler(event, None), number, 1))
 
-        first = params.first()
-        parsed = parse_debugger_form(first)
-        failure = to_push_failure(parsed)
-        stages = {
-            "decode API Gateway event": lambda: HttpRequest.from_api_gateway(event),
-            "parse form body (parse_qs)": lambda: FormParams.parse(request.body),
-            "signature check (SignatureChecker)": lambda: service.signatures.is_valid_form(url, params, signature),
-            "validate Debugger fields (pydantic)": lambda: parse_debugger_form(first),
-            "correlationIds -> PushFailure": lambda: to_push_failure(parsed),
-            "queue message body (model_dump_json)": lambda: failure.model_dump_json(exclude_none=True),
-        }
-        breakdown = {name: best_per_call(func, number, max(3, repeat // 2)) for name, func in stages.items()}
-    finally:
-        handlers.ingest._service = saved
+    # As deployed: LOG_LEVEL=INFO writes one JSON line per event (here into /dev/null).
+    with open(os.devnull, "w") as sink:
+        logs.configure("INFO")
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sink))
+        with_log = best_per_call(lambda: handler(event, None), number, repeat)
+        logs.configure("WARNING")
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(sink))
+
+    first = params.first()
+    parsed = parse_debugger_form(first)
+    failure = to_push_failure(parsed)
+    stages = {
+        "decode API Gateway event": lambda: HttpRequest.from_api_gateway(event),
+        "parse form body (parse_qs)": lambda: FormParams.parse(request.body),
+        "signature check (SignatureChecker)": lambda: service.signatures.is_valid_form(url, params, signature),
+        "validate Debugger fields (pydantic)": lambda: parse_debugger_form(first),
+        "correlationIds -> PushFailure": lambda: to_push_failure(parsed),
+        "queue message body (model_dump_json)": lambda: failure.model_dump_json(exclude_none=True),
+    }
+    breakdown = {name: best_per_call(func, number, max(3, repeat // 2)) for name, func in stages.items()}
 
     ratio = core_best / floor_best
     result.figure = f"{core_best * 1e6:.1f} µs/event"

@@ -1,6 +1,6 @@
 """Item 4: sweeper cost as registry items read per candidate, for two registry sizes with the same 100 stale factors.
 
-The sweeper is `bootstrap.sweeper` configured from infra/template.yaml's SweeperFunction environment, on
+The sweeper is `bootstrap.build_app().sweeper` configured from infra/template.yaml's SweeperFunction environment, on
 in-process moto. The registry is filled with items shaped exactly as `DynamoDbFactorRegistry.record_factor`
 writes them (one is written that way and cloned). `items_read` is the registry's own counter of index
 items DynamoDB reports read (ScannedCount), which is what a query's read units are charged on.
@@ -25,9 +25,9 @@ def _available() -> str | None:
         from factor_cleanup.runtime import bootstrap
     except ImportError as exc:
         return f"cannot import the registry ({exc})"
-    missing = [name for name in ("sweeper", "registry") if not hasattr(bootstrap, name)]
+    missing = [name for name in ("sweeper", "registry") if not hasattr(bootstrap.App, name)]
     if missing or not hasattr(registry, "DynamoDbFactorRegistry"):
-        return f"bootstrap has no {', '.join(missing) or 'registry adapter'}"
+        return f"the app has no {', '.join(missing) or 'registry adapter'}"
     return None
 
 
@@ -68,10 +68,8 @@ def sweep_once(size: int) -> dict[str, Any]:
         resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
         parameters = {"TwilioAccountSid": ACCOUNT_SID, "VerifyServiceSids": SERVICE_SID}
         os.environ.update(function_environment(TEMPLATE, "SweeperFunction", resources, parameters))
-        bootstrap.settings.cache_clear()
-        bootstrap.aws_client.cache_clear()
-        sweeper = bootstrap.sweeper(bootstrap.settings())
-        client = bootstrap.aws_client("dynamodb")
+        app = bootstrap.build_app()
+        sweeper, client = app.sweeper, app.aws("dynamodb")
         loaded = time.perf_counter()
         _fill(client, os.environ["REGISTRY_TABLE"], sweeper.registry, size, datetime.now(UTC))
         loaded = time.perf_counter() - loaded

@@ -1,6 +1,6 @@
 """Item 3: worker drain rate against the Verify emulator with 50 ms injected latency on every call.
 
-The real worker (`bootstrap.worker`, configured from infra/template.yaml's WorkerFunction environment,
+The real worker (`bootstrap.build_app().worker`, configured from infra/template.yaml's WorkerFunction environment,
 the auth token read from SSM) deletes through twilio-python. Batches of the template's BatchSize go
 straight to `Worker.handle_batch` in SQS event shape, one after another, as one Lambda instance gets
 them; SQS I/O is left out (moto SQS slows with queue depth). One call at a time deletes at most
@@ -145,16 +145,12 @@ class Timings:
         self.verify: list[float] = []
         self._started: dict[int, float] = {}
 
-    def attach(self, client: Any, worker: Any, stack: ExitStack) -> None:
-        from factor_cleanup.runtime import bootstrap
-
+    def attach(self, client: Any, worker: Any, verify: TimedVerify) -> None:
         if hasattr(client, "meta"):  # a botocore client (the stand-in times itself: DYNAMODB_MS)
             client.meta.events.register("before-call.dynamodb", self._before)
             client.meta.events.register("after-call.dynamodb", self._after)
         worker.process_record = self._timed(worker.process_record, self.records)
-        delete = bootstrap.LazyVerifyApi.delete_factor
-        bootstrap.LazyVerifyApi.delete_factor = self._timed(delete, self.verify)  # type: ignore[method-assign]
-        stack.callback(setattr, bootstrap.LazyVerifyApi, "delete_factor", delete)
+        verify.timings = self.verify
 
     @staticmethod
     def _timed(func: Callable[..., Any], into: list[float]) -> Callable[..., Any]:
@@ -176,6 +172,25 @@ class Timings:
             self.dynamodb.append(time.perf_counter() - started)
 
 
+class TimedVerify:
+    """The production Verify client (Twilio's, built on first use), timing each DELETE once `timings` is set."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.timings: list[float] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
+        started = time.perf_counter()
+        try:
+            self._inner.delete_factor(service_sid, identity, factor_sid)
+        finally:
+            if self.timings is not None:
+                self.timings.append(time.perf_counter() - started)
+
+
 def _median_ms(values: list[float]) -> float:
     return sorted(values)[len(values) // 2] * 1000 if values else 0.0
 
@@ -191,7 +206,6 @@ def drain(mode: str, events: int) -> dict[str, Any]:
     from factor_cleanup.runtime import bootstrap
 
     batch_size, limit = template_settings()
-    real_client = bootstrap.aws_client
     with ExitStack() as stack:
         stack.enter_context(offline_environment())
         stack.enter_context(quiet_logs())
@@ -207,23 +221,24 @@ def drain(mode: str, events: int) -> dict[str, Any]:
         boto3.client("ssm").put_parameter(Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=AUTH_TOKEN,
                                           Type="SecureString", Overwrite=True)  # fmt: skip
         os.environ.pop("TWILIO_AUTH_TOKEN", None)
-        bootstrap.settings.cache_clear()
-        bootstrap.aws_client.cache_clear()
         stand_in = LatencyDynamoDB({resources[t]["name"]: k for t, k in key_schemas().items()}, DYNAMODB_MS)
+        aws = bootstrap.boto3_client
         if mode == "latency":
-            bootstrap.aws_client = lambda service: stand_in if service == "dynamodb" else real_client(service)
-            stack.callback(setattr, bootstrap, "aws_client", real_client)
-        worker = bootstrap.worker(bootstrap.settings())
+            aws = lambda service: stand_in if service == "dynamodb" else bootstrap.boto3_client(service)  # noqa: E731
+        config = bootstrap.load_settings()
+        verify = TimedVerify(bootstrap.build_app(config, aws=aws).verify)
+        app = bootstrap.build_app(config, aws=aws, verify=verify)
+        worker = app.worker
         counter, timings = CallCounter(), Timings()
         if mode == "moto":
             for service in ("dynamodb", "sqs"):
-                counter.attach(bootstrap.aws_client(service), service)
+                counter.attach(app.aws(service), service)
 
         # One batch first: an instance's one-off work (twilio's client, the SSM read, connections) is not drain rate.
         warm = worker.handle_batch(sqs_batch(failure_bodies(range(events, events + batch_size)), events), LocalLambdaContext())
         if warm["batchItemFailures"] or probe()[0] != events:
             raise RuntimeError(f"the warm-up batch did not delete its {batch_size} factors: {warm}")
-        timings.attach(bootstrap.aws_client("dynamodb"), worker, stack)
+        timings.attach(app.aws("dynamodb"), worker, verify)
         bodies = failure_bodies(range(events))
         batches = [sqs_batch(bodies[i : i + batch_size], i) for i in range(0, events, batch_size)]
         failed, batch_seconds = 0, []

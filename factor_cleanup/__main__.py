@@ -12,7 +12,9 @@ from typing import Any
 DEFAULT_PORT = int(os.environ.get("PORT", "8080"))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, app: Any = None) -> int:
+    """Run one command. Those that read the ledger or the queues work on `app` (bootstrap.App) when given,
+    else on the app the environment configures; tests pass one built on moto or fakes."""
     parser = argparse.ArgumentParser(prog="python -m factor_cleanup", description="push-janitor")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep_cli.register(commands)  # `sweep` (local stack) and `backfill-registry`
 
     args = parser.parse_args(argv)
+    args.app = app
     if getattr(args, "func", None):
         return args.func(args)
     if args.command == "run":

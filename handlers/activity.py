@@ -1,20 +1,22 @@
 """SQS (the app-activity queue) -> the factor registry. This consumer can only move a factor's last_seen forward.
 
 Customer backends may send to the activity queue (README: "App activity"); any message kind other than
-`app_activity` found on it is refused and logged, never acted on.
+`app_activity` found on it is refused and logged, never acted on (`App.activity_worker`'s one route).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.startup import gc_paused
 
-logs.configure()
-_worker: Any = None
+with gc_paused():  # the function's modules load with garbage collection paused (runtime/startup.py)
+    from factor_cleanup.runtime import bootstrap, logs
+
+    logs.configure()
+
+app = bootstrap.lazy(lambda: bootstrap.build_app().activity_worker)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _worker
-    _worker = _worker or bootstrap.activity_worker(bootstrap.settings())
-    return _worker.handle_batch(event, context)
+    return app().handle_batch(event, context)

@@ -8,16 +8,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime.startup import gc_paused
 
-logs.configure()
-_service: Any = None
+with gc_paused():  # the function's modules load with garbage collection paused (runtime/startup.py)
+    from factor_cleanup.runtime import bootstrap, logs
+
+    logs.configure()
+
+app = bootstrap.lazy(lambda: bootstrap.build_app().daily_report)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _service
-    _service = _service or bootstrap.daily_report(bootstrap.settings())
-    return _service.run(_day(event))
+    return app().run(_day(event))
 
 
 def _day(event: Any) -> date | None:

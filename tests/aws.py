@@ -45,6 +45,10 @@ class LocalAws:
         )["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
+    def client(self, service: str) -> Any:
+        """The app's AWS client factory on this moto (bootstrap's `aws=`): the same clients the test reads."""
+        return {"sqs": self.sqs, "dynamodb": self.dynamodb}.get(service) or boto3.client(service)
+
     def env(self) -> dict[str, str]:
         return {
             "QUEUE_URL": self.queue_url,

@@ -53,27 +53,15 @@ def debugger_params(
     return params
 
 
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    """Each test reads configuration anew from its own environment."""
-    from factor_cleanup.runtime import bootstrap
-
-    bootstrap.settings.cache_clear()
-    bootstrap.aws_client.cache_clear()
-    yield
-    bootstrap.settings.cache_clear()
-    bootstrap.aws_client.cache_clear()
+HANDLERS = ("activity", "daily_report", "ingest", "kinesis_events", "report", "sweeper", "worker")
 
 
 def reset_handlers() -> None:
-    """Forget what handler modules built on their first call, as a fresh Lambda instance would."""
-    import handlers.ingest
-    import handlers.sweeper
-    import handlers.worker
+    """Forget the app each handler built on its first call, as a fresh Lambda instance would."""
+    import importlib
 
-    handlers.ingest._service = None
-    handlers.sweeper._sweeper = None
-    handlers.worker._worker = None
+    for name in HANDLERS:
+        importlib.import_module(f"handlers.{name}").app.reset()
 
 
 @pytest.fixture

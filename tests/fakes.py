@@ -32,7 +32,7 @@ from factor_cleanup.domain.ports import (
 
 
 class FakeQueue(WorkQueue):
-    """Keeps what it stored in `sent`. `down` refuses everything; `refuse` names event ids whose batch entries
+    """Keeps what it stored in `sent`, and the retry delays asked for in `delays`. `down` refuses everything; `refuse` names event ids whose batch entries
     fail (as SendMessageBatch lists an entry under Failed) while the rest of the batch is stored."""
 
     def __init__(self, down: bool = False, refuse: set[str] | None = None) -> None:
@@ -40,6 +40,7 @@ class FakeQueue(WorkQueue):
         self.down = down
         self.refuse = set(refuse or ())
         self.batches = 0
+        self.delays: list[tuple[str, int]] = []  # (receipt handle, seconds) of each retry delay asked for
 
     def send(self, message: QueueMessage) -> None:
         if self.down:
@@ -53,6 +54,9 @@ class FakeQueue(WorkQueue):
         failed = [Unqueued(m, "InternalError: refused by the fake") for m in messages if m.event_id in self.refuse]
         self.sent.extend(m for m in messages if m.event_id not in self.refuse)
         return failed
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        self.delays.append((receipt_handle, seconds))
 
 
 class FakeLedger(Ledger):

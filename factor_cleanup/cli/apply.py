@@ -73,7 +73,6 @@ def _bad_arguments(args: argparse.Namespace) -> str | None:
 
 
 def _ledger_and_queue(port: int, dry_run: bool) -> tuple[Any, Any]:
-    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
     from factor_cleanup.runtime import bootstrap
     from factor_cleanup.runtime.credentials import ConfigurationError
 
@@ -84,7 +83,8 @@ def _ledger_and_queue(port: int, dry_run: bool) -> tuple[Any, Any]:
     settings = bootstrap.load_settings()
     if not settings.queue_url and not dry_run:
         raise ConfigurationError("set QUEUE_URL (stack output WorkQueueUrl) too: apply sends to the work queue")
-    return bootstrap.ledger(settings), SqsWorkQueue(bootstrap.aws_client("sqs"), settings.queue_url)
+    app = bootstrap.build_app(settings)
+    return app.ledger, app.work_queue
 
 
 def render(found: ApplyPlan, dry_run: bool) -> str:

@@ -119,27 +119,29 @@ def _breaker_store(port: int) -> Any:
         for key in ("verify_service_sids", "max_deletions_per_hour", "max_deletions_percent_per_hour"):
             if addresses.get(key):  # the stack's own settings, unless this shell names others
                 os.environ.setdefault(key.upper(), addresses[key])
-    return DynamoDbBreakerStore(bootstrap.aws_client("dynamodb"), os.environ["SAFETY_TABLE"])
+    return DynamoDbBreakerStore(bootstrap.boto3_client("dynamodb"), os.environ["SAFETY_TABLE"])
 
 
 def breaker_status(args: argparse.Namespace) -> int:
+    from factor_cleanup.domain.clock import SystemClock
     from factor_cleanup.reports.build import period_since
     from factor_cleanup.runtime import bootstrap
     from factor_cleanup.runtime.credentials import ConfigurationError
     from factor_cleanup.services.breaker_ops import held_back_counts
 
-    store = _breaker_store(args.port)
+    _breaker_store(args.port)  # points this process at the stack's tables (or checks SAFETY_TABLE on AWS)
     services = args.service or [s for s in os.environ.get("VERIFY_SERVICE_SIDS", "").split(",") if s.strip()]
     if not services:
         return _fail("name a service with --service VA… (or set VERIFY_SERVICE_SIDS)")
     try:
-        period = period_since(bootstrap.SystemClock(), args.since)
+        period = period_since(SystemClock(), args.since)
         settings = bootstrap.load_settings()
     except (ValueError, ConfigurationError) as exc:
         return _fail(str(exc))
-    breaker = bootstrap.circuit_breaker(settings, bootstrap.registry(settings) if settings.registry_table else None)
-    held = held_back_counts(bootstrap.ledger(settings), period) if settings.ledger_table else None
-    now, any_open = bootstrap.SystemClock().now(), False
+    app = bootstrap.build_app(settings)
+    breaker = app.breaker
+    held = held_back_counts(app.ledger, period) if settings.ledger_table else None
+    now, any_open = SystemClock().now(), False
     for service in (s.strip() for s in services):
         status = breaker.status(service, now)
         any_open = any_open or status.state is not None
@@ -162,16 +164,16 @@ def _status_lines(status: Any, held: Any, since: str, counted: str) -> str:
 
 
 def breaker_reset(args: argparse.Namespace) -> int:
-    from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
+    from factor_cleanup.domain.clock import SystemClock
     from factor_cleanup.runtime import bootstrap
     from factor_cleanup.services.breaker_ops import reset
 
     store = _breaker_store(args.port)
     ledger = queue = None
     if args.replay:
-        ledger = bootstrap.ledger(bootstrap.settings())
-        queue = SqsWorkQueue(bootstrap.aws_client("sqs"), os.environ.get("QUEUE_URL", ""))
-    state, replayed = reset(store, args.service, bootstrap.SystemClock().now(), ledger, queue)
+        app = args.app or bootstrap.build_app()
+        ledger, queue = app.ledger, app.work_queue
+    state, replayed = reset(store, args.service, SystemClock().now(), ledger, queue)
     if state is None:
         print(f"{args.service}: the breaker was not open; counts cleared")
         return 0

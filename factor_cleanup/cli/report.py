@@ -82,11 +82,10 @@ def from_ledger(args: argparse.Namespace, out: TextIO) -> None:
     from factor_cleanup.runtime import bootstrap
 
     try:
-        config = bootstrap.settings()
-        ledger, stats = bootstrap.ledger(config), bootstrap.queue_stats(config)
-        period = period_since(bootstrap.SystemClock(), args.since)
-        depth = stats.dlq_depth() if stats else None
-        ledger_report(args.format, ledger, period, out, dlq_depth=depth, rows=args.rows)
+        app = args.app or bootstrap.build_app()
+        period = period_since(app.clock, args.since)
+        depth = app.queue_stats.dlq_depth() if app.queue_stats else None
+        ledger_report(args.format, app.ledger, period, out, dlq_depth=depth, rows=args.rows)
     except (BotoCoreError, ClientError, ValidationError) as exc:
         raise ReportUnavailable(f"cannot read the ledger {os.environ.get('LEDGER_TABLE')!r}: {exc}") from None
 

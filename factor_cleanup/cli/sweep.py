@@ -63,12 +63,11 @@ def backfill_registry(args: argparse.Namespace) -> int:
     from factor_cleanup.runtime.credentials import ConfigurationError
     from factor_cleanup.services.backfill import backfill_registry as backfill
 
-    settings = bootstrap.settings()
     try:
-        registry = bootstrap.registry(settings)
-        if registry is None or not settings.verify_service_sids:
+        app = args.app or bootstrap.build_app()
+        if app.registry is None or not app.settings.verify_service_sids:
             raise ConfigurationError("set REGISTRY_TABLE and VERIFY_SERVICE_SIDS (and Twilio credentials)")
-        result = backfill(bootstrap.LazyVerifyApi(settings), registry, settings.verify_service_sids)
+        result = backfill(app.verify, app.registry, app.settings.verify_service_sids)
     except ConfigurationError as exc:
         print(f"push-janitor: {exc}", file=sys.stderr)
         return 2

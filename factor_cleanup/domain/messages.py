@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
@@ -51,7 +52,7 @@ class PushFailure(BaseModel):
 class VerifyEvent(BaseModel):
     """A Verify Service webhook (factor.created/verified/deleted, challenge.approved/denied); event_id is its uuid."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # see _DEFERRED
 
     kind: Literal["verify_event"] = "verify_event"
     event_id: str = Field(min_length=1)
@@ -69,7 +70,7 @@ class VerifyEvent(BaseModel):
 class AppActivity(BaseModel):
     """The customer's app was opened: proof of life for one factor (or the only factor of one identity)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # see _DEFERRED
 
     kind: Literal["app_activity"] = "app_activity"
     event_id: str = ""
@@ -103,7 +104,7 @@ class AppActivity(BaseModel):
 class InactiveCandidate(BaseModel):
     """The sweeper found a verified factor not seen for INACTIVE_DAYS; the worker checks its challenges and decides."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # see _DEFERRED
 
     kind: Literal["inactive_candidate"] = "inactive_candidate"
     event_id: str
@@ -144,9 +145,15 @@ QueueMessage = Annotated[
     ),
     Discriminator(_kind),
 ]
-_QUEUE_MESSAGE: TypeAdapter[QueueMessage] = TypeAdapter(QueueMessage)
+_DEFERRED = "The webhook function writes push failures; the other kinds build their validators on first use."
+
+
+@cache
+def message_parser() -> TypeAdapter[Any]:
+    """The validator of every kind, built once on first use (the worker builds it with itself)."""
+    return TypeAdapter(QueueMessage)
 
 
 def parse_message(body: str) -> PushFailure | VerifyEvent | AppActivity | InactiveCandidate:
     """Read a queue message body; raises pydantic.ValidationError when it is not one of ours (unknown kinds too)."""
-    return _QUEUE_MESSAGE.validate_json(body)
+    return message_parser().validate_json(body)

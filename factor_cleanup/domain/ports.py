@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 
-from factor_cleanup.domain.actions import Action
-from factor_cleanup.domain.factors import Challenge, DeletedBy, FactorRecord, VerifyFactor
-from factor_cleanup.domain.messages import QueueMessage
+if TYPE_CHECKING:  # annotations only: the webhook function needs the ports, not every model they name
+    from datetime import datetime
+
+    from factor_cleanup.domain.actions import Action
+    from factor_cleanup.domain.factors import Challenge, DeletedBy, FactorRecord, VerifyFactor
+    from factor_cleanup.domain.messages import QueueMessage
 
 
 class QueueUnavailable(RuntimeError):
@@ -28,6 +30,9 @@ class WorkQueue(Protocol):
 
     def send_batch(self, messages: Sequence[QueueMessage]) -> list[Unqueued]:
         """Enqueue many at once; return those not stored (none: all are). Never raises for a failed entry."""
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a received message for `seconds` before it comes back: a retry that waits, without sleeping."""
 
 
 class Ledger(Protocol):

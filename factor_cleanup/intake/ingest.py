@@ -1,9 +1,14 @@
-"""Webhook intake: authenticate, validate, enqueue, and only then acknowledge."""
+"""Webhook intake: authenticate, validate, enqueue, and only then acknowledge.
+
+The Debugger route's modules load with this one; the Verify, Event Streams and app-activity routes load
+theirs on their first request, so a cold start pays for the path it runs (README "Performance").
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -12,10 +17,12 @@ from factor_cleanup.domain.messages import PushFailure, QueueMessage
 from factor_cleanup.domain.ports import Clock, QueueUnavailable, WorkQueue
 from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, ActivityAuthenticator
 from factor_cleanup.intake.debugger import MalformedEvent, parse_debugger_form, to_push_failure
-from factor_cleanup.intake.event_streams import parse_batch
 from factor_cleanup.intake.http import HttpRequest, HttpResponse, error
 from factor_cleanup.intake.signature import FormParams, SignatureChecker, public_url
-from factor_cleanup.intake.verify_webhook import parse_verify_webhook, to_verify_event
+
+if TYPE_CHECKING:
+    from factor_cleanup.domain.messages import PushFailure, QueueMessage
+    from factor_cleanup.intake.app_activity import ActivityAuthenticator
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +95,8 @@ class IngestService:
 
     def verify_webhook(self, request: HttpRequest) -> HttpResponse:
         """Verify Service webhook, form-encoded or JSON; exactly 200 once queued (else Twilio logs error 60330)."""
+        from factor_cleanup.intake.verify_webhook import parse_verify_webhook, to_verify_event
+
         if len(request.body.encode("utf-8")) > MAX_BODY_BYTES:
             return error(413, "body_too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
         url = public_url(request.base_url(self.public_base_url), VERIFY_ROUTE, request.raw_query)
@@ -116,6 +125,7 @@ class IngestService:
 
     def app_activity(self, request: HttpRequest) -> HttpResponse:
         """App-open report from the customer's backend, authenticated by an HMAC of the body."""
+
         if self.activity is None:
             return error(404, "app_activity_disabled",
                          "POST /app/activity is off: configure APP_ACTIVITY_SECRET (or _PARAMETER) to turn it on")
@@ -137,6 +147,8 @@ class IngestService:
 
     def event_streams_webhook(self, request: HttpRequest) -> HttpResponse:
         """Event Streams webhook sink: a signed JSON array of CloudEvents; keep the good, name the bad."""
+        from factor_cleanup.intake.event_streams import parse_batch
+
         if len(request.body.encode("utf-8")) > MAX_EVENTS_BYTES:
             return error(413, "body_too_large", f"body exceeds {MAX_EVENTS_BYTES} bytes")
         if request.media_type != JSON:

@@ -8,8 +8,11 @@ back (ReportBatchItemFailures); an unreadable or foreign one is logged and skipp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.ports import QueueUnavailable, WorkQueue
@@ -28,6 +31,15 @@ log = structlog.get_logger(__name__)
 class KinesisIntake:
     queue: WorkQueue
     account_sid: str
+
+    def handle_batch(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """A Lambda batch of Kinesis records, answered as a partial batch response: each record fails alone."""
+        processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+        return dict(process_partial_response(event=event, record_handler=self._record, processor=processor,
+                                              context=context))
+
+    def _record(self, record: KinesisStreamRecord) -> int:
+        return self.handle_record(record.kinesis.data_as_bytes())
 
     def handle_record(self, data: bytes) -> int:
         """Queue the record's push failures in one batch send; returns how many. Raises QueueUnavailable when

@@ -20,6 +20,21 @@ class ReportPage:
     headers: dict[str, str]
     body: str
 
+    def to_api_gateway(self) -> dict[str, object]:
+        return {"statusCode": self.status, "headers": self.headers, "body": self.body}
+
+
+@dataclass(frozen=True)
+class ReportPages:
+    """The report routes over one ledger: what the local stack's report function serves."""
+
+    ledger: Ledger
+    stats: QueueStats | None
+    clock: Clock
+
+    def handle(self, request: HttpRequest) -> ReportPage:
+        return report_page(request, self.ledger, self.stats, self.clock)
+
 
 def report_page(request: HttpRequest, ledger: Ledger, stats: QueueStats | None, clock: Clock) -> ReportPage:
     """The report in the form the path names; a 404 or 400 naming what is wrong otherwise."""

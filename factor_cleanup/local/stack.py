@@ -70,7 +70,17 @@ class LocalStack:
         self._configure_handlers()
         self._check_configuration()
         self._fill_registry()
-        from handlers import activity, ingest, report, worker  # after the environment is complete
+        from handlers import (  # after the environment is complete
+            activity,
+            daily_report,
+            ingest,
+            report,
+            sweeper,
+            worker,
+        )
+
+        for function in (activity, daily_report, ingest, report, sweeper, worker):
+            function.app.reset()  # a fresh deployment: each function reads the environment as configured now
 
         self.poller = SqsPoller(boto3.client("sqs"), os.environ["QUEUE_URL"], worker.handler, wait_seconds=1)
         self.activity_poller = SqsPoller(boto3.client("sqs"), os.environ["ACTIVITY_QUEUE_URL"], activity.handler,
@@ -181,15 +191,14 @@ class LocalStack:
 
     def _check_configuration(self) -> None:
         """Validate the settings every handler will read (one process: the union of the functions' environments)."""
-        bootstrap.settings.cache_clear()  # read the environment as configured now, not as it was before
         try:
-            bootstrap.settings()
+            bootstrap.load_settings()
         except ConfigurationError as exc:
             raise StackError(str(exc)) from None
 
     def _configuration_ok(self) -> bool:
         try:
-            bootstrap.settings()
+            bootstrap.load_settings()
             return True
         except ConfigurationError:
             return False

@@ -85,14 +85,14 @@ def sweep_route(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def wait_for_decisions(event_ids: list[str], seconds: float) -> dict[str, dict[str, Any]]:
     """The ledger rows of these events, polled until all are there or `seconds` pass."""
-    from factor_cleanup.runtime.bootstrap import aws_client
+    from factor_cleanup.runtime.bootstrap import boto3_client
 
-    table, found = os.environ["LEDGER_TABLE"], {}
+    table, found, dynamodb = os.environ["LEDGER_TABLE"], {}, boto3_client("dynamodb")
     deadline = time.monotonic() + seconds
     while True:
         for event_id in event_ids:
             if event_id not in found:
-                item = aws_client("dynamodb").get_item(TableName=table, Key={"event_sid": {"S": event_id}}).get("Item")
+                item = dynamodb.get_item(TableName=table, Key={"event_sid": {"S": event_id}}).get("Item")
                 if item:
                     found[event_id] = {name: value.get("S") for name, value in item.items() if "S" in value}
         if len(found) == len(event_ids) or time.monotonic() > deadline:
@@ -105,5 +105,5 @@ def backfill_registry_from_verify() -> dict[str, Any]:
     from factor_cleanup.runtime import bootstrap
     from factor_cleanup.services.backfill import backfill_registry
 
-    settings = bootstrap.settings()
-    return backfill_registry(bootstrap.LazyVerifyApi(settings), bootstrap.registry(settings), settings.verify_service_sids)
+    app = bootstrap.build_app()
+    return backfill_registry(app.verify, app.registry, app.settings.verify_service_sids)

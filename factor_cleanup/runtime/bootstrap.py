@@ -1,35 +1,51 @@
-"""Wires the core to its adapters from Settings. The only place that knows about boto3 and Twilio."""
+"""Builds the app: Settings and the outside world in, each Lambda function's service out.
+
+As in cosmicpython's `bootstrap`, the outside world comes in as arguments with production defaults:
+`clock` (the system clock), `aws` (one boto3 client per service), `verify` (Twilio's REST client, built on
+its first call) and each port itself (`work_queue`, `ledger`, `registry`, `breaker_store`, …), which
+tests replace with the fakes of tests/fakes.py or adapters on moto. The functions and the tests build
+the same app through `build_app`; nothing else in the package knows boto3 or Twilio's client.
+
+Every part is built on first use and kept: a function imports, and connects to, only what its own path
+runs (README "Performance"), and a setting it does not read cannot stop it.
+"""
 
 from __future__ import annotations
 
 import threading
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import boto3
-from botocore.config import Config
-
-from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
-from factor_cleanup.domain.clock import SystemClock  # also imported from here by handlers
-from factor_cleanup.intake.app_activity import ActivityAuthenticator
-from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.intake.signature import SignatureChecker
 from factor_cleanup.runtime import credentials
+from factor_cleanup.runtime.adapters import (
+    Adapters,
+    Wiring,
+    boto3_client,
+    log_configuration_error,
+)
+from factor_cleanup.runtime.credentials import ConfigurationError
 from factor_cleanup.runtime.settings import Settings
+from factor_cleanup.runtime.startup import gc_paused
 
-if TYPE_CHECKING:  # the worker's modules stay off the webhook function's cold start
-    from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-    from factor_cleanup.domain.inactivity import InactivityRule
+if TYPE_CHECKING:  # each function's modules stay off the others' cold start
+    from factor_cleanup.domain.breaker import CircuitBreaker
+    from factor_cleanup.domain.ports import WorkQueue
+    from factor_cleanup.intake.app_activity import ActivityAuthenticator
+    from factor_cleanup.intake.ingest import IngestService
+    from factor_cleanup.intake.kinesis import KinesisIntake
+    from factor_cleanup.intake.report_page import ReportPages
+    from factor_cleanup.runtime.deadline import RecordBudget
+    from factor_cleanup.runtime.worker import Route, Worker
     from factor_cleanup.services.cleanup import CleanupService
+    from factor_cleanup.services.daily_report import DailyReport
+    from factor_cleanup.services.sweeper import Sweeper
+    from factor_cleanup.services.tracker import FactorTracker
 
-# Short timeouts: a webhook must be answered within Twilio's 15 s, and a slow call is better retried.
-AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+__all__ = ["Adapters", "App", "ConfigurationError", "Lazy", "boto3_client", "build_app", "lazy", "load_settings",
+           "log_configuration_error"]
 
-
-@cache
-def settings() -> Settings:
-    """The process's settings, read once (a Lambda instance's environment does not change)."""
-    return load_settings()
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -37,10 +53,10 @@ def load_settings() -> Settings:
     from pydantic import ValidationError
 
     try:
-        return Settings()
+        return Settings.from_environ()
     except ValidationError as exc:
         problems = "; ".join(_name_the_variable(error) for error in exc.errors(include_url=False))
-        raise credentials.ConfigurationError(f"invalid configuration: {problems}") from None
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
 
 
 def _name_the_variable(error: Any) -> str:
@@ -49,209 +65,192 @@ def _name_the_variable(error: Any) -> str:
     return f"{variable}: {error['msg']}" if variable else str(error["msg"])
 
 
-@cache
-def aws_client(service: str) -> Any:
-    """One client per service per process; boto3 reads AWS_ENDPOINT_URL, which points it at moto locally."""
-    return boto3.client(service, config=AWS_CONFIG)
+def build_app(settings: Settings | None = None, **adapters: Any) -> App:
+    """The app on `settings` (read from the environment when None); each adapter given replaces its default."""
+    return App(settings if settings is not None else load_settings(), Adapters(**adapters))
 
 
-def _ssm() -> Any:
-    return aws_client("ssm")
+class App(Wiring):
+    """Everything a function runs, each part built on first use and kept. A missing setting a part needs
+    raises ConfigurationError naming the variable (the HTTP functions answer 503, the others fail and retry).
+    A part may also be set before the parts built from it are first used, e.g. a test's `record_budget`."""
+
+    # --- what each function runs -------------------------------------------------------------------
+    @cached_property
+    def ingest(self) -> IngestService:
+        """IngestFunction: the webhooks and POST /app/activity, each acknowledged once its message is queued."""
+        from factor_cleanup.intake.ingest import IngestService
+        from factor_cleanup.intake.signature import SignatureChecker
+
+        config = self.settings
+        if not config.twilio_account_sid:
+            raise ConfigurationError("TWILIO_ACCOUNT_SID is required to check webhooks")
+        if not credentials.auth_token(config).configured:
+            raise ConfigurationError("set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER")
+        activity = self.activity_authenticator
+        tokens = SignatureChecker(lambda: credentials.signing_tokens(config, self._ssm), config.webhook_url_fragment)
+        return IngestService(queue=self.work_queue, signatures=tokens, account_sid=config.twilio_account_sid,
+                             public_base_url=config.public_base_url or None, activity=activity, clock=self.clock,
+                             activity_queue=self.activity_queue if activity else None)
+
+    @cached_property
+    def kinesis(self) -> KinesisIntake:
+        """KinesisEventsFunction: Event Streams' Kinesis sink into the work queue."""
+        from factor_cleanup.intake.kinesis import KinesisIntake
+
+        return KinesisIntake(self.work_queue, self.settings.twilio_account_sid)
+
+    @cached_property
+    def worker(self) -> Worker:
+        """WorkerFunction. Its route table is what it does: push failures and sweeper candidates go to the
+        cleanup service, which asks domain/decision.py's `decide`; Verify events only update the registry."""
+        routes: dict[str, Route] = {
+            "push_failure": self.cleanup.handle_push_failure,
+            "inactive_candidate": self.cleanup.handle_inactive_candidate,
+            "verify_event": self._tracked(lambda tracker: tracker.apply_verify_event),
+            "app_activity": self._tracked(lambda tracker: tracker.apply_activity),  # queued here before ActivityQueue
+        }
+        return self._queue_consumer(routes, self.work_queue, self.record_budget)
+
+    @cached_property
+    def record_budget(self) -> RecordBudget:
+        """The time a work-queue record may take: the worker starts only what can end before its deadline."""
+        from factor_cleanup.runtime.deadline import RecordBudget
+
+        return RecordBudget(self.settings.verify_timeout_seconds, self.settings.verify_max_in_flight)
+
+    @cached_property
+    def activity_worker(self) -> Worker:
+        """ActivityFunction: customer backends may write to its queue, so its one route can only move last_seen."""
+        if self.tracker is None:
+            raise ConfigurationError("REGISTRY_TABLE is required by the activity worker")
+        return self._queue_consumer({"app_activity": self.tracker.apply_activity}, self.activity_queue)
+
+    @cached_property
+    def sweeper(self) -> Sweeper:
+        """SweeperFunction: stale factors from the registry's sweep index onto the work queue."""
+        from factor_cleanup.services.sweeper import Sweeper
+
+        if self.registry is None:
+            raise ConfigurationError("REGISTRY_TABLE is required by the sweeper")
+        config = self.settings
+        return Sweeper(self.registry, self.work_queue, self.clock, config.verify_service_sids, self.inactivity_rule,
+                       config.sweep_page_size)
+
+    @cached_property
+    def daily_report(self) -> DailyReport:
+        """DailyReportFunction: the day's report files into the report store, the summary to the notifier."""
+        from factor_cleanup.services.daily_report import DailyReport
+
+        return DailyReport(self.ledger, self.report_store, self.clock, self.queue_stats, self.notifier)
+
+    @cached_property
+    def report_pages(self) -> ReportPages:
+        """The local stack's report routes (GET /reports/cleanup.{json,csv,html})."""
+        from factor_cleanup.intake.report_page import ReportPages
+
+        return ReportPages(self.ledger, self.queue_stats, self.clock)
+
+    # --- the services they share -------------------------------------------------------------------
+    @cached_property
+    def cleanup(self) -> CleanupService:
+        """Carries out decisions: the evidence in, `decide`, then the breaker, Verify, the registry and the ledger."""
+        from factor_cleanup.domain.error_codes import ErrorCodePolicy
+        from factor_cleanup.services.cleanup import CleanupService
+
+        config = self.settings
+        return CleanupService(ledger=self.ledger, verify=self.verify, clock=self.clock,
+                              policy=ErrorCodePolicy(config.error_code_overrides),
+                              managed_services=config.verify_service_sids, mode=config.cleanup_mode,
+                              registry=self.registry, inactivity=self.inactivity_rule, breaker=self.breaker)
+
+    @cached_property
+    def tracker(self) -> FactorTracker | None:
+        from factor_cleanup.services.tracker import FactorTracker
+
+        return FactorTracker(self.registry, self.clock) if self.registry is not None else None
+
+    @cached_property
+    def breaker(self) -> CircuitBreaker | None:
+        """The per-service deletion limit; none without a store (the template always sets SAFETY_TABLE)."""
+        from factor_cleanup.domain.breaker import CircuitBreaker
+
+        store = self.breaker_store
+        config = self.settings
+        if store is None:
+            return None
+        return CircuitBreaker(store, config.max_deletions_per_hour, config.config_error_trip_count,
+                              config.max_deletions_percent_per_hour, self.registry)  # the registry counts factors
+
+    @cached_property
+    def inactivity_rule(self) -> Any:
+        from factor_cleanup.domain.inactivity import InactivityRule
+
+        return InactivityRule(self.settings.inactive_days, self.settings.unanswered_challenges)
+
+    @cached_property
+    def activity_authenticator(self) -> ActivityAuthenticator | None:
+        """None (POST /app/activity answers 404) until APP_ACTIVITY_SECRET or its SSM parameter is configured."""
+        config = self.settings
+        secret = credentials.Secret("APP_ACTIVITY_SECRET", config.app_activity_secret,
+                                    config.app_activity_secret_parameter, config.secret_cache_seconds, self._ssm)
+        if not secret.configured:
+            return None
+        from factor_cleanup.intake.app_activity import ActivityAuthenticator
+
+        return ActivityAuthenticator(secret.get, self.clock, config.app_activity_max_skew_seconds)
+
+    def _tracked(self, route: Callable[[FactorTracker], Route]) -> Route:
+        """The tracker's route; without a registry, one that fails the record (it waits in the DLQ until
+        REGISTRY_TABLE is set)."""
+        return route(self.tracker) if self.tracker is not None else _registry_required
+
+    def _queue_consumer(self, routes: dict[str, Route], queue: WorkQueue, budget: RecordBudget | None = None) -> Worker:
+        """A queue's worker; `budget` paces records that call Verify (the activity queue's never do)."""
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        from factor_cleanup.runtime.worker import Worker
+
+        config = self.settings
+        if not config.idempotency_table:
+            raise ConfigurationError("IDEMPOTENCY_TABLE is required by the worker")
+        persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=self.aws("dynamodb"))
+        return Worker(routes=routes, persistence=persistence, delay_retry=queue.delay_retry,
+                      idempotency_window_seconds=config.idempotency_window_seconds,
+                      record_concurrency=config.worker_record_concurrency, budget=budget)
 
 
-def ingest_service(config: Settings) -> IngestService:
-    if not config.twilio_account_sid:
-        raise credentials.ConfigurationError("TWILIO_ACCOUNT_SID is required to check webhooks")
-    token = credentials.auth_token(config)
-    if not token.configured:
-        raise credentials.ConfigurationError("set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER")
-    activity = activity_authenticator(config)
-    if activity and not config.activity_queue_url:
-        raise credentials.ConfigurationError("ACTIVITY_QUEUE_URL is required while POST /app/activity is on")
-    return IngestService(
-        queue=SqsWorkQueue(aws_client("sqs"), config.queue_url),
-        signatures=SignatureChecker(lambda: credentials.signing_tokens(config, _ssm), config.webhook_url_fragment),
-        account_sid=config.twilio_account_sid,
-        public_base_url=config.public_base_url or None,
-        activity=activity,
-        activity_queue=SqsWorkQueue(aws_client("sqs"), config.activity_queue_url) if activity else None,
-    )
+def _registry_required(message: Any) -> dict[str, Any]:
+    from factor_cleanup.services.cleanup import RegistryRequired
+
+    raise RegistryRequired(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
 
 
-def activity_authenticator(config: Settings) -> ActivityAuthenticator | None:
-    """None (POST /app/activity answers 404) until APP_ACTIVITY_SECRET or its SSM parameter is configured."""
-    secret = credentials.Secret("APP_ACTIVITY_SECRET", config.app_activity_secret, config.app_activity_secret_parameter,
-                                config.secret_cache_seconds, _ssm)  # fmt: skip
-    if not secret.configured:
-        return None
-    return ActivityAuthenticator(secret.get, SystemClock(), config.app_activity_max_skew_seconds)
+class Lazy(Generic[T]):
+    """A value built on the first call and kept. A handler's app is built inside its first invocation, where
+    a configuration error can still be answered (503) and logged; a failed build is tried again next time.
+    The build runs with garbage collection paused (runtime/startup.py)."""
 
-
-class LazyVerifyApi:
-    """Builds the Twilio client on the first DELETE: report-only runs and cold starts skip it."""
-
-    def __init__(self, config: Settings) -> None:
-        self._config = config
-        self._api: Any = None
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
         self._lock = threading.Lock()
 
-    def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
-        self._client().delete_factor(service_sid, identity, factor_sid)
-
-    def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> Any:
-        return self._client().fetch_factor(service_sid, identity, factor_sid)
-
-    def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> Any:
-        return self._client().recent_challenges(service_sid, identity, factor_sid, limit)
-
-    def list_factors(self, service_sid: str) -> Any:
-        return self._client().list_factors(service_sid)
-
-    def _client(self) -> Any:
+    def __call__(self) -> T:
         with self._lock:
-            if self._api is None:
-                from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
+            if self._value is None:
+                with gc_paused():
+                    self._value = self._build()
+            return self._value
 
-                username, password = credentials.rest_credentials(self._config, _ssm)
-                self._api = TwilioVerifyApi(
-                    self._config.twilio_account_sid,
-                    username,
-                    password,
-                    base_url=self._config.twilio_verify_base_url,
-                    timeout=self._config.verify_timeout_seconds,
-                    max_in_flight=self._config.verify_max_in_flight,
-                )
-            return self._api
+    def reset(self) -> None:
+        """Forget the value, as a fresh Lambda instance would (the local stack and tests reconfigure)."""
+        with self._lock:
+            self._value = None
 
 
-def ledger(config: Settings) -> DynamoDbLedger:
-    from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
+def lazy(build: Callable[[], T]) -> Lazy[T]:
+    """A handler's module-level app: `lazy(lambda: build_app().worker)` is the worker its function runs, built
+    from the environment on the handler's first call."""
+    return Lazy(build)
 
-    if not config.ledger_table:
-        raise credentials.ConfigurationError("LEDGER_TABLE is required")
-    return DynamoDbLedger(aws_client("dynamodb"), config.ledger_table, config.ledger_retention_days)
-
-
-def registry(config: Settings) -> Any:
-    """The factor registry, or None when REGISTRY_TABLE is unset (no identity resolution, no liveness check)."""
-    from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
-
-    if not config.registry_table:
-        log_configuration_error(credentials.ConfigurationError("REGISTRY_TABLE is not set: the factor registry is off"))
-        return None
-    return DynamoDbFactorRegistry(aws_client("dynamodb"), config.registry_table)
-
-
-def inactivity_rule(config: Settings) -> InactivityRule:
-    from factor_cleanup.domain.inactivity import InactivityRule
-
-    return InactivityRule(config.inactive_days, config.unanswered_challenges)
-
-
-def cleanup_service(config: Settings) -> CleanupService:
-    from factor_cleanup.domain.error_codes import ErrorCodePolicy
-    from factor_cleanup.services.cleanup import CleanupService
-
-    factor_registry = registry(config)
-    return CleanupService(
-        ledger=ledger(config),
-        verify=LazyVerifyApi(config),
-        clock=SystemClock(),
-        policy=ErrorCodePolicy(config.error_code_overrides),
-        managed_services=config.verify_service_sids,
-        mode=config.cleanup_mode,
-        registry=factor_registry,
-        inactivity=inactivity_rule(config),
-        breaker=circuit_breaker(config, factor_registry),
-    )
-
-
-def circuit_breaker(config: Settings, factor_registry: Any = None) -> Any:
-    """The per-service deletion limit; without SAFETY_TABLE there is none (the template always sets it).
-    The registry's per-service factor counts give its proportional part; without a registry, the floor alone."""
-    from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
-    from factor_cleanup.domain.breaker import CircuitBreaker
-
-    if not config.safety_table:
-        return None
-    store = DynamoDbBreakerStore(aws_client("dynamodb"), config.safety_table)
-    return CircuitBreaker(store, config.max_deletions_per_hour, config.config_error_trip_count,
-                          config.max_deletions_percent_per_hour, factor_registry)  # fmt: skip
-
-
-def sweeper(config: Settings) -> Any:
-    from factor_cleanup.services.sweeper import Sweeper
-
-    factor_registry = registry(config)
-    if factor_registry is None:
-        raise credentials.ConfigurationError("REGISTRY_TABLE is required by the sweeper")
-    return Sweeper(factor_registry, SqsWorkQueue(aws_client("sqs"), config.queue_url), SystemClock(),
-                   config.verify_service_sids, inactivity_rule(config), config.sweep_page_size)  # fmt: skip
-
-
-def worker(config: Settings) -> Any:
-    """The work queue's consumer: push failures and candidates to the decision, Verify events to the registry."""
-    from factor_cleanup.runtime.deadline import RecordBudget
-    from factor_cleanup.runtime.worker import decision_routes
-    from factor_cleanup.services.tracker import FactorTracker
-
-    cleanup = cleanup_service(config)
-    tracker = FactorTracker(cleanup.registry, SystemClock()) if cleanup.registry else None
-    budget = RecordBudget(config.verify_timeout_seconds, config.verify_max_in_flight)
-    return _queue_consumer(config, decision_routes(cleanup, tracker), config.queue_url, budget)
-
-
-def activity_worker(config: Settings) -> Any:
-    """The activity queue's consumer: it can only move a factor's last_seen forward."""
-    from factor_cleanup.runtime.worker import activity_routes
-    from factor_cleanup.services.tracker import FactorTracker
-
-    factor_registry = registry(config)
-    if factor_registry is None:
-        raise credentials.ConfigurationError("REGISTRY_TABLE is required by the activity worker")
-    if not config.activity_queue_url:
-        raise credentials.ConfigurationError("ACTIVITY_QUEUE_URL is required by the activity worker")
-    return _queue_consumer(config, activity_routes(FactorTracker(factor_registry, SystemClock())), config.activity_queue_url)
-
-
-def _queue_consumer(config: Settings, routes: Any, queue_url: str, budget: Any = None) -> Any:
-    """A queue's worker; `budget` paces records that call Verify (the activity queue's never do)."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-    from factor_cleanup.runtime.worker import Worker
-
-    if not config.idempotency_table:
-        raise credentials.ConfigurationError("IDEMPOTENCY_TABLE is required by the worker")
-    persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=aws_client("dynamodb"))
-    return Worker(
-        routes=routes,
-        persistence=persistence,
-        delay_retry=SqsWorkQueue(aws_client("sqs"), queue_url).delay_retry,
-        idempotency_window_seconds=config.idempotency_window_seconds,
-        record_concurrency=config.worker_record_concurrency,
-        budget=budget,
-    )
-
-
-def queue_stats(config: Settings) -> Any:
-    """The dead-letter queue's depth for reports, or None when DEAD_LETTER_QUEUE_URL is unset (shown as unknown)."""
-    from factor_cleanup.adapters.aws.report_stores import SqsQueueStats
-
-    return SqsQueueStats(aws_client("sqs"), config.dead_letter_queue_url) if config.dead_letter_queue_url else None
-
-
-def daily_report(config: Settings) -> Any:
-    from factor_cleanup.adapters.aws.report_stores import S3ReportStore, SnsNotifier
-    from factor_cleanup.services.daily_report import DailyReport
-
-    if not config.report_bucket:
-        raise credentials.ConfigurationError("REPORT_BUCKET is required by the daily report")
-    notifier = SnsNotifier(aws_client("sns"), config.report_topic_arn) if config.report_topic_arn else None
-    store = S3ReportStore(aws_client("s3"), config.report_bucket)
-    return DailyReport(ledger(config), store, SystemClock(), queue_stats(config), notifier)
-
-
-def log_configuration_error(exc: Exception) -> None:
-    import structlog
-
-    structlog.get_logger(__name__).error("configuration_error", error=str(exc))

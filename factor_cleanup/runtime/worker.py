@@ -1,58 +1,34 @@
 """SQS batch processing: each record decided once, concurrently, failing alone.
 
-Powertools does the partial-batch bookkeeping (`batchItemFailures`) and the idempotency record
-(DynamoDB, keyed on the event's own id). Records run in a thread pool; the Verify adapter bounds the
-calls in flight, and a deadline gate (deadline.py) starts only the records that can end before the
-invocation's timeout.
+Powertools keeps the idempotency record (DynamoDB, keyed on the event's own id). Records run in a thread
+pool; the Verify adapter bounds the calls in flight, and a deadline gate (deadline.py) starts only the
+records that can end before the invocation's timeout. The partial batch response is ours: a list of the
+records that raised. Powertools' batch processor did that bookkeeping, but importing it (its event data
+classes and parser models) cost the worker's cold start about 40 ms of CPU (README "Performance").
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import structlog
-from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
-from factor_cleanup.domain.messages import QueueMessage, parse_message
+from factor_cleanup.domain.messages import QueueMessage, message_parser, parse_message
 from factor_cleanup.domain.ports import VerifyRetryable
 from factor_cleanup.runtime.deadline import DeadlineGate, NotStarted, RecordBudget
-from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
-from factor_cleanup.services.tracker import FactorTracker
 
-Route = Callable[[Any], dict[str, Any]]
-"""What one message kind is handed to; the worker sends each message to its kind's route, and refuses others."""
-
-
-def decision_routes(cleanup: CleanupService, tracker: FactorTracker | None) -> dict[str, Route]:
-    """The work queue: only push-janitor's own functions may send to it (its queue policy), so it may delete."""
-
-    def registry_update(message: Any) -> dict[str, Any]:
-        if tracker is None:  # a configuration problem: the message waits in the DLQ until it is fixed
-            raise RegistryRequired(f"{message.kind} messages need the factor registry: set REGISTRY_TABLE")
-        return tracker.apply_verify_event(message) if message.kind == "verify_event" else tracker.apply_activity(message)
-
-    return {
-        "push_failure": lambda message: cleanup.handle_push_failure(message).model_dump(),
-        "inactive_candidate": lambda message: cleanup.handle_inactive_candidate(message).model_dump(),
-        "verify_event": registry_update,
-        "app_activity": registry_update,  # reports queued here before the activity queue existed
-    }
-
-
-def activity_routes(tracker: FactorTracker) -> dict[str, Route]:
-    """The activity queue, which customer backends may write to: it can only move last_seen forward."""
-    return {"app_activity": tracker.apply_activity}
+Route = Callable[[Any], Any]
+"""What one message kind is handed to: it returns a dict or a pydantic model (the decision's record). The worker
+sends each message to its kind's route, and refuses every other kind."""
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +60,7 @@ class Worker:
         budget: RecordBudget | None = None,
     ) -> None:
         self._routes = dict(routes)
+        message_parser()  # built now, with the worker: every record needs it
         self._budget = budget or RecordBudget()
         self._delay_retry = delay_retry
         self._config = IdempotencyConfig(
@@ -97,22 +74,28 @@ class Worker:
         # Records of a batch run at once; the Verify adapter bounds the calls they make to VERIFY_MAX_IN_FLIGHT.
         self._pool = ThreadPoolExecutor(max_workers=record_concurrency, thread_name_prefix="record")
 
-    def handle_batch(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-        """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back."""
+    @property
+    def routes(self) -> Mapping[str, Route]:
+        """Message kind -> what decides it; bootstrap.py sets the table of each queue."""
+        return MappingProxyType(self._routes)
+
+    def handle_batch(self, event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+        """Answer `{"batchItemFailures": [...]}` naming exactly the records that must come back
+        (ReportBatchItemFailures): every record whose processing raised, and no other."""
         self._config.register_lambda_context(context)
         gate = self._budget.gate(getattr(context, "get_remaining_time_in_millis", None))
-        processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        response = async_process_partial_response(
-            event=event, record_handler=partial(self._run_in_pool, gate=gate), processor=processor, context=context
-        )
+        records = [QueueRecord.from_event(raw) for raw in event.get("Records", [])]
+        running = [(record, self._pool.submit(self.process_record, record, gate)) for record in records]
+        outcomes = [(record, future.exception()) for record, future in running]
+        fatal = next((error for _, error in outcomes if error is not None and not isinstance(error, Exception)), None)
+        if fatal is not None:  # the runtime stopping the function (e.g. a timeout): nothing may answer for it
+            raise fatal
+        failed = [record for record, error in outcomes if error is not None]
         if gate.not_started:  # not failures: they were never tried, and come straight back
-            log.info("records_not_started", count=gate.not_started, records=len(event.get("Records", [])))
-        return response
+            log.info("records_not_started", count=gate.not_started, records=len(records))
+        return {"batchItemFailures": [{"itemIdentifier": record.message_id} for record in failed]}
 
-    async def _run_in_pool(self, record: SQSRecord, gate: DeadlineGate) -> dict[str, Any]:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.process_record, record, gate)
-
-    def process_record(self, record: SQSRecord, gate: DeadlineGate | None = None) -> dict[str, Any]:
+    def process_record(self, record: QueueRecord, gate: DeadlineGate | None = None) -> dict[str, Any]:
         """Decide one record; raise to send it back to the queue (later, with backoff, unless never started)."""
         structlog.contextvars.bind_contextvars(message_id=record.message_id)
         try:
@@ -127,13 +110,16 @@ class Worker:
             self._postpone(record, 0)
             raise
         except VerifyRetryable as exc:
-            delay = retry_delay_seconds(_receive_count(record), exc.retry_after)
+            delay = retry_delay_seconds(record.receive_count, exc.retry_after)
             log.warning("verify_retry_later", error=str(exc), delay_seconds=delay)
             self._postpone(record, delay)
             raise
         except IdempotencyAlreadyInProgressError:
             log.info("duplicate_in_progress", delay_seconds=IN_PROGRESS_RETRY_SECONDS)
             self._postpone(record, IN_PROGRESS_RETRY_SECONDS)
+            raise
+        except Exception as exc:  # unreadable, or a fault: the record comes back after the visibility timeout
+            log.warning("record_failed", error=f"{type(exc).__name__}: {exc}"[:500])
             raise
         finally:
             structlog.contextvars.unbind_contextvars("message_id", "event_sid")
@@ -142,7 +128,8 @@ class Worker:
         route = self._routes.get(message.kind)
         if route is None:
             return self._refuse(message)
-        return route(message)
+        result = route(message)
+        return result.model_dump() if hasattr(result, "model_dump") else result
 
     def _refuse(self, message: QueueMessage) -> dict[str, Any]:
         """A kind this queue does not take (e.g. a push_failure on the activity queue): never acted on, and
@@ -151,15 +138,26 @@ class Worker:
         log.error("message_refused", kind=message.kind, event_id=message.event_id, detail=detail)
         return {"event_id": message.event_id, "status": "refused", "detail": detail}
 
-    def _postpone(self, record: SQSRecord, seconds: int) -> None:
+    def _postpone(self, record: QueueRecord, seconds: int) -> None:
         try:
             self._delay_retry(record.receipt_handle, seconds)
         except Exception as exc:  # noqa: BLE001 - the retry still happens, after the queue's visibility timeout
             log.warning("retry_delay_not_set", error=str(exc))
 
 
-def _receive_count(record: SQSRecord) -> int:
-    try:
-        return int(record.attributes.approximate_receive_count)
-    except (TypeError, ValueError):
-        return 1
+@dataclass(frozen=True)
+class QueueRecord:
+    """The parts of an SQS event record the worker reads."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int = 1
+
+    @classmethod
+    def from_event(cls, raw: dict[str, Any]) -> QueueRecord:
+        try:
+            count = int((raw.get("attributes") or {}).get("ApproximateReceiveCount", 1))
+        except (TypeError, ValueError):
+            count = 1
+        return cls(str(raw["messageId"]), str(raw.get("receiptHandle", "")), str(raw.get("body", "")), count)

@@ -19,29 +19,27 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from werkzeug.serving import make_server
 
-import handlers.ingest
 from factor_cleanup.adapters.aws import dlq
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.ports import VerifyNotFound, VerifyRetryable
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.poller import SqsPoller
 from factor_cleanup.local.signing import signed_form
 from factor_cleanup.local.verify_emulator import EmulatorState, create_emulator_app
-from factor_cleanup.runtime import bootstrap
+from factor_cleanup.runtime import http_function
+from factor_cleanup.runtime.bootstrap import build_app
 from factor_cleanup.runtime.deadline import RecordBudget
-from factor_cleanup.runtime.worker import IN_PROGRESS_RETRY_SECONDS, Worker, decision_routes
-from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.runtime.worker import IN_PROGRESS_RETRY_SECONDS
 from tests.aws import local_aws
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, SERVICE_SID, debugger_params
+from tests.fake_app import settings
 from tests.summary import show_at_end
 
 OTHER_SERVICE_SID = "VA" + "e" * 32  # exists in Verify, not in VERIFY_SERVICE_SIDS
@@ -165,16 +163,16 @@ class RecordingVerify:
         return sum(self.answers.values(), Counter())
 
 
-class CompressedBackoff:
-    """The worker's delay_retry: records the delay asked for, then sets a compressed visibility timeout."""
+class CompressedBackoff(SqsWorkQueue):
+    """The worker's queue: it records each retry delay asked for, then sets a compressed visibility timeout."""
 
     def __init__(self, sqs: Any, queue_url: str) -> None:
-        self._queue = SqsWorkQueue(sqs, queue_url)
+        super().__init__(sqs, queue_url)
         self.requested: list[int] = []
 
-    def __call__(self, receipt_handle: str, seconds: int) -> None:
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
         self.requested.append(seconds)
-        self._queue.delay_retry(receipt_handle, 1 if seconds >= IN_PROGRESS_RETRY_SECONDS else 0)
+        super().delay_retry(receipt_handle, 1 if seconds >= IN_PROGRESS_RETRY_SECONDS else 0)
 
 
 # --- the stack under test ----------------------------------------------------------------------------------
@@ -203,7 +201,7 @@ def aws(restore_environ):
 
 
 class Pipeline:
-    """Ingest, poller and worker wired like bootstrap does, each AWS client behind its own FlakyAws."""
+    """Ingest, poller and worker built by bootstrap, each AWS client behind its own FlakyAws."""
 
     def __init__(self, aws, verify_url: str, aws_fault_rate: float = 0.0, switch: KillSwitch | None = None,
                  max_in_flight: int = 4, seed: int = 1) -> None:  # fmt: skip
@@ -224,21 +222,18 @@ class Pipeline:
                                       max_in_flight=max_in_flight)  # fmt: skip
         self.verify = RecordingVerify(real_verify, switch)
         self.backoff = CompressedBackoff(self.clients["worker sqs"], aws.queue_url)
-        cleanup = CleanupService(
-            ledger=DynamoDbLedger(self.clients["ledger dynamodb"], aws.ledger_table), verify=self.verify,
-            clock=bootstrap.SystemClock(), policy=ErrorCodePolicy(), managed_services=frozenset({SERVICE_SID}),
-            mode="delete", registry=DynamoDbFactorRegistry(self.clients["registry dynamodb"], aws.registry_table),
-        )  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table,
-                                               boto3_client=self.clients["idempotency dynamodb"])  # fmt: skip
+        config = settings(public_base_url=BASE_URL, queue_url=aws.queue_url, idempotency_table=aws.idempotency_table,
+                          idempotency_window_seconds=3600, worker_record_concurrency=max_in_flight)
+        worker = build_app(config, verify=self.verify, work_queue=self.backoff,
+                           aws={"dynamodb": self.clients["idempotency dynamodb"]}.__getitem__,
+                           ledger=DynamoDbLedger(self.clients["ledger dynamodb"], aws.ledger_table),
+                           registry=DynamoDbFactorRegistry(self.clients["registry dynamodb"], aws.registry_table))
         # The Lambda's time is compressed to LAMBDA_BUDGET_SECONDS so in-progress locks expire quickly; at that
         # scale the deadline would hold every record back, so it budgets nothing here (test_worker_deadline.py).
-        self.worker = Worker(routes=decision_routes(cleanup, None), persistence=persistence, delay_retry=self.backoff,
-                             idempotency_window_seconds=3600, record_concurrency=max_in_flight,
-                             budget=RecordBudget(verify_timeout_seconds=0, record_overhead_seconds=0, reserve_seconds=0))  # fmt: skip
+        worker.record_budget = RecordBudget(verify_timeout_seconds=0, record_overhead_seconds=0, reserve_seconds=0)
+        self.worker = worker.worker
         self.poller = SqsPoller(self.clients["poller sqs"], aws.queue_url, self._invoke, batch_size=10, wait_seconds=1)
-        handlers.ingest._service = bootstrap.ingest_service(bootstrap.settings())
-        handlers.ingest._service.queue = SqsWorkQueue(self.clients["ingest sqs"], aws.queue_url)
+        self.ingest = build_app(config, work_queue=SqsWorkQueue(self.clients["ingest sqs"], aws.queue_url)).ingest
         self.figures: Counter[str] = Counter()
 
     def _invoke(self, event: dict[str, Any], _context: Any) -> dict[str, Any]:
@@ -247,10 +242,11 @@ class Pipeline:
         return self.worker.handle_batch(event, LocalLambdaContext(timeout_seconds=LAMBDA_BUDGET_SECONDS))
 
     def post(self, params: dict[str, str], tries: int = 6) -> bool:
-        """POST a signed webhook through the ingest handler, retrying on 503 as Twilio would; True once acknowledged."""
+        """POST a signed webhook to the ingest function, retrying on 503 as Twilio would; True once acknowledged."""
         body, headers = signed_form(BASE_URL + "/twilio/debugger", params, AUTH_TOKEN)
         for _ in range(tries):
-            answer = handlers.ingest.handler(api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers), None)
+            event = api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers)
+            answer = http_function.answer(event, lambda: self.ingest)
             self.figures[f"ingest {answer['statusCode']}"] += 1
             if answer["statusCode"] == 200:
                 return True

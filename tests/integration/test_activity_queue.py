@@ -42,7 +42,7 @@ def test_a_push_failure_forged_onto_the_activity_queue_is_refused_and_nothing_is
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
     registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, "push", status="verified",
                                         last_seen="2026-11-01T00:00:00Z"))  # fmt: skip
-    consumer = bootstrap.activity_worker(bootstrap.load_settings())
+    consumer = bootstrap.build_app().activity_worker
     answer = consumer.handle_batch(batch(forged_push_failure(), activity()), LocalLambdaContext())
 
     assert answer == {"batchItemFailures": []}  # refused for good, not retried
@@ -57,11 +57,13 @@ def test_the_activity_handler_applies_the_sample_batch(aws):
     from factor_cleanup.local.demo import sample_events
     from factor_cleanup.local.verify_emulator_state import DEMO_LIVE_FACTOR_SID
 
-    handlers.activity._worker = None
-    try:
-        assert handlers.activity.handler(sample_events()["activity-sqs-batch.json"], LocalLambdaContext()) == {
-            "batchItemFailures": []}
-    finally:
-        handlers.activity._worker = None
+    answer = handlers.activity.handler(sample_events()["activity-sqs-batch.json"], LocalLambdaContext())
+    assert answer == {"batchItemFailures": []}
     seen = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table).get(DEMO_LIVE_FACTOR_SID)
     assert seen is not None and seen.last_seen_via == "app_activity"
+
+
+def test_the_activity_consumer_has_no_route_that_can_delete(aws):
+    from factor_cleanup.runtime import bootstrap
+
+    assert set(bootstrap.build_app().activity_worker.routes) == {"app_activity"}

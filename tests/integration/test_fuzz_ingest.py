@@ -39,7 +39,6 @@ from factor_cleanup.intake.ingest import MAX_BODY_BYTES
 from factor_cleanup.intake.verify_webhook import EVENT_TYPES
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form, signed_json
-from factor_cleanup.runtime import bootstrap
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.summary import show_at_end
 
@@ -82,8 +81,7 @@ class Intake:
 
     def post(self, event: dict[str, Any], *, queue_down: bool = False) -> tuple[dict[str, Any], list[str]]:
         """Call the handler as Lambda would (fresh configuration each time); return its answer and what was queued."""
-        handlers.ingest._service = None
-        bootstrap.settings.cache_clear()
+        handlers.ingest.app.reset()
         for variable, url in self.queue_urls.items():
             os.environ[variable] = self.missing_queue_url if queue_down else url
         answer = handlers.ingest.handler(event, None)
@@ -121,7 +119,7 @@ def intake():
         env.setenv("APP_ACTIVITY_SECRET", ACTIVITY_SECRET)
         env.delenv("APP_ACTIVITY_SECRET_PARAMETER", raising=False)
         yield Intake(sqs, url, activity_url)
-        handlers.ingest._service = None
+        handlers.ingest.app.reset()
 
 
 def checked_answer(kind: str, answer: dict[str, Any], queued: list[str], queue_down: bool) -> tuple[int, dict]:

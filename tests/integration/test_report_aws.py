@@ -16,17 +16,16 @@ from factor_cleanup.adapters.aws.report_stores import SqsQueueStats
 from factor_cleanup.local.events import LocalLambdaContext, api_gateway_event
 from factor_cleanup.local.template import create_local_resources, function_environment
 from factor_cleanup.reports.build import period_report
-from factor_cleanup.runtime import bootstrap
+from factor_cleanup.runtime import http_function
+from factor_cleanup.runtime.bootstrap import App, build_app
 from tests.aws import TEMPLATE
 from tests.fakes import FixedClock
 from tests.report_ledger import BY_OUTCOME, BY_SERVICE, DELETIONS_PER_DAY, NOW, TOTAL, known_actions
 
 
 @pytest.fixture
-def aws(restore_environ, monkeypatch):
-    """The template's tables, queues and bucket on moto, the ledger filled, and the handlers' clock at NOW."""
-    import handlers.daily_report
-
+def aws(restore_environ):
+    """The template's tables, queues and bucket on moto, the ledger filled, and the environment pointing at them."""
     with mock_aws():
         resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3"))
         ledger = DynamoDbLedger(boto3.client("dynamodb"), resources["LedgerTable"]["name"])
@@ -34,19 +33,22 @@ def aws(restore_environ, monkeypatch):
             ledger.record(action)
         restore_environ.update(LEDGER_TABLE=resources["LedgerTable"]["name"], REPORT_BUCKET=resources["ReportBucket"]["name"],
                                DEAD_LETTER_QUEUE_URL=resources["DeadLetterQueue"]["url"])  # fmt: skip
-        monkeypatch.setattr(bootstrap, "SystemClock", lambda: FixedClock(NOW))
-        monkeypatch.setattr(handlers.daily_report, "_service", None)
         yield resources
 
 
-def get(path: str, query: str = "since=7d") -> dict:
-    from handlers.report import handler
+def app_at_now() -> App:
+    """The functions' app as the environment configures it, its clock at NOW."""
+    return build_app(clock=FixedClock(NOW))
 
-    return handler(api_gateway_event("GET", path, query=query), LocalLambdaContext())
+
+def get(path: str, query: str = "since=7d") -> dict:
+    """What the report function answers (handlers/report.py), at NOW."""
+    app = app_at_now()
+    return http_function.answer(api_gateway_event("GET", path, query=query), lambda: app.report_pages)
 
 
 def test_the_dynamodb_ledger_gives_the_same_numbers_as_the_hand_count(aws):
-    ledger = bootstrap.ledger(bootstrap.settings())
+    ledger = app_at_now().ledger
     summary = period_report(ledger, FixedClock(NOW), "7d")["summary"]
     assert (summary["total"], summary["by_outcome"], summary["by_service"]) == (TOTAL, BY_OUTCOME, BY_SERVICE)
     assert summary["deletions_per_day"] == DELETIONS_PER_DAY
@@ -95,10 +97,8 @@ def mailbox(restore_environ) -> str:
 
 
 def test_the_daily_report_writes_three_files_for_yesterday_and_emails_the_summary(aws, restore_environ):
-    from handlers.daily_report import handler
-
     sqs, inbox = boto3.client("sqs"), mailbox(restore_environ)
-    result = handler({}, LocalLambdaContext())  # what the schedule sends: no day, so the day before NOW
+    result = app_at_now().daily_report.run()  # what the schedule sends: no day, so the day before NOW
 
     bucket = aws["ReportBucket"]["name"]
     keys = {form: f"reports/2026-11-24/cleanup.{form}" for form in ("json", "csv", "html")}
@@ -121,7 +121,7 @@ def test_the_mail_gives_the_command_that_opens_that_days_page(aws, restore_envir
     from handlers.daily_report import handler
 
     inbox = mailbox(restore_environ)
-    handler({"day": "2026-11-24"}, LocalLambdaContext())
+    handler({"day": "2026-11-24"}, LocalLambdaContext())  # the function as deployed: a given day needs no clock
     [message] = boto3.client("sqs").receive_message(QueueUrl=inbox)["Messages"]
     text = json.loads(message["Body"])["Message"]
     [command] = [shlex.split(line) for line in text.splitlines() if line.strip().startswith("aws ")]

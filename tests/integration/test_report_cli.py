@@ -14,17 +14,17 @@ from tests.fakes import FixedClock
 from tests.report_ledger import NOW, TOTAL, known_actions
 
 
-def test_reading_dynamodb_directly_when_ledger_table_is_set(restore_environ, monkeypatch, tmp_path, capsys):
+def test_reading_dynamodb_directly_when_ledger_table_is_set(restore_environ, tmp_path, capsys):
     with mock_aws():
         aws = local_aws()
         ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
         for action in known_actions():
             ledger.record(action)
         restore_environ.update(LEDGER_TABLE=aws.ledger_table, DEAD_LETTER_QUEUE_URL=aws.dlq_url)
-        monkeypatch.setattr(bootstrap, "SystemClock", lambda: FixedClock(NOW))
+        app = bootstrap.build_app(clock=FixedClock(NOW))  # the app the environment configures, at NOW
         out = tmp_path / "report.csv"
-        assert main(["report", "--format", "csv", "--out", str(out), "--port", "1"]) == 0
-        assert main(["report", "--since", "7d", "--port", "1"]) == 0
+        assert main(["report", "--format", "csv", "--out", str(out), "--port", "1"], app=app) == 0
+        assert main(["report", "--since", "7d", "--port", "1"], app=app) == 0
     assert len(list(csv.DictReader(out.open(newline="")))) == TOTAL and not (tmp_path / "report.csv.partial").exists()
     captured = capsys.readouterr()
     assert "NEEDS ATTENTION (5)" in captured.out and f"wrote csv report to {out}" in captured.err

@@ -6,22 +6,17 @@ import json
 from datetime import timedelta
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
 from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.messages import parse_message
 from factor_cleanup.local.events import LocalLambdaContext
 from factor_cleanup.local.poller import SqsPoller
-from factor_cleanup.runtime.worker import Worker, decision_routes
-from factor_cleanup.services.cleanup import CleanupService
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
+from tests.fake_app import moto_app, settings
 from tests.fakes import FakeVerify, FixedClock
 from tests.support.sweeper import NOW, STALE_IOS, factor, fill, sweeper
 
@@ -69,11 +64,9 @@ def test_two_sweeps_at_once_delete_a_stale_factor_once_and_keep_a_live_one(aws):
     for days in (30, 20, 10):
         verify.add_challenge(STALE_IOS, "expired", NOW - timedelta(days=days))
     verify.add_challenge(LIVE, "approved", NOW - timedelta(hours=1))
-    ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
-    cleanup = CleanupService(ledger, verify, FixedClock(NOW), ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete",
-                             registry, InactivityRule(30, 3))  # fmt: skip
-    persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-    worker = Worker(decision_routes(cleanup, None), persistence, lambda *_: None, 3600, 4)
+    config = settings(inactive_days=30, unanswered_challenges=3, idempotency_window_seconds=3600,
+                      worker_record_concurrency=4)
+    worker = moto_app(aws, config, verify=verify, registry=registry, clock=FixedClock(NOW)).worker
 
     queue = SqsWorkQueue(aws.sqs, aws.queue_url)
     for _ in range(2):  # e.g. the schedule and a manual `make sweep` at the same time

@@ -1,6 +1,6 @@
 """Least privilege on the roles CloudFormation receives: each function may make exactly the calls its code makes.
 
-CODE_PATHS names, per function, the adapter methods its handler reaches (handlers/*.py -> bootstrap.py ->
+CODE_PATHS names, per function, the adapter methods its handler reaches (handlers/*.py -> the app's parts in bootstrap.py ->
 adapters) and the resource each one works on. The AWS operations are not listed by hand: they are read
 from those methods' source (`self._client.<operation>(`, `get_paginator("<operation>")`, and the same
 inside the sibling methods they call) and mapped to IAM actions. A second test fails when an adapter
@@ -38,14 +38,14 @@ KINESIS_TRIGGER = frozenset({"describe_stream", "describe_stream_summary", "get_
 ON_FAILURE_DESTINATION = frozenset({"send_message"})
 
 CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
-    "IngestFunction": [  # bootstrap.ingest_service
+    "IngestFunction": [  # App.ingest
         ("sqs", "WorkQueue", [QUEUE_SEND, QUEUE_SEND_BATCH]),
         ("sqs", "ActivityQueue", [QUEUE_SEND]),  # POST /app/activity
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
         ("ssm", "TwilioAuthTokenPreviousParameter", [SECRET]),
         ("ssm", "AppActivitySecretParameter", [SECRET]),
     ],
-    "WorkerFunction": [  # bootstrap.worker: cleanup_service, registry, circuit_breaker, FactorTracker
+    "WorkerFunction": [  # App.worker: cleanup, registry, breaker, tracker
         ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
                                                                     "_delete_record")]),
@@ -57,25 +57,25 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
         ("ssm", "TwilioApiKeySecretParameter", [SECRET]),
     ],
-    "ActivityFunction": [  # bootstrap.activity_worker: the tracker alone
+    "ActivityFunction": [  # App.activity_worker: the tracker alone
         ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
                                                                     "_delete_record")]),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + "mark_seen"]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
     ],
-    "SweeperFunction": [  # bootstrap.sweeper
+    "SweeperFunction": [  # App.sweeper
         ("dynamodb", "FactorRegistryTable/index/sweep", [REGISTRY + "stale_factors"]),
         ("sqs", "WorkQueue", [QUEUE_SEND]),
     ],
-    "DailyReportFunction": [  # bootstrap.daily_report
+    "DailyReportFunction": [  # App.daily_report
         ("dynamodb", "LedgerTable/index/by_day", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.actions_between"]),
         ("s3", "ReportBucket/reports/*", ["factor_cleanup.adapters.aws.report_stores:S3ReportStore.put"]),
         ("sqs", "DeadLetterQueue", ["factor_cleanup.adapters.aws.report_stores:SqsQueueStats.dlq_depth"]),
         ("sns", "ReportTopicArn", ["factor_cleanup.adapters.aws.report_stores:SnsNotifier.send"]),
         ("sns", "ReportTopic", ["factor_cleanup.adapters.aws.report_stores:SnsNotifier.send"]),
     ],
-    "KinesisEventsFunction": [  # handlers/kinesis_events.py
+    "KinesisEventsFunction": [  # App.kinesis
         ("sqs", "WorkQueue", [QUEUE_SEND_BATCH]),
         ("kinesis", "ErrorLogStream", [KINESIS_TRIGGER]),
         ("sqs", "KinesisFailureQueue", [ON_FAILURE_DESTINATION]),

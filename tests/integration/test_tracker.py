@@ -5,32 +5,22 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
-from factor_cleanup.runtime.worker import Worker, decision_routes
-from factor_cleanup.services.cleanup import CleanupService
-from factor_cleanup.services.tracker import FactorTracker
 from tests.aws import local_aws
-from tests.conftest import FACTOR_SID, SERVICE_SID
-from tests.fakes import FakeVerify, FixedClock
+from tests.conftest import FACTOR_SID
+from tests.fake_app import moto_app, settings
+from tests.fakes import FixedClock
 from tests.support.tracker import NOW, activity, event
 
 
 @pytest.fixture
 def worker():
     with mock_aws():
-        aws = local_aws()
-        registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
-        cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), FakeVerify(), FixedClock(NOW),
-                                 ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete", registry)  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        routes = decision_routes(cleanup, FactorTracker(registry, FixedClock(NOW)))
-        yield Worker(routes, persistence, lambda *_: None, 3600, 4), registry
+        app = moto_app(local_aws(), settings(idempotency_window_seconds=3600, worker_record_concurrency=4),
+                       clock=FixedClock(NOW))
+        yield app.worker, app.registry
 
 
 def batch(*messages) -> dict:

@@ -8,26 +8,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from moto import mock_aws
 
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate
-from factor_cleanup.runtime.deadline import VERIFY_CALLS, RecordBudget
-from factor_cleanup.runtime.worker import Worker, decision_routes
-from factor_cleanup.services.cleanup import CleanupService
+from factor_cleanup.runtime.deadline import VERIFY_CALLS
 from tests.aws import local_aws
 from tests.conftest import SERVICE_SID
-from tests.fakes import FakeLambdaContext, FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import moto_app, settings
+from tests.fakes import FakeLambdaContext, FakeQueue, FakeRegistry, FakeVerify, FixedClock
 from tests.support.worker import message, records
 
 VERIFY_TIMEOUT = 10.0
-# One Verify slot, as the fake serializes its calls: worst case, records take their calls' time in turn.
-BUDGET = RecordBudget(verify_timeout_seconds=VERIFY_TIMEOUT, verify_slots=1, record_overhead_seconds=2, reserve_seconds=2)
 FACTORS = [(SERVICE_SID, f"user-{i:04d}", f"YF{i:032x}") for i in range(10)]
 CANDIDATE = (SERVICE_SID, "user-ios-0001", "YF" + "5" * 32)
 
@@ -46,12 +39,13 @@ class SlowVerifyWorker:
         self.clock = FixedClock()
         self.verify = FakeVerify(set(FACTORS), delay_seconds=delay, clock=self.clock)
         self.registry = FakeRegistry()
-        cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), self.verify, self.clock, ErrorCodePolicy(),
-                                 frozenset({SERVICE_SID}), "delete", self.registry, InactivityRule(30, 3))  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        self.visibility: list[tuple[str, int]] = []
-        self.worker = Worker(decision_routes(cleanup, None), persistence, lambda handle, seconds: self.visibility.append((handle, seconds)),
-                             idempotency_window_seconds=3600, record_concurrency=10, budget=BUDGET)  # fmt: skip
+        queue = FakeQueue()
+        self.visibility = queue.delays
+        # One Verify slot, as the fake serializes its calls: worst case, records take their calls' time in turn.
+        config = settings(verify_timeout_seconds=VERIFY_TIMEOUT, verify_max_in_flight=1, inactive_days=30,
+                          unanswered_challenges=3, idempotency_window_seconds=3600, worker_record_concurrency=10)
+        app = moto_app(aws, config, verify=self.verify, registry=self.registry, clock=self.clock, work_queue=queue)
+        self.worker = app.worker
 
     def handle(self, batch: dict, timeout_seconds: float = 60.0) -> tuple[set[str], FakeLambdaContext]:
         context = FakeLambdaContext(self.clock, timeout_seconds)

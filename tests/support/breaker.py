@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from factor_cleanup.domain.breaker import CircuitBreaker
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.messages import PushFailure
-from factor_cleanup.services.cleanup import CleanupService
 from tests.conftest import IDENTITY, SERVICE_SID
-from tests.fakes import FakeLedger, FakeVerify, FixedClock
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeVerify, FixedClock
 
 OTHER_SERVICE = "VA" + "e" * 32
 
@@ -23,7 +21,7 @@ def failure(n: int, service: str = SERVICE_SID, code: str = "52103") -> PushFail
 
 def service(store, limit=5, config_trips=3, clock=None, factors=range(100)):
     verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
-    breaker = CircuitBreaker(store, max_deletions_per_hour=limit, config_error_trip_count=config_trips)
-    cleanup = CleanupService(FakeLedger(), verify, clock or FixedClock(), ErrorCodePolicy(),
-                             frozenset({SERVICE_SID, OTHER_SERVICE}), "delete", breaker=breaker)  # fmt: skip
+    config = settings(verify_service_sids=frozenset({SERVICE_SID, OTHER_SERVICE}), max_deletions_per_hour=limit,
+                      config_error_trip_count=config_trips)
+    cleanup = fake_app(config, verify=verify, clock=clock or FixedClock(), breaker_store=store).cleanup
     return cleanup, verify

@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.local.events import LocalLambdaContext, sqs_event
-from factor_cleanup.runtime.worker import Worker, decision_routes
-from factor_cleanup.services.cleanup import CleanupService
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import moto_app, settings
+from tests.fakes import FakeRegistry, FakeVerify
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
 
+class RetryAtOnceQueue(SqsWorkQueue):
+    """The work queue on moto. It records each retry delay the worker asks for, and retries at once."""
+
+    def __init__(self, aws) -> None:
+        super().__init__(aws.sqs, aws.queue_url)
+        self.delays: list[tuple[str, int]] = []
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        self.delays.append((receipt_handle, seconds))
+        super().delay_retry(receipt_handle, 0)
+
+
 class Harness:
+    """The worker as build_app makes it, on moto, over a fake Verify and a registry that knows the factor."""
+
     def __init__(self, aws, mode="delete"):
         self.aws = aws
         self.verify = FakeVerify({FACTOR})
-        self.delays: list[tuple[str, int]] = []
-        self.ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
+        self.queue = RetryAtOnceQueue(aws)
+        self.delays = self.queue.delays
         self.registry = FakeRegistry()
         self.registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, factor_type="push", status="verified"))
-        cleanup = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}), mode,
-                                 registry=self.registry)  # fmt: skip
-        persistence = DynamoDBPersistenceLayer(table_name=aws.idempotency_table, boto3_client=aws.dynamodb)
-        self.worker = Worker(decision_routes(cleanup, None), persistence, self._delay, idempotency_window_seconds=3600,
-                             record_concurrency=4)  # fmt: skip
-
-    def _delay(self, receipt_handle: str, seconds: int) -> None:
-        self.delays.append((receipt_handle, seconds))
-        self.aws.sqs.change_message_visibility(QueueUrl=self.aws.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+        config = settings(cleanup_mode=mode, idempotency_window_seconds=3600, worker_record_concurrency=4)
+        self.app = moto_app(aws, config, verify=self.verify, registry=self.registry, work_queue=self.queue)
+        self.ledger = self.app.ledger
+        self.worker = self.app.worker
 
     def handle(self, event):
         return self.worker.handle_batch(event, LocalLambdaContext())

@@ -12,14 +12,6 @@ from factor_cleanup.local.template import load_template
 from tests.aws import TEMPLATE
 
 
-def test_the_activity_consumer_has_no_route_that_can_delete():
-    from factor_cleanup.runtime.worker import activity_routes
-    from factor_cleanup.services.tracker import FactorTracker
-    from tests.fakes import FakeRegistry, FixedClock
-
-    assert set(activity_routes(FactorTracker(FakeRegistry(), FixedClock()))) == {"app_activity"}
-
-
 def test_post_app_activity_goes_to_the_activity_queue_not_the_work_queue():
     from tests.fakes import FakeQueue
     from tests.support import activity as activity_api

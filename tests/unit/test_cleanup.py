@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
 from factor_cleanup.domain.ports import VerifyRejected, VerifyRetryable
-from factor_cleanup.services.cleanup import CleanupService, RegistryRequired
+from factor_cleanup.services.cleanup import RegistryRequired
 from tests.conftest import CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeLedger, FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeLedger, FakeRegistry, FakeVerify
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
@@ -27,9 +26,10 @@ def failure(**changes) -> PushFailure:
     return PushFailure(**{**fields, **changes})
 
 
-def service(mode="delete", verify=None, managed=(SERVICE_SID,)):
+def service(mode="delete", verify=None, managed=(SERVICE_SID,), registry=None, ledger=None):
     verify = verify if verify is not None else FakeVerify({FACTOR})
-    svc = CleanupService(FakeLedger(), verify, FixedClock(), ErrorCodePolicy(), frozenset(managed), mode)
+    config = settings(cleanup_mode=mode, verify_service_sids=frozenset(managed), inactive_days=30, unanswered_challenges=3)
+    svc = fake_app(config, verify=verify, registry=registry, ledger=ledger or FakeLedger()).cleanup
     return svc, svc.ledger, verify
 
 
@@ -101,13 +101,13 @@ ERROR_AT = "2026-11-25T11:59:00Z"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def with_registry(mode="delete", verify=None, **row):
-    svc, ledger, verify = service(mode=mode, verify=verify)
-    svc.registry = FakeRegistry()
+def with_registry(mode="delete", verify=None, managed=(SERVICE_SID,), **row):
+    registry = FakeRegistry()
     fields = {"service_sid": SERVICE_SID, "identity": IDENTITY, "status": "verified", "platform": "apn",
               "last_seen": "2026-10-01T00:00:00Z", **row}  # fmt: skip
-    svc.registry.rows[FACTOR_SID] = FactorRecord(FACTOR_SID, **fields)
-    return svc, ledger, verify, svc.registry
+    registry.rows[FACTOR_SID] = FactorRecord(FACTOR_SID, **fields)
+    svc, ledger, verify = service(mode=mode, verify=verify, managed=managed, registry=registry)
+    return svc, ledger, verify, registry
 
 
 def missing_identity(**changes) -> PushFailure:
@@ -179,9 +179,8 @@ def candidate(last_seen="2026-08-17T12:00:00Z", **changes) -> InactiveCandidate:
     return InactiveCandidate(**{**fields, **changes})
 
 
-def stale_ios(mode="delete", **row):
-    svc, ledger, verify, registry = with_registry(mode=mode, last_seen="2026-08-17T12:00:00Z", **row)
-    svc.inactivity = InactivityRule(30, 3)
+def stale_ios(mode="delete", managed=(SERVICE_SID,), **row):
+    svc, ledger, verify, registry = with_registry(mode=mode, managed=managed, last_seen="2026-08-17T12:00:00Z", **row)
     for days in (30, 20, 10):
         verify.add_challenge(FACTOR_SID, "expired", NOW - timedelta(days=days))
     return svc, ledger, verify, registry
@@ -231,8 +230,7 @@ def test_a_candidate_verify_no_longer_has_is_already_gone():
 
 
 def test_an_unmanaged_candidate_is_skipped():
-    svc, _, verify, _ = stale_ios()
-    svc.managed_services = frozenset({"VA" + "0" * 32})
+    svc, _, verify, _ = stale_ios(managed=("VA" + "0" * 32,))
     assert svc.handle_inactive_candidate(candidate()).reason_code == "unmanaged_service" and verify.reads == []
 
 
@@ -273,8 +271,7 @@ class LedgerThatFailsOnce(FakeLedger):
 
 
 def test_a_retry_after_a_lost_ledger_write_still_says_deleted():
-    svc, _, verify = service()
-    svc.ledger, svc.registry = LedgerThatFailsOnce(), FakeRegistry()
+    svc, _, verify = service(ledger=LedgerThatFailsOnce(), registry=FakeRegistry())
     with pytest.raises(RuntimeError):
         svc.handle_push_failure(failure())
     action = svc.handle_push_failure(failure())  # the queue's retry of the same event
@@ -283,8 +280,7 @@ def test_a_retry_after_a_lost_ledger_write_still_says_deleted():
 
 
 def test_another_event_about_a_factor_we_deleted_is_already_gone():
-    svc, _, verify = service()
-    svc.registry = FakeRegistry()
+    svc, _, verify = service(registry=FakeRegistry())
     svc.handle_push_failure(failure())
     action = svc.handle_push_failure(failure(event_id="NO" + "2" * 32))
     assert action.outcome == "already_gone" and verify.calls == [FACTOR]

@@ -6,14 +6,13 @@ import json
 
 import pytest
 
-from factor_cleanup.domain.breaker import DELETIONS, CircuitBreaker
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
+from factor_cleanup.domain.breaker import DELETIONS
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.ports import VerifyRetryable
-from factor_cleanup.services.cleanup import CleanupService
 from tests.conftest import ACCOUNT_SID, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
-from tests.fakes import FakeBreakerStore, FakeLedger, FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeRegistry, FakeVerify
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 ERROR_AT = "2026-11-25T11:59:00Z"
@@ -26,18 +25,20 @@ def failure(**changes) -> PushFailure:
 
 
 class Stack:
-    """The executor over fakes, in delete mode, with a registry and a breaker."""
+    """The app over fakes, in delete mode, with a registry and a breaker."""
 
-    def __init__(self, factors=(FACTOR,), known: FactorRecord | None = None) -> None:
+    def __init__(self, factors=(FACTOR,), known: FactorRecord | None = None, managed=(SERVICE_SID,)) -> None:
         self.verify = FakeVerify(set(factors))
         self.registry = FakeRegistry()
         if known:
             self.registry.rows[known.factor_sid] = known
         self.breaker_store = FakeBreakerStore()
         self.ledger = FakeLedger()
-        self.service = CleanupService(self.ledger, self.verify, FixedClock(), ErrorCodePolicy(), frozenset({SERVICE_SID}),
-                                      "delete", registry=self.registry,
-                                      breaker=CircuitBreaker(self.breaker_store, 100, 50))  # fmt: skip
+        self.queue = FakeQueue()
+        config = settings(verify_service_sids=frozenset(managed), max_deletions_per_hour=100, config_error_trip_count=50)
+        self.app = fake_app(config, verify=self.verify, registry=self.registry, breaker_store=self.breaker_store,
+                            ledger=self.ledger, work_queue=self.queue)
+        self.service = self.app.cleanup
 
     def reserved(self) -> int:
         return self.breaker_store.total_since(SERVICE_SID, DELETIONS, "0000")
@@ -106,16 +107,11 @@ def test_when_the_registry_does_not_know_the_type_verify_is_asked_before_any_del
 
 
 def test_a_verified_totp_factor_is_never_a_sweep_candidate():
-    from factor_cleanup.services.sweeper import Sweeper
-
     stack = Stack()
     stack.registry.record_factor(push_factor(factor_type="totp", last_seen="2026-01-01T00:00:00Z"))
     stack.registry.record_factor(push_factor(factor_sid="YF" + "9" * 32, last_seen="2026-01-01T00:00:00Z"))
-    from tests.fakes import FakeQueue
-
-    queue = FakeQueue()
-    Sweeper(stack.registry, queue, FixedClock(), frozenset({SERVICE_SID})).sweep()
-    assert [m.factor_sid for m in queue.sent] == ["YF" + "9" * 32]
+    stack.app.sweeper.sweep()
+    assert [m.factor_sid for m in stack.queue.sent] == ["YF" + "9" * 32]
 
 
 # 4. The registry and a 404 under the wrong identity --------------------------------------------------------
@@ -128,8 +124,7 @@ def test_a_factor_the_registry_knows_under_another_identity_is_not_touched():
 
 def test_a_factor_the_registry_knows_under_another_service_is_not_touched():
     other = "VA" + "e" * 32
-    stack = Stack(known=push_factor(service_sid=other))
-    stack.service.managed_services = frozenset({SERVICE_SID, other})
+    stack = Stack(known=push_factor(service_sid=other), managed=(SERVICE_SID, other))
     action = stack.service.handle_push_failure(failure())
     assert (action.outcome, action.reason_code) == ("skipped", "identity_mismatch") and stack.verify_calls() == 0
 

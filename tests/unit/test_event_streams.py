@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 from factor_cleanup.intake.http import HttpRequest
-from factor_cleanup.intake.kinesis import KinesisIntake
 from factor_cleanup.local.events import api_gateway_event
-from tests.conftest import ACCOUNT_SID, FACTOR_SID
+from tests.conftest import FACTOR_SID
+from tests.fake_app import fake_app, settings
 from tests.fakes import FakeQueue
 from tests.support.debugger import make_service
 from tests.support.event_streams import NO_SID, error_log, post
@@ -55,7 +54,7 @@ def test_unreadable_body_is_a_400_and_queue_down_a_503():
 
 def test_kinesis_records_are_queued_like_webhook_events():
     queue = FakeQueue()
-    intake = KinesisIntake(queue, ACCOUNT_SID)
+    intake = fake_app(work_queue=queue).kinesis
     assert intake.handle_record(json.dumps(error_log()).encode()) == 1
     assert intake.handle_record(json.dumps([error_log("ce-2", sid="NO" + "e" * 32)]).encode()) == 1
     assert intake.handle_record(b"\xff not json") == 0
@@ -63,24 +62,16 @@ def test_kinesis_records_are_queued_like_webhook_events():
     assert [m.event_id for m in queue.sent] == [NO_SID, "NO" + "e" * 32]
 
 
-def test_kinesis_handler_reports_records_it_could_not_queue(restore_environ):
-    import handlers.kinesis_events as kinesis
+def test_kinesis_function_reports_records_it_could_not_queue():
     from factor_cleanup.local.verify_emulator import DEMO_ACCOUNT_SID
 
-    restore_environ.update(TWILIO_ACCOUNT_SID=DEMO_ACCOUNT_SID, QUEUE_URL="unused")
-    kinesis._intake = KinesisIntake(FakeQueue(down=True), DEMO_ACCOUNT_SID)  # the sample's account
-    try:
-        event = json.loads(Path("events/kinesis-error-logs.json").read_text())
-        response = kinesis.handler(event, None)
-    finally:
-        kinesis._intake = None
+    config = settings(twilio_account_sid=DEMO_ACCOUNT_SID)  # the sample's account
+    event = json.loads(open("events/kinesis-error-logs.json").read())
+    response = fake_app(config, work_queue=FakeQueue(down=True)).kinesis.handle_batch(event, None)
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}
-    kinesis._intake = KinesisIntake(FakeQueue(), DEMO_ACCOUNT_SID)
-    try:
-        assert kinesis.handler(event, None) == {"batchItemFailures": []}
-        assert [m.event_id for m in kinesis._intake.queue.sent] == ["NOdeadbeefdeadbeefdeadbeef00000001"]
-    finally:
-        kinesis._intake = None
+    queue = FakeQueue()
+    assert fake_app(config, work_queue=queue).kinesis.handle_batch(event, None) == {"batchItemFailures": []}
+    assert [m.event_id for m in queue.sent] == ["NOdeadbeefdeadbeefdeadbeef00000001"]
 
 
 def kinesis_record(sequence: str, cloud_event: dict) -> dict:
@@ -89,19 +80,13 @@ def kinesis_record(sequence: str, cloud_event: dict) -> dict:
             "kinesis": {"sequenceNumber": sequence, "partitionKey": "p", "data": data}}  # fmt: skip
 
 
-def test_only_the_kinesis_record_that_could_not_be_queued_is_retried(restore_environ):
+def test_only_the_kinesis_record_that_could_not_be_queued_is_retried():
     """ReportBatchItemFailures: Lambda resumes the shard at the failed record, not at the start of the batch."""
-    import handlers.kinesis_events as kinesis
-
-    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, QUEUE_URL="unused")
     second = "NO" + "e" * 32
-    kinesis._intake = KinesisIntake(FakeQueue(refuse={second}), ACCOUNT_SID)
+    queue = FakeQueue(refuse={second})
     records = [kinesis_record("101", error_log()), kinesis_record("102", error_log("ce-2", sid=second)),
                kinesis_record("103", error_log("ce-3", sid="NO" + "f" * 32))]  # fmt: skip
-    try:
-        response = kinesis.handler({"Records": records}, None)
-        queued = [m.event_id for m in kinesis._intake.queue.sent]
-    finally:
-        kinesis._intake = None
+    response = fake_app(work_queue=queue).kinesis.handle_batch({"Records": records}, None)
+    queued = [m.event_id for m in queue.sent]
     assert response == {"batchItemFailures": [{"itemIdentifier": "102"}]}
     assert queued == [NO_SID, "NO" + "f" * 32]

@@ -11,8 +11,7 @@ from botocore.stub import Stubber
 from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
 from factor_cleanup.domain.messages import parse_message
 from factor_cleanup.domain.ports import QueueUnavailable
-from factor_cleanup.intake.kinesis import KinesisIntake
-from tests.conftest import ACCOUNT_SID
+from tests.fake_app import fake_app
 from tests.fakes import FakeQueue
 from tests.support.debugger import make_service
 from tests.support.event_streams import error_logs, post
@@ -59,8 +58,9 @@ def test_sqs_adapter_counts_only_entries_listed_as_successful():
 
 def test_kinesis_record_with_an_unstored_event_fails_whole_and_names_nothing_queued():
     events = error_logs(3)
-    intake = KinesisIntake(FakeQueue(refuse={events[1]["data"]["sid"]}), ACCOUNT_SID)
+    queue = FakeQueue(refuse={events[1]["data"]["sid"]})
+    intake = fake_app(work_queue=queue).kinesis
     with pytest.raises(QueueUnavailable):  # the handler turns this into the record's batchItemFailure
         intake.handle_record(json.dumps(events).encode())
-    intake.queue.refuse.clear()
+    queue.refuse.clear()
     assert intake.handle_record(json.dumps(events).encode()) == 3

@@ -6,13 +6,12 @@ import json
 
 import pytest
 
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.runtime import logs
 from factor_cleanup.runtime.metrics import emf_processor, emitted_metrics
-from factor_cleanup.services.cleanup import CleanupService
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
-from tests.fakes import FakeLedger, FakeVerify, FixedClock
+from tests.fake_app import fake_app
+from tests.fakes import FakeVerify
 
 
 def emf_lines(text: str) -> list[dict]:
@@ -40,8 +39,7 @@ def assert_valid_emf(record: dict) -> set[tuple[str, frozenset[str]]]:
 
 def test_a_decision_is_logged_with_its_metric(capsys):
     logs.configure()
-    service = CleanupService(FakeLedger(), FakeVerify({(SERVICE_SID, IDENTITY, FACTOR_SID)}), FixedClock(),
-                             ErrorCodePolicy(), frozenset({SERVICE_SID}), "delete")  # fmt: skip
+    service = fake_app(verify=FakeVerify({(SERVICE_SID, IDENTITY, FACTOR_SID)})).cleanup
     service.handle_push_failure(PushFailure(event_id="NO" + "1" * 32, source="debugger", error_code="52143",
                                             service_sid=SERVICE_SID, identity=IDENTITY, factor_sid=FACTOR_SID))  # fmt: skip
     [record] = emf_lines(capsys.readouterr().out)

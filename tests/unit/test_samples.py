@@ -36,19 +36,16 @@ def test_worker_sample_carries_a_valid_message():
 
 # --- the factor registry's samples: Verify webhooks, app activity, the new kinds, the sweeper's schedule ---
 def _ingest(clock):
-    from factor_cleanup.intake.app_activity import ActivityAuthenticator
-    from factor_cleanup.intake.ingest import IngestService
-    from factor_cleanup.intake.signature import SignatureChecker
     from factor_cleanup.local.demo import DEMO_AUTH_TOKEN, DEMO_PORT
     from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
     from factor_cleanup.local.verify_emulator_state import DEMO_ACCOUNT_SID
+    from tests.fake_app import fake_app, settings
     from tests.fakes import FakeQueue
 
     queue = FakeQueue()
-    activity = ActivityAuthenticator(lambda: DEMO_APP_ACTIVITY_SECRET, clock)
-    service = IngestService(queue, SignatureChecker(lambda: [DEMO_AUTH_TOKEN]), DEMO_ACCOUNT_SID,
-                            f"http://127.0.0.1:{DEMO_PORT}", activity, clock, activity_queue=queue)  # fmt: skip
-    return service, queue
+    config = settings(twilio_account_sid=DEMO_ACCOUNT_SID, twilio_auth_token=DEMO_AUTH_TOKEN,
+                      public_base_url=f"http://127.0.0.1:{DEMO_PORT}", app_activity_secret=DEMO_APP_ACTIVITY_SECRET)
+    return fake_app(config, clock=clock, work_queue=queue, activity_queue=queue).ingest, queue
 
 
 @pytest.mark.parametrize("name", sorted(n for n in sample_events() if n.startswith("verify-webhook-")))

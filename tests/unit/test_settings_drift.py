@@ -2,7 +2,8 @@
 
 The lists are derived, not written down here: the fields of factor_cleanup/runtime/settings.py, the template's
 Parameters and function environments, and the rows of the README table. Which settings each function reads
-comes from its handler's code: the Settings attributes it reaches through bootstrap.py and credentials.py.
+comes from its handler's code: the Settings attributes it reaches through the app's parts (bootstrap.py,
+adapters.py) and credentials.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from factor_cleanup.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "infra" / "template.yaml"
-WIRING = (ROOT / "factor_cleanup" / "runtime" / "bootstrap.py", ROOT / "factor_cleanup" / "runtime" / "credentials.py")
+WIRING = tuple(ROOT / "factor_cleanup" / "runtime" / name for name in ("bootstrap.py", "adapters.py", "credentials.py"))
+APP_CLASSES = {"App", "Wiring"}  # followed part by part (`build_app().worker` reaches App.worker), never as a whole
 # README variables that are no Settings field: read by make run, the commands, or metrics.py; never deployed.
 NOT_SETTINGS = {"PORT", "SWEEP_INTERVAL_SECONDS", "METRICS_ENABLED", "METRICS_NAMESPACE"}
 LIBRARY_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}  # read by Powertools itself
@@ -59,13 +61,15 @@ def readme_rows(text: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def settings_read_by(handler: Path, units: dict[str, ast.AST], fields: set[str]) -> set[str]:
-    """Settings attributes a handler reaches, following its calls into the wiring's functions and classes."""
+    """Settings attributes a handler reaches, following its calls into the wiring's functions and classes, and
+    its attributes into the app's parts."""
     pending, seen, found = [ast.parse(handler.read_text(encoding="utf-8"))], set(), set()
     while pending:
         nodes = list(ast.walk(pending.pop()))
-        found |= {node.attr for node in nodes if isinstance(node, ast.Attribute) and node.attr in fields}
+        attributes = {node.attr for node in nodes if isinstance(node, ast.Attribute)}
+        found |= attributes & fields
         calls = [node.func for node in nodes if isinstance(node, ast.Call)]
-        for name in {getattr(call, "id", getattr(call, "attr", "")) for call in calls} & units.keys() - seen:
+        for name in ({getattr(call, "id", getattr(call, "attr", "")) for call in calls} | attributes) & units.keys() - seen:
             seen.add(name)
             pending.append(units[name])
     return {name.upper() for name in found}
@@ -74,7 +78,11 @@ def settings_read_by(handler: Path, units: dict[str, ast.AST], fields: set[str])
 def inventory() -> Inventory:
     template = load_template(TEMPLATE_PATH)
     trees = [ast.parse(path.read_text(encoding="utf-8")) for path in WIRING]
-    units = {node.name: node for tree in trees for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    units = {node.name: node for tree in trees for node in tree.body
+             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in APP_CLASSES}
+    parts = [item for tree in trees for node in tree.body if isinstance(node, ast.ClassDef) and node.name in APP_CLASSES
+             for item in node.body if isinstance(item, ast.FunctionDef)]
+    units.update((part.name, part) for part in parts)
     functions = {key: r["Properties"] for key, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
     handlers = {key: ROOT / (properties["Handler"].rpartition(".")[0] + ".py") for key, properties in functions.items()}
     reads = {key: settings_read_by(path, units, set(Settings.model_fields)) for key, path in handlers.items()}
@@ -166,9 +174,9 @@ def _documented_default_drift(inv: Inventory) -> list[str]:
 
 
 def _parsed_default(field: str, text: str | None = None) -> Any:
-    """The model's value for `field` given `text` (else its default); a prefix no variable has hides this shell's."""
-    given = {} if text is None else {field: text}
-    return getattr(Settings(_env_prefix="PUSH_JANITOR_DRIFT_CHECK_", **given), field)
+    """The model's value for `field` given `text` as its variable's value (else its default)."""
+    given = {} if text is None else {field.upper(): text}
+    return getattr(Settings.from_environ(given), field)
 
 
 def test_settings_template_and_readme_agree():

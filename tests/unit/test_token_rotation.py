@@ -34,13 +34,12 @@ def test_the_end_needs_a_time_zone():
         settings(twilio_auth_token_previous=AUTH_TOKEN, twilio_auth_token_previous_until="2999-01-01T00:00:00")
 
 
-def test_ingest_accepts_the_previous_token_only_in_grace(monkeypatch):
+def test_ingest_accepts_the_previous_token_only_in_grace():
     from factor_cleanup.intake.http import HttpRequest
     from factor_cleanup.local.events import api_gateway_event
     from factor_cleanup.local.signing import signed_form
-    from factor_cleanup.runtime import bootstrap
     from tests.conftest import ACCOUNT_SID, BASE_URL, debugger_params
-    from tests.fakes import FakeQueue
+    from tests.fake_app import fake_app
 
     body, headers = signed_form(BASE_URL + "/twilio/debugger", debugger_params(), AUTH_TOKEN)
     request = HttpRequest.from_api_gateway(api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers))
@@ -48,7 +47,5 @@ def test_ingest_accepts_the_previous_token_only_in_grace(monkeypatch):
     for until in ("2999-01-01T00:00:00Z", "2020-01-01T00:00:00Z"):
         config = Settings(twilio_account_sid=ACCOUNT_SID, twilio_auth_token="new-primary", public_base_url=BASE_URL,
                           twilio_auth_token_previous=AUTH_TOKEN, twilio_auth_token_previous_until=until)  # fmt: skip
-        service = bootstrap.ingest_service(config)
-        service.queue = FakeQueue()
-        statuses[until[:4]] = service.handle(request).status
+        statuses[until[:4]] = fake_app(config).ingest.handle(request).status
     assert statuses == {"2999": 200, "2020": 403}
