@@ -51,9 +51,8 @@ test-integration: $(STAMP) ## Integration tests: the AWS adapters on moto, the t
 test-e2e: $(STAMP) ## End-to-end tests: the local stack, the emulators over HTTP, faults, load, the browser
 	$(PY) -m pytest -q tests/e2e
 
-# The tools that hold the design; their settings are in pyproject.toml. lint-format joins lint once the
-# repository has been through `ruff format .` (until then .ci/run would fail on it).
-lint: $(STAMP) ## Check the code: ruff's lint rules, mypy (strict for domain/ and services/), the import-linter layer contracts
+# The tools that hold the design; their settings are in pyproject.toml.
+lint: lint-format ## Check the code: ruff's lint rules and layout, mypy (strict for domain/ and services/), the import-linter layer contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports

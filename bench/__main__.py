@@ -57,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = [name for name in BENCHMARKS if not args.only or name in args.only]
     info = machine()
-    print(f"push-janitor benchmarks{' (quick)' if args.quick else ''} on {info['cpus']} CPU(s), "
-          f"{info['cpu_model']}, Python {info['python']}, {info['platform']}", flush=True)  # fmt: skip
+    print(
+        f"push-janitor benchmarks{' (quick)' if args.quick else ''} on {info['cpus']} CPU(s), "
+        f"{info['cpu_model']}, Python {info['python']}, {info['platform']}",
+        flush=True,
+    )
     results: dict[str, Result] = {}
     for name in names:
         print(f"\n## {name}", flush=True)

@@ -30,14 +30,18 @@ VARIANTS = {
     "python": "pass",  # the interpreter alone
     "floor-ingest": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)",
     "ingest": "import handlers.ingest\nhandlers.ingest.app()",
-    "floor-worker": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\nboto3.client('dynamodb', config=config)",
+    "floor-worker": "import boto3\n"
+    + _CONFIG
+    + "boto3.client('sqs', config=config)\nboto3.client('dynamodb', config=config)",
     "worker": "import handlers.worker\nhandlers.worker.app()",
     "ingest+gc": "import handlers.ingest\nhandlers.ingest.app()",  # collecting all along, as not on Lambda
     "worker+gc": "import handlers.worker\nhandlers.worker.app()",
     # The libraries each handler needs, without any project code: how much of the gap is ours.
     "libs-ingest": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\n"
     "import pydantic, structlog, twilio.request_validator\npydantic.BaseModel",
-    "libs-worker": "import boto3\n" + _CONFIG + "boto3.client('sqs', config=config)\nboto3.client('dynamodb', config=config)\n"
+    "libs-worker": "import boto3\n"
+    + _CONFIG
+    + "boto3.client('sqs', config=config)\nboto3.client('dynamodb', config=config)\n"
     "import pydantic, structlog\npydantic.BaseModel\nimport aws_lambda_powertools.utilities.idempotency",
     # Not a cold-start figure: what the first DELETE of a delete-mode worker adds (twilio's REST client).
     "worker+verify": "import handlers.worker\nhandlers.worker.app()\n"
@@ -88,8 +92,11 @@ def hide_dev_packages() -> str:
     shipped: set[str] = set()
     for name in (*locked, *RUNTIME_PACKAGES):
         _dependencies(name, shipped)
-    hidden = sorted(module for module, dists in metadata.packages_distributions().items()
-                    if not any(re.sub(r"[-_.]+", "-", dist).lower() in shipped for dist in dists))
+    hidden = sorted(
+        module
+        for module, dists in metadata.packages_distributions().items()
+        if not any(re.sub(r"[-_.]+", "-", dist).lower() in shipped for dist in dists)
+    )
     return _HIDE.format(names=tuple(hidden))
 
 
@@ -105,8 +112,9 @@ def run_child(code: str, *flags: str, on_lambda: bool = True) -> tuple[float, fl
     started = _now()
     timed = _TIMED.replace("{hide}", hide_dev_packages()).replace("{code}", code)
     env = child_env(**(LAMBDA_ENV if on_lambda else {}))
-    done = subprocess.run([python(), *flags, "-c", timed], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [python(), *flags, "-c", timed], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     exited = _now() - started
     if done.returncode != 0:
         raise RuntimeError(f"cold-start child failed:\n{code}\n{done.stderr[-2000:]}")
@@ -119,7 +127,7 @@ def import_times(code: str, runs: int = 3) -> dict[str, float]:
     for _ in range(runs):
         for line in run_child(code, "-X", "importtime")[2].splitlines():
             if line.startswith("import time:") and "|" in line and "self [us]" not in line:
-                self_us, _cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+                self_us, _cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
                 seen[name].append(int(self_us))
     return {name: median(values) for name, values in seen.items()}
 
@@ -167,9 +175,11 @@ def run(quick: bool = False) -> Result:
     for fn, target in TARGETS.items():
         verdict = "met" if met[fn] else "MISSED"
         floor = wall[f"floor-{fn}"]
-        result.say(f"{fn}: {ratios[fn]:.2f}x the boto3 floor (target <= {target:g}x, {verdict}), "
-                   f"+{wall[fn] - floor:.0f} ms over it; collecting all along {wall[f'{fn}+gc'] / floor:.2f}x; "
-                   f"its libraries alone, collecting, {wall[f'libs-{fn}'] / floor:.2f}x")
+        result.say(
+            f"{fn}: {ratios[fn]:.2f}x the boto3 floor (target <= {target:g}x, {verdict}), "
+            f"+{wall[fn] - floor:.0f} ms over it; collecting all along {wall[f'{fn}+gc'] / floor:.2f}x; "
+            f"its libraries alone, collecting, {wall[f'libs-{fn}'] / floor:.2f}x"
+        )
     extra = wall["worker+verify"] - wall["worker"]
     result.say(f"a delete-mode worker's first DELETE adds {extra:.0f} ms more (twilio.rest, imported on first use)")
     for fn in TARGETS:

@@ -41,8 +41,8 @@ def error_logs(count: int, first: int) -> list[dict[str, Any]]:
 
 
 def run(quick: bool = False) -> Result:
-    import handlers.ingest  # noqa: F401 - the handlers configure logging on import: before quiet_logs, not inside
-    import handlers.report  # noqa: F401
+    import handlers.ingest
+    import handlers.report
     import handlers.worker  # noqa: F401
 
     result = Result("event-streams", TITLE, target=f"250 events < {TARGET_SECONDS:g} s")
@@ -98,11 +98,15 @@ def _measure(result: Result, local: Any, sizes: tuple[int, ...], repeat: int) ->
                 raise RuntimeError(f"{size} events posted, answer {str(answer)[:200]}")
             best = min(best, seconds)
         timings[size] = best
-        result.say(f"{size:4d} events: {best:6.3f} s (one POST, answered 200 once SQS held all {size}; best of {repeat})")
+        result.say(
+            f"{size:4d} events: {best:6.3f} s (one POST, answered 200 once SQS held all {size}; best of {repeat})"
+        )
 
     first = sizes[0]
-    messages = [PushFailure(event_id=f"NO{i:032x}", source="event_streams", error_code="52103")
-                for i in range(next_sid, next_sid + first)]  # fmt: skip
+    messages = [
+        PushFailure(event_id=f"NO{i:032x}", source="event_streams", error_code="52103")
+        for i in range(next_sid, next_sid + first)
+    ]
     queue = SqsWorkQueue(sqs, _empty_queue(sqs, "one-by-one"))
     started = time.perf_counter()
     for message in messages:

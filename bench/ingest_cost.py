@@ -89,7 +89,9 @@ def _measure(result: Result, quick: bool) -> None:
     number, repeat = (300, 3) if quick else (3000, 7)
     core_best = handler_best = floor_best = float("inf")
     for _ in range(repeat):  # interleaved, so drift hits both sides alike
-        core_best = min(core_best, best_per_call(lambda: service.handle(HttpRequest.from_api_gateway(event)), number, 1))
+        core_best = min(
+            core_best, best_per_call(lambda: service.handle(HttpRequest.from_api_gateway(event)), number, 1)
+        )
         floor_best = min(floor_best, best_per_call(lambda: validator.validate(url, params, signature), number, 1))
         handler_best = min(handler_best, best_per_call(lambda: handler(event, None), number, 1))
 
@@ -119,15 +121,33 @@ def _measure(result: Result, quick: bool) -> None:
     result.floor = f"RequestValidator.validate {floor_best * 1e6:.1f} µs"
     result.ratio = fmt_ratio(ratio)
     result.met = ratio <= TARGET
-    result.data.update(core_us=core_best * 1e6, handler_us=handler_best * 1e6, floor_us=floor_best * 1e6, with_log_us=with_log * 1e6,
-                       body_bytes=len(request.body), message_bytes=len(queue.last))  # fmt: skip
-    result.say(f"IngestService.handle(HttpRequest.from_api_gateway(event)), queue body built, not sent: {core_best * 1e6:6.1f} µs")
-    result.say(f"floor: RequestValidator.validate(url, params, signature) on the same request:        {floor_best * 1e6:6.1f} µs")
-    result.say(f"ratio {ratio:.2f}x (target <= {TARGET:g}x); {len(request.body)} B form body -> {len(queue.last)} B message")
-    result.say(f"whole Lambda handler (handlers.ingest.handler, response JSON included):              {handler_best * 1e6:6.1f} µs")
-    result.say(f"  as deployed with LOG_LEVEL=INFO (one JSON log line, into /dev/null):                {with_log * 1e6:6.1f} µs")
-    result.say(f"parse_qs + validate, the least any receiver does: {(breakdown['parse form body (parse_qs)'] + floor_best) * 1e6:.1f} µs "
-               f"-> {core_best / (breakdown['parse form body (parse_qs)'] + floor_best):.2f}x of that")  # fmt: skip
+    result.data.update(
+        core_us=core_best * 1e6,
+        handler_us=handler_best * 1e6,
+        floor_us=floor_best * 1e6,
+        with_log_us=with_log * 1e6,
+        body_bytes=len(request.body),
+        message_bytes=len(queue.last),
+    )
+    result.say(
+        f"IngestService.handle(HttpRequest.from_api_gateway(event)), queue body built, not sent: {core_best * 1e6:6.1f} µs"
+    )
+    result.say(
+        f"floor: RequestValidator.validate(url, params, signature) on the same request:        {floor_best * 1e6:6.1f} µs"
+    )
+    result.say(
+        f"ratio {ratio:.2f}x (target <= {TARGET:g}x); {len(request.body)} B form body -> {len(queue.last)} B message"
+    )
+    result.say(
+        f"whole Lambda handler (handlers.ingest.handler, response JSON included):              {handler_best * 1e6:6.1f} µs"
+    )
+    result.say(
+        f"  as deployed with LOG_LEVEL=INFO (one JSON log line, into /dev/null):                {with_log * 1e6:6.1f} µs"
+    )
+    result.say(
+        f"parse_qs + validate, the least any receiver does: {(breakdown['parse form body (parse_qs)'] + floor_best) * 1e6:.1f} µs "
+        f"-> {core_best / (breakdown['parse form body (parse_qs)'] + floor_best):.2f}x of that"
+    )
     result.say("stages, each timed alone:")
     for name, seconds in breakdown.items():
         result.say(f"  {name:40s} {seconds * 1e6:7.1f} µs")

@@ -28,8 +28,11 @@ def key_schemas() -> dict[str, list[str]]:
     from factor_cleanup.local.template import load_template
 
     resources = load_template(TEMPLATE)["Resources"]
-    return {name: [k["AttributeName"] for k in r["Properties"]["KeySchema"]]
-            for name, r in resources.items() if r.get("Type") == "AWS::DynamoDB::Table"}  # fmt: skip
+    return {
+        name: [k["AttributeName"] for k in r["Properties"]["KeySchema"]]
+        for name, r in resources.items()
+        if r.get("Type") == "AWS::DynamoDB::Table"
+    }
 
 
 class LatencyDynamoDB:
@@ -50,21 +53,30 @@ class LatencyDynamoDB:
             self.calls[(operation, table)] += 1
         time.sleep(self._latency)
 
-    def put_item(self, TableName: str, Item: dict[str, Any], ConditionExpression: str | None = None,
-                 **_: Any) -> dict[str, Any]:  # fmt: skip
+    def put_item(
+        self, TableName: str, Item: dict[str, Any], ConditionExpression: str | None = None, **_: Any
+    ) -> dict[str, Any]:
         self._wait("PutItem", TableName)
         key = self._key(TableName, Item)
         with self._lock:
             if ConditionExpression and key in self._items:
-                error = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "exists"},
-                         "Item": self._items[key]}  # fmt: skip
+                error = {
+                    "Error": {"Code": "ConditionalCheckFailedException", "Message": "exists"},
+                    "Item": self._items[key],
+                }
                 raise ClientError(error, "PutItem")
             self._items[key] = dict(Item)
         return {}
 
-    def update_item(self, TableName: str, Key: dict[str, Any], UpdateExpression: str = "",
-                    ExpressionAttributeNames: dict[str, str] | None = None,
-                    ExpressionAttributeValues: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:  # fmt: skip
+    def update_item(
+        self,
+        TableName: str,
+        Key: dict[str, Any],
+        UpdateExpression: str = "",
+        ExpressionAttributeNames: dict[str, str] | None = None,
+        ExpressionAttributeValues: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
         self._wait("UpdateItem", TableName)
         names, values = ExpressionAttributeNames or {}, ExpressionAttributeValues or {}
         with self._lock:
@@ -90,9 +102,14 @@ class LatencyDynamoDB:
             self._items.pop(self._key(TableName, Key), None)
         return {}
 
-    def query(self, TableName: str = "", KeyConditionExpression: str = "",
-              ExpressionAttributeValues: dict[str, Any] | None = None, IndexName: str | None = None,
-              **_: Any) -> dict[str, Any]:  # fmt: skip
+    def query(
+        self,
+        TableName: str = "",
+        KeyConditionExpression: str = "",
+        ExpressionAttributeValues: dict[str, Any] | None = None,
+        IndexName: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
         """Key queries on a table's own keys (the breaker's sliding window); index queries answer empty."""
         self._wait("Query", TableName)
         match = _KEY_CONDITION.match(KeyConditionExpression or "")
@@ -101,8 +118,13 @@ class LatencyDynamoDB:
         values = ExpressionAttributeValues or {}
         partition, value, sort, first, last = match.groups()
         with self._lock:
-            items = [dict(i) for (table, _), i in self._items.items() if table == TableName and i.get(partition) == values[value]
-                     and (not sort or values[first]["S"] <= i[sort]["S"] <= values[last]["S"])]  # fmt: skip
+            items = [
+                dict(i)
+                for (table, _), i in self._items.items()
+                if table == TableName
+                and i.get(partition) == values[value]
+                and (not sort or values[first]["S"] <= i[sort]["S"] <= values[last]["S"])
+            ]
         return {"Items": items, "Count": len(items)}
 
     def get_paginator(self, operation: str) -> Any:

@@ -25,10 +25,17 @@ TITLE = "EMF metrics: our processor vs Powertools"
 SERVICE_SID = "VA" + "5" * 32
 EVENTS: dict[str, dict[str, Any]] = {  # the fields the code logs with each event
     "webhook_answered": {"route": "POST /twilio/debugger", "status": 200, "duration_ms": 4.2},
-    "decision": {"event_sid": "NO" + "1" * 32, "factor_sid": "YF" + "2" * 32, "service_sid": SERVICE_SID,
-                 "outcome": "deleted", "reason_code": "uninstalled", "source": "debugger", "error_code": "52103"},
+    "decision": {
+        "event_sid": "NO" + "1" * 32,
+        "factor_sid": "YF" + "2" * 32,
+        "service_sid": SERVICE_SID,
+        "outcome": "deleted",
+        "reason_code": "uninstalled",
+        "source": "debugger",
+        "error_code": "52103",
+    },
     "verify_call": {"operation": "delete_factor", "status": 204, "duration_ms": 48.0, "factor_sid": "YF" + "2" * 32},
-}  # fmt: skip
+}
 BATCH = 100
 
 
@@ -58,8 +65,13 @@ def emitted(record: dict[str, Any]) -> set[tuple[str, frozenset[str], str]]:
         for names in directive["Dimensions"]:
             for metric in directive["Metrics"]:
                 value = record[metric["Name"]]
-                shown = json.dumps([[float(v) for v in value] if isinstance(value, list) else [float(value)],
-                                    {n: record[n] for n in names}], sort_keys=True)  # fmt: skip
+                shown = json.dumps(
+                    [
+                        [float(v) for v in value] if isinstance(value, list) else [float(value)],
+                        {n: record[n] for n in names},
+                    ],
+                    sort_keys=True,
+                )
                 pairs.add((metric["Name"], frozenset(names), shown))
     return pairs
 
@@ -103,15 +115,21 @@ def run(quick: bool = False) -> Result:
     result.figure = f"+{ours['decision']:.1f} µs/decision, import {added['ours']:.1f} ms"
     result.floor = f"Powertools +{theirs['decision']:.1f} µs/decision, import +{added['powertools']:.1f} ms on ingest"
     result.data.update(import_ms=added, per_event_us=per_event)
-    result.say(f"imports (-X importtime, median of {3 if quick else 11}): factor_cleanup.runtime.metrics "
-               f"{added['ours']:.1f} ms; aws_lambda_powertools.metrics adds {added['powertools']:.1f} ms "
-               f"({added['modules']} modules) to a cold ingest function")  # fmt: skip
-    result.say("per event, log call into /dev/null (best loop): floor µs, +processor µs (+bytes), +Powertools µs "
-               "(+bytes in extra lines)")
+    result.say(
+        f"imports (-X importtime, median of {3 if quick else 11}): factor_cleanup.runtime.metrics "
+        f"{added['ours']:.1f} ms; aws_lambda_powertools.metrics adds {added['powertools']:.1f} ms "
+        f"({added['modules']} modules) to a cold ingest function"
+    )
+    result.say(
+        "per event, log call into /dev/null (best loop): floor µs, +processor µs (+bytes), +Powertools µs "
+        "(+bytes in extra lines)"
+    )
     for name, figures in per_event.items():
         ours_bytes, their_bytes = added_bytes(name)
-        result.say(f"  {name:17s} {figures['floor']:6.1f}  +{ours[name]:5.1f} (+{ours_bytes} B)  +{theirs[name]:5.1f} "
-                   f"(+{their_bytes} B in {int(figures['lines'])} line(s))")  # fmt: skip
+        result.say(
+            f"  {name:17s} {figures['floor']:6.1f}  +{ours[name]:5.1f} (+{ours_bytes} B)  +{theirs[name]:5.1f} "
+            f"(+{their_bytes} B in {int(figures['lines'])} line(s))"
+        )
     batched = per_event["verify_call"]["batched"]
     result.say(f"  verify_call, Powertools batched ({BATCH} per flush): +{batched:.1f} µs/event")
     return result
@@ -125,8 +143,11 @@ def _import_ms(quick: bool) -> dict[str, float]:
     alone = import_times("import structlog, dataclasses, typing", runs)
     ours = import_times("import structlog, dataclasses, typing\nimport factor_cleanup.runtime.metrics", runs)
     extra = {name: us for name, us in with_powertools.items() if name not in ingest}
-    return {"powertools": sum(extra.values()) / 1000, "modules": len(extra),
-            "ours": sum(us for name, us in ours.items() if name not in alone) / 1000}  # fmt: skip
+    return {
+        "powertools": sum(extra.values()) / 1000,
+        "modules": len(extra),
+        "ours": sum(us for name, us in ours.items() if name not in alone) / 1000,
+    }
 
 
 def _per_event_us(quick: bool) -> dict[str, dict[str, float]]:
@@ -183,8 +204,10 @@ def _info_to_devnull() -> Iterator[Any]:
     import structlog
 
     with open(os.devnull, "w") as sink:
-        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-                            logger_factory=structlog.PrintLoggerFactory(sink))  # fmt: skip
+        structlog.configure(
+            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            logger_factory=structlog.PrintLoggerFactory(sink),
+        )
         yield structlog.get_logger("bench")
 
 

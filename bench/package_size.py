@@ -25,8 +25,13 @@ CODE = ("handlers", "factor_cleanup")
 
 def stage(into: Path) -> str | None:
     """`make stage` into `into`; None when it worked, else the reason it did not."""
-    done = subprocess.run(["make", "--no-print-directory", "-s", "stage", f"STAGE={into}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-s", "stage", f"STAGE={into}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode == 0:
         return None
     lines = (done.stderr or done.stdout).strip().splitlines()
@@ -69,8 +74,10 @@ def run(quick: bool = False) -> Result:
     result.say("`make stage`: requirements.lock installed with --require-hashes for python3.12/arm64")
     result.say("every function's CodeUri is ../build/lambda, so each gets this same package:")
     result.say(f"  whole package: {zipped / mb:6.2f} MB zipped, {unzipped / mb:6.2f} MB unzipped")
-    result.say(f"  project code:  {code_zipped / 1024:6.0f} KB zipped, {code_unzipped / 1024:6.0f} KB unzipped "
-               "(handlers/, factor_cleanup/ without local/)")  # fmt: skip
+    result.say(
+        f"  project code:  {code_zipped / 1024:6.0f} KB zipped, {code_unzipped / 1024:6.0f} KB unzipped "
+        "(handlers/, factor_cleanup/ without local/)"
+    )
     result.say("  largest entries, unzipped:")
     for name, size in per_entry.most_common(5):
         result.say(f"    {name:32s} {size / mb:6.2f} MB")

@@ -26,9 +26,16 @@ TITLE = "Report over 1,000,000 ledger rows"
 FORMS = ("json", "table")  # csv streams like json; table is the CLI's default form
 DAYS = 30
 PAGE_BYTES = 1024 * 1024  # DynamoDB returns at most 1 MB of items per Query page
-OUTCOMES = (("deleted", "uninstalled"), ("skipped", "unmanaged_service"), ("deleted", "uninstalled"),
-            ("would_delete", "uninstalled"), ("already_gone", "uninstalled"), ("deleted", "uninstalled"),
-            ("skipped", "configuration"), ("failed", "verify_rejected"))  # fmt: skip
+OUTCOMES = (
+    ("deleted", "uninstalled"),
+    ("skipped", "unmanaged_service"),
+    ("deleted", "uninstalled"),
+    ("would_delete", "uninstalled"),
+    ("already_gone", "uninstalled"),
+    ("deleted", "uninstalled"),
+    ("skipped", "configuration"),
+    ("failed", "verify_rejected"),
+)
 
 
 class CountingStream:
@@ -55,10 +62,19 @@ class GeneratedDayIndex:
         self.rows, self._start, self._step = rows, start, (end - start) / rows
         captured: list[dict[str, Any]] = []
         writer = type("Capture", (), {"put_item": lambda _self, **kw: captured.append(kw["Item"])})()
-        model = Action(event_sid="NO" + "0" * 32, factor_sid="YF" + "0" * 32, service_sid=SERVICE_SID,
-                       identity="user-000000", error_code="52103", outcome="deleted", reason_code="uninstalled",
-                       reason="error 52103: the push provider reports the app uninstalled",
-                       at="2026-11-25T12:00:00Z", source="debugger", binding_type="fcm")  # fmt: skip
+        model = Action(
+            event_sid="NO" + "0" * 32,
+            factor_sid="YF" + "0" * 32,
+            service_sid=SERVICE_SID,
+            identity="user-000000",
+            error_code="52103",
+            outcome="deleted",
+            reason_code="uninstalled",
+            reason="error 52103: the push provider reports the app uninstalled",
+            at="2026-11-25T12:00:00Z",
+            source="debugger",
+            binding_type="fcm",
+        )
         DynamoDbLedger(writer, "ledger").record(model)
         self._model = captured[0]
         self._per_page = max(1, PAGE_BYTES // len(json.dumps(self._model)))
@@ -80,9 +96,16 @@ class GeneratedDayIndex:
     def _item(self, i: int) -> dict[str, Any]:
         at = (self._start + (i + 0.5) * self._step).strftime("%Y-%m-%dT%H:%M:%SZ")
         outcome, reason_code = OUTCOMES[i % len(OUTCOMES)]
-        return dict(self._model, event_sid={"S": f"NO{i:032x}"}, factor_sid={"S": f"YF{i:032x}"},
-                    identity={"S": f"user-{i % 200_000:06d}"}, at={"S": at}, day={"S": at[:10]},
-                    outcome={"S": outcome}, reason_code={"S": reason_code})  # fmt: skip
+        return dict(
+            self._model,
+            event_sid={"S": f"NO{i:032x}"},
+            factor_sid={"S": f"YF{i:032x}"},
+            identity={"S": f"user-{i % 200_000:06d}"},
+            at={"S": at},
+            day={"S": at[:10]},
+            outcome={"S": outcome},
+            reason_code={"S": reason_code},
+        )
 
 
 def _memory_kb() -> tuple[int, int]:
@@ -120,9 +143,17 @@ def child(form: str, rows: int) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     report = write_report(form, ledger.actions_between(start, end), Period(start, end), out)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"form": form, "rows": rows, "counted": report["summary"]["total"], "seconds": seconds, "cpu": cpu,
-            "peak_mb": (_memory_kb()[1] - baseline) / 1024, "baseline_mb": baseline / 1024, "output_mb": out.chars / 1e6,
-            "pages": index.pages}  # fmt: skip
+    return {
+        "form": form,
+        "rows": rows,
+        "counted": report["summary"]["total"],
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": (_memory_kb()[1] - baseline) / 1024,
+        "baseline_mb": baseline / 1024,
+        "output_mb": out.chars / 1e6,
+        "pages": index.pages,
+    }
 
 
 def run(quick: bool = False) -> Result:
@@ -147,18 +178,28 @@ def run(quick: bool = False) -> Result:
     result.data.update(runs=runs, small=small)
     result.say(f"{rows:,} actions over {DAYS} days, read through DynamoDbLedger.actions_between in ~1 MB pages")
     for r in [*runs, small]:
-        result.say(f"  {r['form']:5s} {r['rows']:>9,} rows: {r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU, "
-                   f"{r['rows'] / r['seconds']:,.0f} rows/s), peak memory +{r['peak_mb']:.0f} MB over "
-                   f"{r['baseline_mb']:.0f} MB, output {r['output_mb']:.0f} MB, {r['pages']} pages")  # fmt: skip
-    result.say("json streams every row and table keeps the newest 50, so memory is about one ~1 MB page of items "
-               "(as Python objects), whatever the row count. The local HTTP handler buffers its body in a StringIO, "
-               "and a Lambda response is capped at 6 MB: a 1M-row report is for the CLI or S3, not the HTTP route")  # fmt: skip
+        result.say(
+            f"  {r['form']:5s} {r['rows']:>9,} rows: {r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU, "
+            f"{r['rows'] / r['seconds']:,.0f} rows/s), peak memory +{r['peak_mb']:.0f} MB over "
+            f"{r['baseline_mb']:.0f} MB, output {r['output_mb']:.0f} MB, {r['pages']} pages"
+        )
+    result.say(
+        "json streams every row and table keeps the newest 50, so memory is about one ~1 MB page of items "
+        "(as Python objects), whatever the row count. The local HTTP handler buffers its body in a StringIO, "
+        "and a Lambda response is capped at 6 MB: a 1M-row report is for the CLI or S3, not the HTTP route"
+    )
     return result
 
 
 def _child_run(form: str, rows: int) -> dict[str, Any]:
-    done = subprocess.run([python(), "-m", "bench.report_scale", form, str(rows)], cwd=ROOT, env=child_env(),
-                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    done = subprocess.run(
+        [python(), "-m", "bench.report_scale", form, str(rows)],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"report child ({form}, {rows} rows) failed: {done.stderr[-1500:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -44,8 +44,14 @@ def _serve_verify(count: int, latency_ms: int, account_sid: str, token: str, ser
 
 def start(stack: ExitStack, *args: str) -> str:
     """Start `python -m bench.services ARGS` and return its base URL; the stack stops it (by its own pid)."""
-    process = subprocess.Popen([python(), "-m", "bench.services", *args], cwd=ROOT, env=child_env(),
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [python(), "-m", "bench.services", *args],
+        cwd=ROOT,
+        env=child_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     stack.callback(_stop, process)
     line = process.stdout.readline() if process.stdout else ""
     if not line.startswith("PORT "):

@@ -38,9 +38,20 @@ def _fill(client: Any, table: str, registry: Any, size: int, now: datetime) -> N
     from factor_cleanup.domain.factors import FactorRecord
 
     old, recent = iso_utc(now - timedelta(days=60)), iso_utc(now - timedelta(days=1))
-    registry.record_factor(FactorRecord(factor_sid="YF" + "f" * 32, service_sid=SERVICE_SID, identity="model",
-                                        factor_type="push", platform="fcm", status="verified",
-                                        created_at=old, verified_at=old, last_seen=old, last_seen_via="challenge"))  # fmt: skip
+    registry.record_factor(
+        FactorRecord(
+            factor_sid="YF" + "f" * 32,
+            service_sid=SERVICE_SID,
+            identity="model",
+            factor_type="push",
+            platform="fcm",
+            status="verified",
+            created_at=old,
+            verified_at=old,
+            last_seen=old,
+            last_seen_via="challenge",
+        )
+    )
     model = client.get_item(TableName=table, Key={"factor_sid": {"S": "YF" + "f" * 32}})["Item"]
     client.delete_item(TableName=table, Key={"factor_sid": {"S": "YF" + "f" * 32}})
     stride = size // STALE
@@ -48,7 +59,12 @@ def _fill(client: Any, table: str, registry: Any, size: int, now: datetime) -> N
         puts = []
         for i in range(start, min(start + 25, size)):
             sid, identity = f"YF{i:032x}", f"user-{i:06d}"
-            item = dict(model, factor_sid={"S": sid}, identity={"S": identity}, last_seen={"S": old if i % stride == 0 else recent})
+            item = dict(
+                model,
+                factor_sid={"S": sid},
+                identity={"S": identity},
+                last_seen={"S": old if i % stride == 0 else recent},
+            )
             if "sweep_shard" in model:
                 item["sweep_shard"] = {"S": sweep_shard(SERVICE_SID, sid)}
             if "entity_key" in model:
@@ -80,8 +96,15 @@ def sweep_once(size: int) -> dict[str, Any]:
         report = sweeper.sweep()
         elapsed = time.perf_counter() - started
         read = sweeper.registry.items_read - before
-    return {"size": size, "candidates": report.candidates_read, "enqueued": report.enqueued, "items_read": read,
-            "queries": len(queries), "seconds": elapsed, "load_seconds": loaded}  # fmt: skip
+    return {
+        "size": size,
+        "candidates": report.candidates_read,
+        "enqueued": report.enqueued,
+        "items_read": read,
+        "queries": len(queries),
+        "seconds": elapsed,
+        "load_seconds": loaded,
+    }
 
 
 def run(quick: bool = False) -> Result:
@@ -100,9 +123,11 @@ def run(quick: bool = False) -> Result:
     result.met = all(r["candidates"] == STALE and r["enqueued"] == STALE for r in runs) and per[1] <= per[0] * 1.05
     result.data.update(runs=runs)
     for r, p in zip(runs, per, strict=True):
-        result.say(f"registry of {r['size']:>7,} factors, {STALE} stale: {r['candidates']} candidates read, "
-                   f"{r['enqueued']} queued, {r['items_read']} index items read ({p:.2f} per candidate) in "
-                   f"{r['queries']} queries; sweep {r['seconds']:.2f} s on moto (loading took {r['load_seconds']:.0f} s)")  # fmt: skip
+        result.say(
+            f"registry of {r['size']:>7,} factors, {STALE} stale: {r['candidates']} candidates read, "
+            f"{r['enqueued']} queued, {r['items_read']} index items read ({p:.2f} per candidate) in "
+            f"{r['queries']} queries; sweep {r['seconds']:.2f} s on moto (loading took {r['load_seconds']:.0f} s)"
+        )
     result.say("the sweep seconds are moto's: it scans a whole index per query, DynamoDB reads only the matching range")
     return result
 

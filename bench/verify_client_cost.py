@@ -37,7 +37,9 @@ def run(quick: bool = False) -> Result:
     result.figure = f"twilio +{added['twilio']:.0f} ms"
     result.floor = f"requests +{added['requests']:.0f} ms, urllib3 +{added['urllib3']:.0f} ms"
     result.data.update(ready_ms=ms, added_ms=added)
-    result.say(f"worker alone {ms['worker']:.0f} ms to ready (median of {len(ready['worker'])}); its first client adds:")
+    result.say(
+        f"worker alone {ms['worker']:.0f} ms to ready (median of {len(ready['worker'])}); its first client adds:"
+    )
     for name in CLIENTS:
         result.say(f"  {name:9s} +{added[name]:5.1f} ms")
     return result

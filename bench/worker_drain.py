@@ -80,8 +80,10 @@ def sqs_batch(bodies: list[str], first_id: int) -> dict[str, Any]:
     from factor_cleanup.local.events import sqs_event
 
     attributes = {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))}
-    raw = [{"MessageId": f"m{first_id + i}", "ReceiptHandle": f"r{first_id + i}", "Body": body, "Attributes": attributes}
-           for i, body in enumerate(bodies)]  # fmt: skip
+    raw = [
+        {"MessageId": f"m{first_id + i}", "ReceiptHandle": f"r{first_id + i}", "Body": body, "Attributes": attributes}
+        for i, body in enumerate(bodies)
+    ]
     return sqs_event(raw, "arn:aws:sqs:us-east-1:123456789012:push-janitor-WorkQueue")
 
 
@@ -92,11 +94,20 @@ def failure_bodies(indexes: range) -> list[str]:
     bodies = []
     for i in indexes:
         identity, sid = services.factor(i)
-        bodies.append(PushFailure(event_id=f"NO{i:032x}", source="debugger", account_sid=ACCOUNT_SID,
-                                  occurred_at="2026-11-25T12:00:00Z", error_code="52103", binding_type="fcm",
-                                  description="GCM/FCM client uninstalled or turned off notifications",
-                                  service_sid=SERVICE_SID, identity=identity, factor_sid=sid,
-                                  ).model_dump_json(exclude_none=True))  # fmt: skip
+        bodies.append(
+            PushFailure(
+                event_id=f"NO{i:032x}",
+                source="debugger",
+                account_sid=ACCOUNT_SID,
+                occurred_at="2026-11-25T12:00:00Z",
+                error_code="52103",
+                binding_type="fcm",
+                description="GCM/FCM client uninstalled or turned off notifications",
+                service_sid=SERVICE_SID,
+                identity=identity,
+                factor_sid=sid,
+            ).model_dump_json(exclude_none=True)
+        )
     return bodies
 
 
@@ -214,12 +225,17 @@ def drain(mode: str, events: int) -> dict[str, Any]:
         resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"))
         # 1,000 deletions in seconds is exactly what the circuit breaker stops by default (100 an hour):
         # a deployment that expects such a drain raises MaxDeletionsPerHour, and so does this benchmark.
-        parameters = {"TwilioAccountSid": ACCOUNT_SID, "VerifyServiceSids": SERVICE_SID, "CleanupMode": "delete",
-                      "MaxDeletionsPerHour": "100000",
-                      "VerifyMaxInFlight": str(limit)}  # fmt: skip
+        parameters = {
+            "TwilioAccountSid": ACCOUNT_SID,
+            "VerifyServiceSids": SERVICE_SID,
+            "CleanupMode": "delete",
+            "MaxDeletionsPerHour": "100000",
+            "VerifyMaxInFlight": str(limit),
+        }
         os.environ.update(function_environment(TEMPLATE, "WorkerFunction", resources, parameters))
-        boto3.client("ssm").put_parameter(Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=AUTH_TOKEN,
-                                          Type="SecureString", Overwrite=True)  # fmt: skip
+        boto3.client("ssm").put_parameter(
+            Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=AUTH_TOKEN, Type="SecureString", Overwrite=True
+        )
         os.environ.pop("TWILIO_AUTH_TOKEN", None)
         stand_in = LatencyDynamoDB({resources[t]["name"]: k for t, k in key_schemas().items()}, DYNAMODB_MS)
         aws = bootstrap.boto3_client
@@ -235,7 +251,9 @@ def drain(mode: str, events: int) -> dict[str, Any]:
                 counter.attach(app.aws(service), service)
 
         # One batch first: an instance's one-off work (twilio's client, the SSM read, connections) is not drain rate.
-        warm = worker.handle_batch(sqs_batch(failure_bodies(range(events, events + batch_size)), events), LocalLambdaContext())
+        warm = worker.handle_batch(
+            sqs_batch(failure_bodies(range(events, events + batch_size)), events), LocalLambdaContext()
+        )
         if warm["batchItemFailures"] or probe()[0] != events:
             raise RuntimeError(f"the warm-up batch did not delete its {batch_size} factors: {warm}")
         timings.attach(app.aws("dynamodb"), worker, verify)
@@ -257,15 +275,27 @@ def drain(mode: str, events: int) -> dict[str, Any]:
             ledger = boto3.client("dynamodb").scan(TableName=os.environ["LEDGER_TABLE"], Select="COUNT")["Count"]
         else:
             ledger = stand_in.count(os.environ["LEDGER_TABLE"])
-    return {"events": events, "deleted": events - remaining, "elapsed": elapsed, "failed": failed, "peak": peak,
-            "limit": limit, "batch_size": batch_size, "batches": len(batches), "ledger_rows": ledger - batch_size,
-            "batch_ms": _median_ms(batch_seconds), "rate": (events - remaining) / elapsed,
-            "calls": {f"{op} {where}": n / events for (op, where), n in sorted(counter.calls.items())},
-            "largest_item": counter.largest_item,
-            "dynamodb_ms": _median_ms(timings.dynamodb) if mode == "moto" else float(DYNAMODB_MS),
-            "record_ms": _median_ms(timings.records), "verify_ms": _median_ms(timings.verify),
-            "cpu_ms_per_event": cpu / events * 1000, "cpu_share": cpu / elapsed,
-            "dynamodb_calls_per_event": sum(n for k, n in counter.calls.items() if k[0] in DYNAMODB_OPS) / events}  # fmt: skip
+    return {
+        "events": events,
+        "deleted": events - remaining,
+        "elapsed": elapsed,
+        "failed": failed,
+        "peak": peak,
+        "limit": limit,
+        "batch_size": batch_size,
+        "batches": len(batches),
+        "ledger_rows": ledger - batch_size,
+        "batch_ms": _median_ms(batch_seconds),
+        "rate": (events - remaining) / elapsed,
+        "calls": {f"{op} {where}": n / events for (op, where), n in sorted(counter.calls.items())},
+        "largest_item": counter.largest_item,
+        "dynamodb_ms": _median_ms(timings.dynamodb) if mode == "moto" else float(DYNAMODB_MS),
+        "record_ms": _median_ms(timings.records),
+        "verify_ms": _median_ms(timings.verify),
+        "cpu_ms_per_event": cpu / events * 1000,
+        "cpu_share": cpu / elapsed,
+        "dynamodb_calls_per_event": sum(n for k, n in counter.calls.items() if k[0] in DYNAMODB_OPS) / events,
+    }
 
 
 def run(quick: bool = False) -> Result:
@@ -276,7 +306,9 @@ def run(quick: bool = False) -> Result:
     # The headline is DynamoDB at in-region latency: in-process moto spends ~20 ms of CPU per event,
     # which on two cores measures moto, not the worker (the moto figure is printed below it).
     ratio = remote["rate"] / floor
-    result.figure = f"{remote['rate']:.0f} deletions/s (peak {remote['peak']} in flight; moto in-process {local['rate']:.0f}/s)"
+    result.figure = (
+        f"{remote['rate']:.0f} deletions/s (peak {remote['peak']} in flight; moto in-process {local['rate']:.0f}/s)"
+    )
     result.floor = f"one at a time {floor:.0f}/s"
     result.ratio = fmt_ratio(ratio)
     safe = all(d["peak"] <= d["limit"] and d["deleted"] == events and not d["failed"] for d in (local, remote))
@@ -284,27 +316,42 @@ def run(quick: bool = False) -> Result:
     result.data.update(moto=local, latency=remote, ratio=ratio)
     b, limit = local["batch_size"], local["limit"]
     ceiling = b / (-(-b // limit) * LATENCY_MS / 1000)
-    result.say(f"{events} dead-factor events in {local['batches']} batches of {b} (template BatchSize) to one "
-               f"worker, VERIFY_MAX_IN_FLIGHT={limit} (template default), {LATENCY_MS} ms on every Verify call; "
-               f"ceiling {ceiling:.0f}/s ({ceiling / floor:.0f}x) if nothing but Verify took time")  # fmt: skip
-    setups = ((f"DynamoDB answering in {DYNAMODB_MS} ms (stand-in), emulator in its own process (the headline)", remote),
-              ("moto in-process, emulator in-process (CPU-bound on moto)", local))
+    result.say(
+        f"{events} dead-factor events in {local['batches']} batches of {b} (template BatchSize) to one "
+        f"worker, VERIFY_MAX_IN_FLIGHT={limit} (template default), {LATENCY_MS} ms on every Verify call; "
+        f"ceiling {ceiling:.0f}/s ({ceiling / floor:.0f}x) if nothing but Verify took time"
+    )
+    setups = (
+        (f"DynamoDB answering in {DYNAMODB_MS} ms (stand-in), emulator in its own process (the headline)", remote),
+        ("moto in-process, emulator in-process (CPU-bound on moto)", local),
+    )
     for label, d in setups:
         result.say(f"{label}:")
-        result.say(f"  deleted {d['deleted']}/{events} in {d['elapsed']:.2f} s = {d['rate']:.1f}/s = "
-                   f"{d['rate'] / floor:.2f}x; median batch {d['batch_ms']:.0f} ms; {d['failed']} record failures; "
-                   f"{d['ledger_rows']} ledger rows")  # fmt: skip
+        result.say(
+            f"  deleted {d['deleted']}/{events} in {d['elapsed']:.2f} s = {d['rate']:.1f}/s = "
+            f"{d['rate'] / floor:.2f}x; median batch {d['batch_ms']:.0f} ms; {d['failed']} record failures; "
+            f"{d['ledger_rows']} ledger rows"
+        )
         verdict = "within" if d["peak"] <= d["limit"] else "EXCEEDED"
         result.say(f"  emulator peak in flight {d['peak']} (limit {d['limit']}: {verdict})")
     for label, d in (("moto", local), ("stand-in", remote)):
-        per_call, calls, verify, record = d["dynamodb_ms"], d["dynamodb_calls_per_event"], d["verify_ms"], d["record_ms"]
-        result.say(f"where a record's time goes ({label}): median record {record:.0f} ms = {calls:.0f} DynamoDB calls "
-                   f"x {per_call:.1f} ms + Verify DELETE {verify:.0f} ms ({LATENCY_MS} ms sleep + client + emulator) + "
-                   f"{record - calls * per_call - verify:.0f} ms other; a batch is {-(-b // limit)} waves of {limit} "
-                   f"records, each as long as its slowest: median batch {d['batch_ms']:.0f} ms")  # fmt: skip
+        per_call, calls, verify, record = (
+            d["dynamodb_ms"],
+            d["dynamodb_calls_per_event"],
+            d["verify_ms"],
+            d["record_ms"],
+        )
+        result.say(
+            f"where a record's time goes ({label}): median record {record:.0f} ms = {calls:.0f} DynamoDB calls "
+            f"x {per_call:.1f} ms + Verify DELETE {verify:.0f} ms ({LATENCY_MS} ms sleep + client + emulator) + "
+            f"{record - calls * per_call - verify:.0f} ms other; a batch is {-(-b // limit)} waves of {limit} "
+            f"records, each as long as its slowest: median batch {d['batch_ms']:.0f} ms"
+        )
     for label, d in (("moto", local), ("stand-in", remote)):
-        result.say(f"process CPU while draining ({label}): {d['cpu_ms_per_event']:.1f} ms per event, "
-                   f"{d['cpu_share']:.0%} of one core (the GIL lets one thread run Python at a time)")  # fmt: skip
+        result.say(
+            f"process CPU while draining ({label}): {d['cpu_ms_per_event']:.1f} ms per event, "
+            f"{d['cpu_share']:.0%} of one core (the GIL lets one thread run Python at a time)"
+        )
     for label, d in (("moto", local), ("stand-in", remote)):
         listed = ", ".join(f"{name.replace('push-janitor-', '')} {n:.2f}" for name, n in d["calls"].items())
         result.say(f"AWS calls per event ({label}): {listed or 'none'}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from factor_cleanup.domain.timestamps import parse_iso_or_none
 from factor_cleanup.runtime import bootstrap, logs

@@ -84,8 +84,16 @@ def free_port() -> int:
 
 
 # Settings a developer's shell may carry that would point `make run` away from its demo defaults.
-LOCAL_STACK_OVERRIDES = ("TWILIO_VERIFY_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CLEANUP_MODE",
-                         "VERIFY_SERVICE_SIDS", "PUBLIC_BASE_URL", "APP_ACTIVITY_SECRET", "LEDGER_TABLE")  # fmt: skip
+LOCAL_STACK_OVERRIDES = (
+    "TWILIO_VERIFY_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "CLEANUP_MODE",
+    "VERIFY_SERVICE_SIDS",
+    "PUBLIC_BASE_URL",
+    "APP_ACTIVITY_SECRET",
+    "LEDGER_TABLE",
+)
 
 
 @contextmanager

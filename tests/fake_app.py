@@ -35,16 +35,26 @@ def settings(**fields: Any) -> Settings:
 def fake_app(config: Settings | None = None, **adapters: Any) -> App:
     """The app on `config` (settings() when None). Ports not given: a fake ledger, queues, Verify and clock;
     no registry, breaker, report store or notifier (as when their tables are not configured)."""
-    given: dict[str, Any] = {"clock": FixedClock(), "aws": no_aws, "verify": FakeVerify(), "ledger": FakeLedger(),
-                             "work_queue": FakeQueue(), "activity_queue": FakeQueue()}
+    given: dict[str, Any] = {
+        "clock": FixedClock(),
+        "aws": no_aws,
+        "verify": FakeVerify(),
+        "ledger": FakeLedger(),
+        "work_queue": FakeQueue(),
+        "activity_queue": FakeQueue(),
+    }
     return build_app(config or settings(), **{**given, **adapters})
 
 
 def moto_app(aws: LocalAws, config: Settings | None = None, **adapters: Any) -> App:
     """The app on the template's queues and tables in moto (tests/aws.py), built from settings as on AWS;
     Verify and the clock are fakes unless given."""
-    tables = {"queue_url": aws.queue_url, "ledger_table": aws.ledger_table, "idempotency_table": aws.idempotency_table,
-              "registry_table": aws.registry_table}
+    tables = {
+        "queue_url": aws.queue_url,
+        "ledger_table": aws.ledger_table,
+        "idempotency_table": aws.idempotency_table,
+        "registry_table": aws.registry_table,
+    }
     config = (config or settings()).model_copy(update=tables)
     given: dict[str, Any] = {"clock": FixedClock(), "verify": FakeVerify(), "aws": aws.client}
     return build_app(config, **{**given, **adapters})

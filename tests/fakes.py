@@ -28,12 +28,13 @@ from factor_cleanup.domain.ports import (
     VerifyApi,
     VerifyNotFound,
     WorkQueue,
-)  # fmt: skip
+)
 
 
 class FakeQueue(WorkQueue):
-    """Keeps what it stored in `sent`, and the retry delays asked for in `delays`. `down` refuses everything; `refuse` names event ids whose batch entries
-    fail (as SendMessageBatch lists an entry under Failed) while the rest of the batch is stored."""
+    """Keeps what it stored in `sent`, and the retry delays asked for in `delays`. `down` refuses everything;
+    `refuse` names event ids whose batch entries fail (as SendMessageBatch lists an entry under Failed) while the
+    rest of the batch is stored."""
 
     def __init__(self, down: bool = False, refuse: set[str] | None = None) -> None:
         self.sent: list[QueueMessage] = []
@@ -81,8 +82,12 @@ class FakeVerify(VerifyApi):
     calls (any method), in order. A slow Verify: each call takes `delay_seconds`, on `clock` when one is given
     (calls hold the fake's lock, so fake time adds up as through a single slot), else as a real sleep."""
 
-    def __init__(self, factors: set[tuple[str, str, str]] | None = None, delay_seconds: float = 0.0,
-                 clock: FixedClock | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        factors: set[tuple[str, str, str]] | None = None,
+        delay_seconds: float = 0.0,
+        clock: FixedClock | None = None,
+    ) -> None:
         self.delay_seconds = delay_seconds
         self.clock = clock
         self.factors = set(factors or ())
@@ -93,13 +98,23 @@ class FakeVerify(VerifyApi):
         self.errors: list[Exception] = []
         self._lock = threading.Lock()
 
-    def add_factor(self, service_sid: str, identity: str, factor_sid: str, *, status: str = "verified",
-                   platform: str = "apn", created: datetime | None = None, updated: datetime | None = None,
-                   factor_type: str = "push") -> None:
+    def add_factor(
+        self,
+        service_sid: str,
+        identity: str,
+        factor_sid: str,
+        *,
+        status: str = "verified",
+        platform: str = "apn",
+        created: datetime | None = None,
+        updated: datetime | None = None,
+        factor_type: str = "push",
+    ) -> None:
         created = created or datetime(2026, 1, 1, tzinfo=UTC)
         self.factors.add((service_sid, identity, factor_sid))
-        self.details[factor_sid] = VerifyFactor(factor_sid, service_sid, identity, status, factor_type, platform,
-                                                created, updated or created)  # fmt: skip
+        self.details[factor_sid] = VerifyFactor(
+            factor_sid, service_sid, identity, status, factor_type, platform, created, updated or created
+        )
 
     def add_challenge(self, factor_sid: str, status: str, created: datetime, responded: datetime | None = None) -> None:
         sid = f"YC{len(self.challenges.get(factor_sid, [])):032x}"
@@ -122,8 +137,16 @@ class FakeVerify(VerifyApi):
             self._maybe_fail()
             if (service_sid, identity, factor_sid) not in self.factors:
                 raise VerifyNotFound(f"{factor_sid} not found")
-            default = VerifyFactor(factor_sid, service_sid, identity, "verified", "push", "apn",
-                                   datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
+            default = VerifyFactor(
+                factor_sid,
+                service_sid,
+                identity,
+                "verified",
+                "push",
+                "apn",
+                datetime(2026, 1, 1, tzinfo=UTC),
+                datetime(2026, 1, 1, tzinfo=UTC),
+            )
             return self.details.get(factor_sid, default)
 
     def recent_challenges(self, service_sid: str, identity: str, factor_sid: str, limit: int) -> list[Challenge]:
@@ -167,7 +190,9 @@ class FakeRegistry(FactorRegistry):
         old = self.rows.get(factor.factor_sid) or FactorRecord(factor.factor_sid)
         if old.deleted:
             return
-        changes = {k: getattr(factor, k) for k in ("service_sid", "identity", "factor_type", "platform") if getattr(factor, k)}
+        changes = {
+            k: getattr(factor, k) for k in ("service_sid", "identity", "factor_type", "platform") if getattr(factor, k)
+        }
         changes["created_at"] = old.created_at or factor.created_at
         if factor.status == "verified":
             changes["status"] = "verified"
@@ -180,43 +205,71 @@ class FakeRegistry(FactorRegistry):
 
             self.mark_seen(factor.factor_sid, parse_iso(factor.last_seen), factor.last_seen_via or "registry")
 
-    def mark_seen(self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None,
-                  identity: str | None = None) -> bool:
+    def mark_seen(
+        self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
+    ) -> bool:
         old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
         if old.last_seen and old.last_seen >= iso_utc(at):
             return False
-        self.rows[factor_sid] = replace(old, last_seen=iso_utc(at), last_seen_via=via,
-                                        service_sid=old.service_sid or service_sid, identity=old.identity or identity)
+        self.rows[factor_sid] = replace(
+            old,
+            last_seen=iso_utc(at),
+            last_seen_via=via,
+            service_sid=old.service_sid or service_sid,
+            identity=old.identity or identity,
+        )
         return True
 
-    def mark_deleted(self, factor_sid: str, at: datetime, by: str, confirmed: bool = False, event_id: str | None = None) -> None:
+    def mark_deleted(
+        self, factor_sid: str, at: datetime, by: str, confirmed: bool = False, event_id: str | None = None
+    ) -> None:
         old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
         ours = by == "push-janitor"
         self.rows[factor_sid] = replace(
-            old, deleted_at=old.deleted_at or iso_utc(at), deleted_by=by if ours else (old.deleted_by or by),
+            old,
+            deleted_at=old.deleted_at or iso_utc(at),
+            deleted_by=by if ours else (old.deleted_by or by),
             deleted_event=old.deleted_event or (event_id if ours else None),
             deletion_confirmed=old.deletion_confirmed or confirmed,
-        )  # fmt: skip
+        )
 
     def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
         old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
         if old.delete_intent_event not in (None, event_id):
             self.rows[factor_sid] = replace(old, delete_intent_contested=True)
             return
-        self.rows[factor_sid] = replace(old, delete_intent_event=event_id, service_sid=old.service_sid or service_sid,
-                                        identity=old.identity or identity)
+        self.rows[factor_sid] = replace(
+            old,
+            delete_intent_event=event_id,
+            service_sid=old.service_sid or service_sid,
+            identity=old.identity or identity,
+        )
 
     def verified_push_count(self, service_sid: str) -> int:
-        return sum(1 for r in self.rows.values()
-                   if r.service_sid == service_sid and r.status == "verified" and r.factor_type == "push" and not r.deleted)
+        return sum(
+            1
+            for r in self.rows.values()
+            if r.service_sid == service_sid and r.status == "verified" and r.factor_type == "push" and not r.deleted
+        )
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
-        return sorted(r.factor_sid for r in self.rows.values()
-                      if (r.service_sid, r.identity) == (service_sid, identity) and r.status == "verified" and not r.deleted)
+        return sorted(
+            r.factor_sid
+            for r in self.rows.values()
+            if (r.service_sid, r.identity) == (service_sid, identity) and r.status == "verified" and not r.deleted
+        )
 
     def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
-        candidates = [r for r in self.rows.values() if r.service_sid == service_sid and r.status == "verified"
-                      and r.factor_type == "push" and not r.deleted and r.last_seen and r.last_seen < iso_utc(seen_before)]
+        candidates = [
+            r
+            for r in self.rows.values()
+            if r.service_sid == service_sid
+            and r.status == "verified"
+            and r.factor_type == "push"
+            and not r.deleted
+            and r.last_seen
+            and r.last_seen < iso_utc(seen_before)
+        ]
         for record in sorted(candidates, key=lambda r: r.last_seen or ""):
             self.items_read += 1
             yield record

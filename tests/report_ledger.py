@@ -36,15 +36,39 @@ def known_actions() -> list[Action]:
         _action(2, "2026-11-23T09:00:00Z", "deleted", "uninstalled"),
         _action(3, "2026-11-23T10:00:00Z", "deleted", "uninstalled"),
         _action(4, "2026-11-23T11:00:00Z", "already_gone", "uninstalled", error_code="52141", binding_type="apn"),
-        *(_action(n, f"2026-11-24T0{n - 5}:30:00Z", "skipped", "configuration", error_code="52143", binding_type="apn",
-                  reason=CONFIG_REASON) for n in (5, 6, 7)),
-        _action(8, "2026-11-24T04:00:00Z", "failed", "verify_rejected", service_sid=SERVICE_B,
-                reason="Verify refused the DELETE: HTTP 403 (20003)"),
+        *(
+            _action(
+                n,
+                f"2026-11-24T0{n - 5}:30:00Z",
+                "skipped",
+                "configuration",
+                error_code="52143",
+                binding_type="apn",
+                reason=CONFIG_REASON,
+            )
+            for n in (5, 6, 7)
+        ),
+        _action(
+            8,
+            "2026-11-24T04:00:00Z",
+            "failed",
+            "verify_rejected",
+            service_sid=SERVICE_B,
+            reason="Verify refused the DELETE: HTTP 403 (20003)",
+        ),
         _action(9, "2026-11-24T05:00:00Z", "skipped", "unmanaged_service", service_sid=SERVICE_C),
         _action(10, "2026-11-24T06:00:00Z", "skipped", "transient", error_code="52110"),
         _action(11, "2026-11-24T07:00:00Z", "skipped", "breaker_open"),
-        _action(12, "2026-11-24T08:00:00Z", "skipped", "ambiguous_ids", factor_sid=None, identity=None,
-                error_code=None, binding_type=None),
+        _action(
+            12,
+            "2026-11-24T08:00:00Z",
+            "skipped",
+            "ambiguous_ids",
+            factor_sid=None,
+            identity=None,
+            error_code=None,
+            binding_type=None,
+        ),
         _action(13, "2026-11-25T09:00:00Z", "deleted", "uninstalled", service_sid=SERVICE_B, identity=HOSTILE_IDENTITY),
         _action(14, "2026-11-25T10:00:00Z", "would_delete", "uninstalled", binding_type="apn", error_code="52141"),
         _action(15, "2026-11-25T11:59:59Z", "would_delete", "uninstalled"),
@@ -54,8 +78,15 @@ def known_actions() -> list[Action]:
 
 TOTAL = 14
 BY_OUTCOME = {"deleted": 3, "already_gone": 1, "would_delete": 2, "skipped": 7, "failed": 1}
-BY_REASON = {"uninstalled": 6, "configuration": 3, "ambiguous_ids": 1, "breaker_open": 1, "transient": 1,
-             "unmanaged_service": 1, "verify_rejected": 1}  # fmt: skip
+BY_REASON = {
+    "uninstalled": 6,
+    "configuration": 3,
+    "ambiguous_ids": 1,
+    "breaker_open": 1,
+    "transient": 1,
+    "unmanaged_service": 1,
+    "verify_rejected": 1,
+}
 BY_ERROR_CODE = {"52103": 7, "52143": 3, "52141": 2, "52110": 1, "none": 1}
 BY_SERVICE = {SERVICE_A: 11, SERVICE_B: 2, SERVICE_C: 1}
 BY_PLATFORM = {"fcm": 8, "apn": 5, "none": 1}
@@ -69,5 +100,16 @@ ATTENTION_KINDS = ["configuration", "failed", "dead_letter_queue", "held_back", 
 
 
 # The README's columns, in this order; later columns are only ever added after them.
-DOCUMENTED_COLUMNS = ("at", "service_sid", "identity", "factor_sid", "error_code", "outcome", "reason_code", "reason",
-                      "event_sid", "binding_type", "source")  # fmt: skip
+DOCUMENTED_COLUMNS = (
+    "at",
+    "service_sid",
+    "identity",
+    "factor_sid",
+    "error_code",
+    "outcome",
+    "reason_code",
+    "reason",
+    "event_sid",
+    "binding_type",
+    "source",
+)

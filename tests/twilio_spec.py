@@ -74,9 +74,18 @@ class Spec:
     def validator(self, template: str, method: str, status: int) -> OAS30Validator:
         """The strict validator of the JSON answer the spec documents for this status."""
         pointer = "/".join(
-            ["", "paths", template.replace("~", "~0").replace("/", "~1"), method.lower(), "responses", str(status),
-             "content", "application~1json", "schema"]
-        )  # fmt: skip
+            [
+                "",
+                "paths",
+                template.replace("~", "~0").replace("/", "~1"),
+                method.lower(),
+                "responses",
+                str(status),
+                "content",
+                "application~1json",
+                "schema",
+            ]
+        )
         return self.schema_validator(pointer)
 
     def schema_validator(self, pointer: str) -> OAS30Validator:
@@ -86,7 +95,10 @@ class Spec:
 
 def problems(validator: OAS30Validator, body: Any) -> list[str]:
     """Every way `body` breaks the schema, each with where it is (empty when it conforms)."""
-    return [f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}" for error in validator.iter_errors(body)]
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
+        for error in validator.iter_errors(body)
+    ]
 
 
 VERIFY = Spec("twilio_verify_v2.json")

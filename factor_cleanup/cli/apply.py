@@ -12,16 +12,23 @@ from factor_cleanup.domain.sids import VERIFY_SERVICE, is_sid
 from factor_cleanup.reports.build import parse_period, period_since
 from factor_cleanup.services.apply import APPLIED, KEPT, OVER_LIMIT, QUEUED, ApplyPlan, Planned, plan, send
 
-WHERE = ("With LEDGER_TABLE and QUEUE_URL set (and AWS credentials of a role listed in OperatorPrincipalArns) it "
-         "works on the deployed stack; otherwise on the local stack (make run) on --port, found through its /healthz.")  # fmt: skip
+WHERE = (
+    "With LEDGER_TABLE and QUEUE_URL set (and AWS credentials of a role listed in OperatorPrincipalArns) it "
+    "works on the deployed stack; otherwise on the local stack (make run) on --port, found through its /healthz."
+)
 ORDER = (QUEUED, APPLIED, KEPT, OVER_LIMIT)
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("apply", description=WHERE,
-                                 help="delete exactly the reviewed would_delete decisions of a period, each decided again")  # fmt: skip
+    parser = commands.add_parser(
+        "apply",
+        description=WHERE,
+        help="delete exactly the reviewed would_delete decisions of a period, each decided again",
+    )
     parser.add_argument("--since", required=True, help="the reviewed period up to now, e.g. 7d, 24h, 90m")
-    parser.add_argument("--service", action="append", default=[], metavar="VA…", help="only this Verify Service (repeatable)")
+    parser.add_argument(
+        "--service", action="append", default=[], metavar="VA…", help="only this Verify Service (repeatable)"
+    )
     parser.add_argument("--limit", type=int, help="queue at most N decisions (the oldest first)")
     parser.add_argument("--dry-run", action="store_true", help="print what would be applied, change nothing")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
@@ -54,8 +61,10 @@ def run(args: argparse.Namespace) -> int:
     if not found.to_queue:
         print("Nothing to queue.")
     else:
-        print(f"Queued {queued}: the worker decides each again, every check included (see them with: make report)."
-              + (f" {len(unqueued)} not queued: run apply again." if unqueued else ""))  # fmt: skip
+        print(
+            f"Queued {queued}: the worker decides each again, every check included (see them with: make report)."
+            + (f" {len(unqueued)} not queued: run apply again." if unqueued else "")
+        )
     return 1 if unqueued else 0
 
 
@@ -93,9 +102,11 @@ def render(found: ApplyPlan, dry_run: bool) -> str:
     lines = [f"{len(found.rows)} reviewed would_delete decision(s) since {start}"]
     if dry_run:
         lines += [_line(row) for row in found.rows]
-    labels = {**dict(zip(ORDER, ORDER)), QUEUED: "to queue" if dry_run else QUEUED}
+    labels = {**dict(zip(ORDER, ORDER, strict=True)), QUEUED: "to queue" if dry_run else QUEUED}
     for service, counts in found.by_service().items():
-        lines.append(f"{service}: " + ", ".join(f"{counts[status]} {labels[status]}" for status in ORDER if counts[status]))
+        lines.append(
+            f"{service}: " + ", ".join(f"{counts[status]} {labels[status]}" for status in ORDER if counts[status])
+        )
     if dry_run:
         lines.append(f"Dry run: nothing queued. Without --dry-run {len(found.to_queue)} would be.")
     return "\n".join(lines)
@@ -106,8 +117,10 @@ def _line(row: Planned) -> str:
     what = "queue" if row.status == QUEUED else row.status
     if row.application is not None:
         what += f" (last applied: {row.application.outcome} {row.application.reason_code})"
-    return (f"  {what:16}  {action.event_sid}  {action.factor_sid or '-'}  {action.identity or '-'}  "
-            f"{action.reason_code}  evidence {action.evidence_at or '-'}")  # fmt: skip
+    return (
+        f"  {what:16}  {action.event_sid}  {action.factor_sid or '-'}  {action.identity or '-'}  "
+        f"{action.reason_code}  evidence {action.evidence_at or '-'}"
+    )
 
 
 def _fail(message: str, code: int = 2) -> int:

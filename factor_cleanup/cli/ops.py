@@ -13,11 +13,17 @@ def register(commands: Any) -> None:
     configure = commands.add_parser(
         "configure-twilio", help="create or update each Verify Service's webhook to point at push-janitor"
     )
-    configure.add_argument("--base-url", default=os.environ.get("PUBLIC_BASE_URL", ""),
-                           help="public base URL of the deployment (default: PUBLIC_BASE_URL)")  # fmt: skip
+    configure.add_argument(
+        "--base-url",
+        default=os.environ.get("PUBLIC_BASE_URL", ""),
+        help="public base URL of the deployment (default: PUBLIC_BASE_URL)",
+    )
     configure.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
-    configure.add_argument("--event-streams", action="store_true",
-                           help="also create an Event Streams webhook sink for error logs -> /twilio/events")  # fmt: skip
+    configure.add_argument(
+        "--event-streams",
+        action="store_true",
+        help="also create an Event Streams webhook sink for error logs -> /twilio/events",
+    )
     configure.set_defaults(func=configure_twilio)
 
     check = commands.add_parser("check-signature", help="explain why a captured webhook's signature fails")
@@ -25,10 +31,15 @@ def register(commands: Any) -> None:
     check.add_argument("--url", default="", help="the URL configured in Twilio (default: PUBLIC_BASE_URL + route)")
     check.set_defaults(func=check_signature)
 
-    where = ("Tables: SAFETY_TABLE (and LEDGER_TABLE, QUEUE_URL for --replay; REGISTRY_TABLE, LEDGER_TABLE for the "
-             "status's counts) with AWS credentials, else `make run`'s.")  # fmt: skip
-    status = commands.add_parser("breaker-status", description=where,
-                                 help="each Verify Service's breaker, factor count, hourly allowance and held-back deletions")  # fmt: skip
+    where = (
+        "Tables: SAFETY_TABLE (and LEDGER_TABLE, QUEUE_URL for --replay; REGISTRY_TABLE, LEDGER_TABLE for the "
+        "status's counts) with AWS credentials, else `make run`'s."
+    )
+    status = commands.add_parser(
+        "breaker-status",
+        description=where,
+        help="each Verify Service's breaker, factor count, hourly allowance and held-back deletions",
+    )
     status.add_argument("--service", action="append", help="VA… (default: VERIFY_SERVICE_SIDS)")
     status.add_argument("--since", default="24h", help="period for the held-back count (default 24h)")
     status.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
@@ -57,13 +68,20 @@ def configure_twilio(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         return _fail(str(exc))
     if not args.base_url:
-        return _fail("give --base-url (the deployment's public URL, e.g. the DebuggerWebhookUrl output without its path)")
+        return _fail(
+            "give --base-url (the deployment's public URL, e.g. the DebuggerWebhookUrl output without its path)"
+        )
     username = settings.twilio_api_key_sid or settings.twilio_account_sid
     password = settings.twilio_api_key_secret if settings.twilio_api_key_sid else settings.twilio_auth_token
     if not (settings.twilio_account_sid and username and password):
         return _fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)")
-    client = twilio_client(settings.twilio_account_sid, username, password, settings.twilio_verify_base_url,
-                           settings.twilio_events_base_url or None)  # fmt: skip
+    client = twilio_client(
+        settings.twilio_account_sid,
+        username,
+        password,
+        settings.twilio_verify_base_url,
+        settings.twilio_events_base_url or None,
+    )
     try:
         configure(VerifyWebhookSetup(client), sorted(settings.verify_service_sids), args.base_url, args.dry_run)
         if args.event_streams:
@@ -84,7 +102,9 @@ def check_signature(args: argparse.Namespace) -> int:
             request = HttpRequest.from_api_gateway(json.load(handle))
     except (OSError, ValueError, BadRequest) as exc:
         return _fail(f"cannot read {args.event}: {exc}")
-    tokens = {name: os.environ[name] for name in ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_PREVIOUS") if os.environ.get(name)}
+    tokens = {
+        name: os.environ[name] for name in ("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_PREVIOUS") if os.environ.get(name)
+    }
     if not tokens:
         return _fail("set TWILIO_AUTH_TOKEN (the token of the account whose webhook this is)")
     url = args.url or _configured_url(request)
@@ -140,6 +160,8 @@ def breaker_status(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     app = bootstrap.build_app(settings)
     breaker = app.breaker
+    if breaker is None:
+        return _fail("set SAFETY_TABLE (stack output SafetyTableName): the breaker's counts live there")
     held = held_back_counts(app.ledger, period) if settings.ledger_table else None
     now, any_open = SystemClock().now(), False
     for service in (s.strip() for s in services):
@@ -151,16 +173,21 @@ def breaker_status(args: argparse.Namespace) -> int:
 
 def _status_lines(status: Any, held: Any, since: str, counted: str) -> str:
     state = status.state
-    factors = f"{status.allowance.factors:,}" if status.allowance.factors is not None else (
-        "not counted (MAX_DELETIONS_PERCENT_PER_HOUR=0)" if counted else "unknown (set REGISTRY_TABLE)")
+    factors = (
+        f"{status.allowance.factors:,}"
+        if status.allowance.factors is not None
+        else ("not counted (MAX_DELETIONS_PERCENT_PER_HOUR=0)" if counted else "unknown (set REGISTRY_TABLE)")
+    )
     held_back = f"{held[status.service_sid]:,}" if held is not None else "unknown (set LEDGER_TABLE)"
-    return "\n".join([
-        f"{status.service_sid}: " + (f"OPEN since {state.tripped_at}: {state.reason}" if state else "closed"),
-        f"  verified push factors: {factors}",
-        f"  allowance: {status.allowance.per_hour:,} deletions an hour ({status.allowance.basis()})",
-        f"  deletions in the last hour: {status.deletions_last_hour:,}",
-        f"  held back (breaker_open) in the last {since}: {held_back}",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"{status.service_sid}: " + (f"OPEN since {state.tripped_at}: {state.reason}" if state else "closed"),
+            f"  verified push factors: {factors}",
+            f"  allowance: {status.allowance.per_hour:,} deletions an hour ({status.allowance.basis()})",
+            f"  deletions in the last hour: {status.deletions_last_hour:,}",
+            f"  held back (breaker_open) in the last {since}: {held_back}",
+        ]
+    )
 
 
 def breaker_reset(args: argparse.Namespace) -> int:

@@ -17,8 +17,10 @@ from urllib.parse import urlencode
 
 from factor_cleanup.reports.build import FORMATS, TABLE_ROWS, parse_period
 
-WHERE = ("With LEDGER_TABLE set (and AWS credentials; DEAD_LETTER_QUEUE_URL adds the DLQ depth) the report reads "
-         "the ledger in DynamoDB directly; otherwise it asks the local stack (make run) on --port.")  # fmt: skip
+WHERE = (
+    "With LEDGER_TABLE set (and AWS credentials; DEAD_LETTER_QUEUE_URL adds the DLQ depth) the report reads "
+    "the ledger in DynamoDB directly; otherwise it asks the local stack (make run) on --port."
+)
 
 
 def register(commands: Any) -> None:
@@ -26,8 +28,12 @@ def register(commands: Any) -> None:
     parser.add_argument("--since", default="7d", help="period up to now, e.g. 24h, 7d, 90m (default 7d)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="default: a table for the terminal")
     parser.add_argument("--out", metavar="FILE", help="write to FILE (replaced only once the report is complete)")
-    parser.add_argument("--rows", type=int, help=f"actions to list (table: {TABLE_ROWS}, html: 1000, json: all); "
-                                                 "counts always cover every action; CSV always lists all")  # fmt: skip
+    parser.add_argument(
+        "--rows",
+        type=int,
+        help=f"actions to list (table: {TABLE_ROWS}, html: 1000, json: all); "
+        "counts always cover every action; CSV always lists all",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.set_defaults(func=run)
 
@@ -113,8 +119,11 @@ def _get(url: str) -> Iterator[Any]:
         with urllib.request.urlopen(url, timeout=60) as response:
             yield response
     except urllib.error.HTTPError as exc:
-        raise ReportUnavailable(f"the local stack answered {exc.code}: {exc.read().decode('utf-8', 'replace')}") from None
+        raise ReportUnavailable(
+            f"the local stack answered {exc.code}: {exc.read().decode('utf-8', 'replace')}"
+        ) from None
     except urllib.error.URLError as exc:
         raise ReportUnavailable(
-            f"nothing answers at {url} ({exc.reason}). Start `make run`, or set LEDGER_TABLE to read DynamoDB directly.", 2
+            f"nothing answers at {url} ({exc.reason}). Start `make run`, or set LEDGER_TABLE to read DynamoDB directly.",
+            2,
         ) from None

@@ -38,9 +38,13 @@ def url_variants(url: str, stage: str | None) -> list[tuple[str, str]]:
     )
     segments = [s for s in path.split("/") if s]
     if len(segments) > 2:
-        variants.append((urlunsplit((scheme, host, "/" + "/".join(segments[1:]), query, "")), f"without the /{segments[0]} prefix"))
+        variants.append(
+            (urlunsplit((scheme, host, "/" + "/".join(segments[1:]), query, "")), f"without the /{segments[0]} prefix")
+        )
     if stage and stage != "$default" and not path.startswith(f"/{stage}/"):
-        variants.append((urlunsplit((scheme, host, f"/{stage}{path}", query, "")), f"with the API Gateway stage /{stage}"))
+        variants.append(
+            (urlunsplit((scheme, host, f"/{stage}{path}", query, "")), f"with the API Gateway stage /{stage}")
+        )
     if query:
         variants.append((urlunsplit((scheme, host, path, "", "")), "without the query string"))
     variants.append((f"{url}#{RETRY_FRAGMENT}", f"with the #{RETRY_FRAGMENT} fragment"))
@@ -55,22 +59,30 @@ def _only(token: str) -> Callable[[], list[str]]:
 def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) -> Verdict:
     signature = request.header("x-twilio-signature")
     if not signature:
-        return Verdict(False, ["No X-Twilio-Signature header: the request did not come from Twilio, or a proxy dropped it."])
+        return Verdict(
+            False, ["No X-Twilio-Signature header: the request did not come from Twilio, or a proxy dropped it."]
+        )
     json_body = request.media_type == "application/json"
     params = FormParams.parse(request.body) if not json_body else None
     settings_header = request.header("x-twilio-webhooks-signature-settings")
     for token_name, token in tokens.items():
         checker = SignatureChecker(_only(token))
         for variant, difference in url_variants(configured_url, request.stage):
-            ok = (checker.is_valid_json(variant, request.body, signature, settings_header) if params is None
-                  else checker.is_valid_form(variant, params, signature, settings_header))  # fmt: skip
+            ok = (
+                checker.is_valid_json(variant, request.body, signature, settings_header)
+                if params is None
+                else checker.is_valid_form(variant, params, signature, settings_header)
+            )
             if ok:
                 return _found(configured_url, variant, difference, token_name)
-    return Verdict(False, [
-        f"Signature does not match {configured_url} or any usual variant, with {', '.join(tokens)}.",
-        "Likely causes: the token is not the one Twilio signed with (a subaccount signs with its own token;",
-        "after a rotation only the primary token signs), or something re-encoded the body on the way.",
-    ])  # fmt: skip
+    return Verdict(
+        False,
+        [
+            f"Signature does not match {configured_url} or any usual variant, with {', '.join(tokens)}.",
+            "Likely causes: the token is not the one Twilio signed with (a subaccount signs with its own token;",
+            "after a rotation only the primary token signs), or something re-encoded the body on the way.",
+        ],
+    )
 
 
 def _found(configured: str, variant: str, difference: str, token_name: str) -> Verdict:

@@ -12,7 +12,9 @@ DEFAULT_PORT = int(os.environ.get("PORT", "8080"))
 
 
 def register(commands: Any) -> None:
-    sweep = commands.add_parser("sweep", help="run the inactivity sweeper on the local stack now and show its decisions")
+    sweep = commands.add_parser(
+        "sweep", help="run the inactivity sweeper on the local stack now and show its decisions"
+    )
     sweep.add_argument("--port", type=int, default=DEFAULT_PORT)
     sweep.add_argument("--format", choices=["table", "json"], default="table")
     sweep.set_defaults(func=sweep_local)
@@ -49,8 +51,10 @@ def render(answer: dict[str, Any]) -> str:
         "",
     ]
     for row in answer["decisions"]:
-        lines.append(f"{row.get('outcome', '-'):12}  {row.get('factor_sid', '-'):34}  {row.get('binding_type') or '-':4}  "
-                     f"{row.get('reason_code', '-')}: {row.get('reason', '')}")  # fmt: skip
+        lines.append(
+            f"{row.get('outcome', '-'):12}  {row.get('factor_sid', '-'):34}  {row.get('binding_type') or '-':4}  "
+            f"{row.get('reason_code', '-')}: {row.get('reason', '')}"
+        )
     if answer.get("pending"):
         lines.append(f"{len(answer['pending'])} still being decided; see them later with: make report")
     if not answer["decisions"] and not answer.get("pending"):

@@ -115,7 +115,9 @@ class CircuitBreaker:
 
     def status(self, service_sid: str, now: datetime) -> BreakerStatus:
         deletions = self._store.total_since(service_sid, DELETIONS, minute_of(now - WINDOW))
-        return BreakerStatus(service_sid, self._store.open_state(service_sid), self.allowance(service_sid, now), deletions)
+        return BreakerStatus(
+            service_sid, self._store.open_state(service_sid), self.allowance(service_sid, now), deletions
+        )
 
     def reserve_deletion(self, service_sid: str, now: datetime) -> str | None:
         """None when this deletion may go ahead (and is counted); else why the breaker holds it back."""
@@ -126,7 +128,9 @@ class CircuitBreaker:
         deletions = self._store.total_since(service_sid, DELETIONS, minute_of(now - WINDOW))
         allowance, counted_now = self._allowance(service_sid, now)
         if counted_now:  # the dashboard's DeletionAllowance, about once a minute while a service deletes
-            log.info("breaker_allowance", service_sid=service_sid, factors=allowance.factors, allowance=allowance.per_hour)
+            log.info(
+                "breaker_allowance", service_sid=service_sid, factors=allowance.factors, allowance=allowance.per_hour
+            )
         if deletions <= allowance.per_hour:
             return None
         self._store.add(service_sid, DELETIONS, minute_of(now), -1)  # this one does not happen
@@ -142,7 +146,9 @@ class CircuitBreaker:
         self._store.add(service_sid, CONFIG_ERRORS, minute_of(now), 1)
         errors = self._store.total_since(service_sid, CONFIG_ERRORS, minute_of(now - WINDOW))
         if errors >= self._max_config_errors and not self._store.open_state(service_sid):
-            reason = f"{errors} configuration errors within an hour reach CONFIG_ERROR_TRIP_COUNT={self._max_config_errors}"
+            reason = (
+                f"{errors} configuration errors within an hour reach CONFIG_ERROR_TRIP_COUNT={self._max_config_errors}"
+            )
             self._trip(service_sid, reason, now)
 
     def _allowance(self, service_sid: str, now: datetime) -> tuple[Allowance, bool]:
@@ -168,5 +174,7 @@ class CircuitBreaker:
 
 
 def _held_back(state: BreakerState) -> str:
-    return (f"circuit breaker open for {state.service_sid} since {state.tripped_at} ({state.reason}); "
-            f"nothing deleted. After checking, reset it: make breaker-reset SERVICE={state.service_sid}")  # fmt: skip
+    return (
+        f"circuit breaker open for {state.service_sid} since {state.tripped_at} ({state.reason}); "
+        f"nothing deleted. After checking, reset it: make breaker-reset SERVICE={state.service_sid}"
+    )

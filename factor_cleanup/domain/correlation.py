@@ -88,7 +88,10 @@ def _ambiguity(
     only_identity_missing = missing == ["entity identity"] and all(len(values) <= 1 for _, values, _ in counted)
     for label, values, required in counted:
         if len(values) > 1:
-            return "repeated_ids", f"correlationIds holds {len(values)} different {label} values; cannot tell which is meant"
+            return (
+                "repeated_ids",
+                f"correlationIds holds {len(values)} different {label} values; cannot tell which is meant",
+            )
         if required and not values:
             code = "missing_identity" if only_identity_missing else "missing_ids"
             return code, f"correlationIds has no {label}"

@@ -125,14 +125,22 @@ def decide(evidence: Evidence) -> Decision:
 
 def precheck(evidence: Evidence) -> Decision | None:
     """The checks that need no Verify call, for a caller about to read Verify (an inactive candidate)."""
-    return _names_one_factor_of_ours(evidence) or _factor_problem(evidence) or _type_problem(evidence, type_from_verify_next=True)
+    return (
+        _names_one_factor_of_ours(evidence)
+        or _factor_problem(evidence)
+        or _type_problem(evidence, type_from_verify_next=True)
+    )
 
 
 def _names_one_factor_of_ours(evidence: Evidence) -> Decision | None:
     if evidence.ids_problem or not (evidence.service_sid and evidence.factor_sid and evidence.identity):
-        return _skip(ReasonCode.AMBIGUOUS_IDS, evidence.ids_problem or "the event does not name service, identity and factor")
+        return _skip(
+            ReasonCode.AMBIGUOUS_IDS, evidence.ids_problem or "the event does not name service, identity and factor"
+        )
     if evidence.service_sid not in evidence.managed_services:
-        return _skip(ReasonCode.UNMANAGED_SERVICE, f"Verify Service {evidence.service_sid} is not in VERIFY_SERVICE_SIDS")
+        return _skip(
+            ReasonCode.UNMANAGED_SERVICE, f"Verify Service {evidence.service_sid} is not in VERIFY_SERVICE_SIDS"
+        )
     return None
 
 
@@ -143,8 +151,11 @@ def _cause_keeps(cause: Cause) -> Decision | None:
 def _factor_problem(evidence: Evidence) -> Decision | None:
     known, identity = evidence.known, evidence.identity or ""
     if not is_verify_identity(identity):  # never part of a Verify URL otherwise
-        return _skip(ReasonCode.INVALID_IDENTITY, f"identity {identity!r} is not a Verify identity "
-                     "(8-64 dash-separated letters and digits); no Verify URL is built from it")  # fmt: skip
+        return _skip(
+            ReasonCode.INVALID_IDENTITY,
+            f"identity {identity!r} is not a Verify identity "
+            "(8-64 dash-separated letters and digits); no Verify URL is built from it",
+        )
     mismatch = _registry_disagrees(evidence)
     if mismatch:
         return _skip(ReasonCode.IDENTITY_MISMATCH, mismatch)
@@ -162,7 +173,9 @@ def _type_problem(evidence: Evidence, type_from_verify_next: bool = False) -> De
             return None  # report-only: no Verify call now; an apply decides again and looks it up then
         return Decision(Step.LOOK_UP_FACTOR, Outcome.SKIPPED, evidence.cause.reason_code, evidence.cause.reason)
     if factor_type != PUSH:
-        return _skip(ReasonCode.NOT_PUSH, f"{evidence.factor_sid} is a {factor_type} factor; only push factors are cleaned up")
+        return _skip(
+            ReasonCode.NOT_PUSH, f"{evidence.factor_sid} is a {factor_type} factor; only push factors are cleaned up"
+        )
     return None
 
 
@@ -171,8 +184,11 @@ def _evidence_problem(evidence: Evidence) -> Decision | None:
     if cause.evidence_at is None:
         return _skip(ReasonCode.UNDATED, "the evidence has no readable time, so life after it cannot be ruled out")
     if known and known.seen_after(cause.evidence_at):
-        return _skip(ReasonCode.ALIVE, f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after "
-                     f"the evidence at {iso_utc(cause.evidence_at)}: the app is still there")  # fmt: skip
+        return _skip(
+            ReasonCode.ALIVE,
+            f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after "
+            f"the evidence at {iso_utc(cause.evidence_at)}: the app is still there",
+        )
     return None
 
 
@@ -224,8 +240,11 @@ def already_deleted(evidence: Evidence) -> Decision:
         return _record(Outcome.DELETED, cause.reason_code, f"{cause.reason}; deleted by an earlier try of this event")
     confirmed = ", confirmed by Verify" if known and known.deletion_confirmed else ""
     by = f"at {known.deleted_at} by {known.deleted_by}" if known else ""
-    return _record(Outcome.ALREADY_GONE, cause.reason_code,
-                   f"{cause.reason}; the factor registry records it deleted {by}{confirmed}, so Verify was not called")  # fmt: skip
+    return _record(
+        Outcome.ALREADY_GONE,
+        cause.reason_code,
+        f"{cause.reason}; the factor registry records it deleted {by}{confirmed}, so Verify was not called",
+    )
 
 
 # --- what the effects answered, mapped back to a decision ---------------------------------------------------
@@ -241,7 +260,9 @@ def verify_deleted(planned: Decision) -> Decision:
 def verify_not_found(evidence: Evidence, planned: Decision) -> Decision:
     """404. If this event's intent alone is on record, an earlier try's DELETE went through: still `deleted`."""
     if deleted_by_this_event(evidence):
-        return _record(Outcome.DELETED, planned.reason_code, f"{planned.reason}; an earlier try of this event deleted it")
+        return _record(
+            Outcome.DELETED, planned.reason_code, f"{planned.reason}; an earlier try of this event deleted it"
+        )
     where = "" if registry_agrees(evidence) else f" (for identity {evidence.identity!r} only)"
     return _record(Outcome.ALREADY_GONE, planned.reason_code, f"{planned.reason}; Verify answered 404{where}")
 

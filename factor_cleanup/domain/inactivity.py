@@ -41,7 +41,9 @@ class InactivityRule:
         """Apply the rule to the factor's recent challenges (any order)."""
         cutoff = self.cutoff(now)
         if last_seen >= cutoff:
-            return InactivityVerdict(False, "alive", f"seen {iso_utc(last_seen)}, within {self.inactive_days} days", last_seen)
+            return InactivityVerdict(
+                False, "alive", f"seen {iso_utc(last_seen)}, within {self.inactive_days} days", last_seen
+            )
         answers = [c.answered_at for c in challenges if c.answered]
         seen = max([last_seen, *answers])
         if seen >= cutoff:
@@ -54,10 +56,14 @@ class InactivityRule:
             reason = f"challenge {waiting[0].sid} is {waiting[0].status}; decide after it expires"
             return InactivityVerdict(False, "challenge_pending", reason, seen)
         if len(latest) < self.unanswered_challenges:
-            reason = (f"not seen since {iso_utc(seen)}, but only {len(latest)} challenge(s) went unanswered since "
-                      f"(the rule needs {self.unanswered_challenges}); kept until there is more evidence")  # fmt: skip
+            reason = (
+                f"not seen since {iso_utc(seen)}, but only {len(latest)} challenge(s) went unanswered since "
+                f"(the rule needs {self.unanswered_challenges}); kept until there is more evidence"
+            )
             return InactivityVerdict(False, "too_few_unanswered", reason, seen)
         first, last = iso_utc(latest[-1].created_at), iso_utc(latest[0].created_at)
-        reason = (f"not seen for {round((now - seen) / timedelta(days=1))} days (since {iso_utc(seen)}) and the last "
-                  f"{len(latest)} challenges ({first} to {last}) all expired unanswered: the app is presumed gone")  # fmt: skip
+        reason = (
+            f"not seen for {round((now - seen) / timedelta(days=1))} days (since {iso_utc(seen)}) and the last "
+            f"{len(latest)} challenges ({first} to {last}) all expired unanswered: the app is presumed gone"
+        )
         return InactivityVerdict(True, "inactive", reason, seen, evidence_at=latest[0].created_at)

@@ -149,7 +149,7 @@ _DEFERRED = "The webhook function writes push failures; the other kinds build th
 
 
 @cache
-def message_parser() -> TypeAdapter[Any]:
+def message_parser() -> TypeAdapter[QueueMessage]:
     """The validator of every kind, built once on first use (the worker builds it with itself)."""
     return TypeAdapter(QueueMessage)
 

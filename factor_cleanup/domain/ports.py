@@ -100,12 +100,13 @@ class FactorRegistry(Protocol):
     ) -> None:
         """Record the deletion; `confirmed` when Verify told us (factor.deleted). Takes it out of every sweep."""
 
-    def mark_delete_intent(
-        self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str
-    ) -> None:
+    def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
         """Note, before the DELETE, that `event_id` is deleting the factor (its answer may be lost).
 
         The first event's note stays; a second event marks it contested instead of overwriting it."""
+
+    def verified_push_count(self, service_sid: str) -> int:
+        """The service's verified, not deleted push factors: a counter kept on each transition, never a scan."""
 
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         """SIDs of the identity's verified, not deleted factors."""

@@ -20,6 +20,7 @@ def is_sid(value: str, prefix: str | None = None) -> bool:
         return False
     return prefix is None or value.startswith(prefix)
 
+
 # Twilio's rule for a Verify entity identity (Entity/Factor/Challenge specs): 8 to 64 dash-separated alphanumerics.
 VERIFY_IDENTITY = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 

@@ -52,7 +52,7 @@ class ActivityAuthenticator:
             return f"{TIMESTAMP_HEADER} is {int(skew)} s away from the server clock (at most {self.max_skew_seconds})"
         expected = activity_signature(self.secret(), stamp, body)
         if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
-            return f"{SIGNATURE_HEADER} does not match the body (sha256=<hex HMAC-SHA256 of \"<timestamp>.<body>\">)"
+            return f'{SIGNATURE_HEADER} does not match the body (sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">)'
         return None
 
     def parse(self, body: str) -> AppActivity:

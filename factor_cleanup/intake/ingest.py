@@ -71,7 +71,9 @@ class IngestService:
         params = FormParams.parse(request.body)
         url = public_url(request.base_url(self.public_base_url), DEBUGGER_ROUTE, request.raw_query)
         signature = request.header("x-twilio-signature")
-        if not self.signatures.is_valid_form(url, params, signature, request.header("x-twilio-webhooks-signature-settings")):
+        if not self.signatures.is_valid_form(
+            url, params, signature, request.header("x-twilio-webhooks-signature-settings")
+        ):
             log.warning("signature_rejected", url=url, has_signature=bool(signature))
             reason = "missing X-Twilio-Signature header" if not signature else f"signature does not match {url}"
             return error(403, "invalid_signature", reason)
@@ -84,7 +86,9 @@ class IngestService:
         failure = to_push_failure(event)
         if failure is None:
             log.info("debugger_event_ignored", event_sid=event.sid, error_code=event.payload.error_code)
-            return HttpResponse(200, {"status": "ignored", "event_sid": event.sid, "reason": "not a Verify Push failure"})
+            return HttpResponse(
+                200, {"status": "ignored", "event_sid": event.sid, "reason": "not a Verify Push failure"}
+            )
         try:
             self.queue.send(failure)
         except QueueUnavailable as exc:
@@ -100,14 +104,19 @@ class IngestService:
         if len(request.body.encode("utf-8")) > MAX_BODY_BYTES:
             return error(413, "body_too_large", f"body exceeds {MAX_BODY_BYTES} bytes")
         url = public_url(request.base_url(self.public_base_url), VERIFY_ROUTE, request.raw_query)
-        signature, settings = request.header("x-twilio-signature"), request.header("x-twilio-webhooks-signature-settings")
+        signature, settings = (
+            request.header("x-twilio-signature"),
+            request.header("x-twilio-webhooks-signature-settings"),
+        )
         if request.media_type == FORM:
             params = FormParams.parse(request.body)
             valid, data = self.signatures.is_valid_form(url, params, signature, settings), params.first()
         elif request.media_type == JSON:
             valid, data = self.signatures.is_valid_json(url, request.body, signature, settings), None
         else:
-            return error(415, "unsupported_media_type", f"expected {FORM} or {JSON}, got {request.media_type or 'none'}")
+            return error(
+                415, "unsupported_media_type", f"expected {FORM} or {JSON}, got {request.media_type or 'none'}"
+            )
         if not valid:
             log.warning("signature_rejected", url=url, has_signature=bool(signature))
             return error(403, "invalid_signature", _signature_problem(url, signature, request.media_type))
@@ -120,20 +129,27 @@ class IngestService:
             return error(403, "wrong_account", f"account_sid {webhook.account_sid} is not this deployment's account")
         if event is None:
             log.info("verify_event_ignored", uuid=webhook.uuid, type=webhook.type)
-            return HttpResponse(200, {"status": "ignored", "uuid": webhook.uuid, "reason": f"event type {webhook.type}"})
+            return HttpResponse(
+                200, {"status": "ignored", "uuid": webhook.uuid, "reason": f"event type {webhook.type}"}
+            )
         return self._enqueue(event, 200, {"status": "queued", "uuid": event.event_id, "type": event.type})
 
     def app_activity(self, request: HttpRequest) -> HttpResponse:
         """App-open report from the customer's backend, authenticated by an HMAC of the body."""
 
         if self.activity is None:
-            return error(404, "app_activity_disabled",
-                         "POST /app/activity is off: configure APP_ACTIVITY_SECRET (or _PARAMETER) to turn it on")
+            return error(
+                404,
+                "app_activity_disabled",
+                "POST /app/activity is off: configure APP_ACTIVITY_SECRET (or _PARAMETER) to turn it on",
+            )
         if len(request.body.encode("utf-8")) > MAX_ACTIVITY_BYTES:
             return error(413, "body_too_large", f"body exceeds {MAX_ACTIVITY_BYTES} bytes")
         if request.media_type != JSON:
             return error(415, "unsupported_media_type", f"expected {JSON}, got {request.media_type or 'none'}")
-        problem = self.activity.problem(request.body, request.header(SIGNATURE_HEADER), request.header(TIMESTAMP_HEADER))
+        problem = self.activity.problem(
+            request.body, request.header(SIGNATURE_HEADER), request.header(TIMESTAMP_HEADER)
+        )
         if problem:
             log.warning("activity_signature_rejected", problem=problem)
             return error(401, "invalid_signature", problem)
@@ -142,7 +158,9 @@ class IngestService:
         except MalformedEvent as exc:
             return error(400, "malformed_activity", str(exc))
         if self.activity_queue is None:
-            return error(503, "configuration_error", "POST /app/activity needs ACTIVITY_QUEUE_URL; nothing was accepted")
+            return error(
+                503, "configuration_error", "POST /app/activity needs ACTIVITY_QUEUE_URL; nothing was accepted"
+            )
         return self._enqueue(activity, 202, {"status": "queued", "event_id": activity.event_id}, self.activity_queue)
 
     def event_streams_webhook(self, request: HttpRequest) -> HttpResponse:
@@ -155,7 +173,9 @@ class IngestService:
             return error(415, "unsupported_media_type", f"expected {JSON}, got {request.media_type or 'none'}")
         url = public_url(request.base_url(self.public_base_url), EVENTS_ROUTE, request.raw_query)
         signature = request.header("x-twilio-signature")
-        if not self.signatures.is_valid_json(url, request.body, signature, request.header("x-twilio-webhooks-signature-settings")):
+        if not self.signatures.is_valid_json(
+            url, request.body, signature, request.header("x-twilio-webhooks-signature-settings")
+        ):
             log.warning("signature_rejected", url=url, has_signature=bool(signature))
             return error(403, "invalid_signature", _signature_problem(url, signature, JSON))
         try:
@@ -170,7 +190,9 @@ class IngestService:
                 ours.append(failure)
         queued, not_queued = self._enqueue_batch(ours)
         if not_queued:
-            problem = error(503, "queue_unavailable", f"{len(queued)} of {len(ours)} events queued; Event Streams retries the batch")
+            problem = error(
+                503, "queue_unavailable", f"{len(queued)} of {len(ours)} events queued; Event Streams retries the batch"
+            )
             return HttpResponse(503, {**problem.body, "queued": queued, "not_queued": not_queued})
         return HttpResponse(200, {"queued": queued, "ignored": batch.ignored, "rejected": batch.rejected})
 

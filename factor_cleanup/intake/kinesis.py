@@ -35,8 +35,9 @@ class KinesisIntake:
     def handle_batch(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         """A Lambda batch of Kinesis records, answered as a partial batch response: each record fails alone."""
         processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
-        return dict(process_partial_response(event=event, record_handler=self._record, processor=processor,
-                                              context=context))
+        return dict(
+            process_partial_response(event=event, record_handler=self._record, processor=processor, context=context)
+        )
 
     def _record(self, record: KinesisStreamRecord) -> int:
         return self.handle_record(record.kinesis.data_as_bytes())

@@ -77,7 +77,9 @@ class SignatureChecker:
         for token in self._tokens():
             validator = RequestValidator(token)
             for candidate in candidate_urls(url, self._fragment):
-                if isinstance(params, FormParams) and _same(validator.compute_signature(candidate, params, algorithm), signature):
+                if isinstance(params, FormParams) and _same(
+                    validator.compute_signature(candidate, params, algorithm), signature
+                ):
                     return True  # the URL exactly as configured: one HMAC instead of validate()'s two
                 if validator.validate(candidate, params, signature, algorithm=algorithm):
                     return True  # with or without the default port, and the JSON body hash

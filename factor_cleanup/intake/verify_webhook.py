@@ -18,12 +18,20 @@ from factor_cleanup.domain.messages import VerifyEvent
 from factor_cleanup.domain.timestamps import check_in_range, parse_iso_or_none
 from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 
-EVENT_TYPES = frozenset({"factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied"})
+EVENT_TYPES = frozenset(
+    {"factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied"}
+)
 # Most specific first: when the challenge was answered, then when the resource last changed.
 DATE_FIELDS = (
-    "challenge_date_responded", "date_responded", "challenge_date_updated", "factor_date_updated", "date_updated",
-    "challenge_date_created", "factor_date_created", "date_created",
-)  # fmt: skip
+    "challenge_date_responded",
+    "date_responded",
+    "challenge_date_updated",
+    "factor_date_updated",
+    "date_updated",
+    "challenge_date_created",
+    "factor_date_created",
+    "date_created",
+)
 
 
 class VerifyWebhook(BaseModel):
@@ -69,10 +77,15 @@ def to_verify_event(webhook: VerifyWebhook, received_at: datetime) -> VerifyEven
         return None
     try:
         return VerifyEvent(
-            event_id=webhook.uuid, type=webhook.type, account_sid=webhook.account_sid,
-            service_sid=webhook.service_sid or "", identity=webhook.entity_identity, factor_sid=webhook.factor_sid or "",
-            factor_type=webhook.factor_type, challenge_sid=webhook.challenge_sid,
+            event_id=webhook.uuid,
+            type=webhook.type,
+            account_sid=webhook.account_sid,
+            service_sid=webhook.service_sid or "",
+            identity=webhook.entity_identity,
+            factor_sid=webhook.factor_sid or "",
+            factor_type=webhook.factor_type,
+            challenge_sid=webhook.challenge_sid,
             occurred_at=iso_utc(webhook.occurred_at(received_at)),
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         raise MalformedEvent(f"{webhook.type}: {describe_validation_error(exc)}") from None

@@ -38,10 +38,14 @@ def call_json(
 def local_addresses(port: int) -> dict[str, str]:
     """The stack's `local` block (AWS endpoint, queue and table names…); exits 2 with advice if none runs."""
     try:
-        _, health = call_json("GET", f"http://127.0.0.1:{port}/healthz", timeout=5)  # a 503 while starting still names them
+        _, health = call_json(
+            "GET", f"http://127.0.0.1:{port}/healthz", timeout=5
+        )  # a 503 while starting still names them
     except LocalStackUnreachable as exc:
-        print(f"push-janitor: {exc}; start `make run`, or set the AWS names (see --help) to work on a deployed stack",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"push-janitor: {exc}; start `make run`, or set the AWS names (see --help) to work on a deployed stack",
+            file=sys.stderr,
+        )
         raise SystemExit(2) from None
     return health.get("local") or {}
 
@@ -54,6 +58,11 @@ def use_local_aws(addresses: dict[str, str]) -> None:
         AWS_ACCESS_KEY_ID="local",
         AWS_SECRET_ACCESS_KEY="local",
     )
-    names = {"queue_url": "QUEUE_URL", "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE",
-             "registry_table": "REGISTRY_TABLE", "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL"}  # fmt: skip
+    names = {
+        "queue_url": "QUEUE_URL",
+        "ledger_table": "LEDGER_TABLE",
+        "safety_table": "SAFETY_TABLE",
+        "registry_table": "REGISTRY_TABLE",
+        "dead_letter_queue_url": "DEAD_LETTER_QUEUE_URL",
+    }
     os.environ.update({variable: addresses[key] for key, variable in names.items() if addresses.get(key)})

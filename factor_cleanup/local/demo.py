@@ -91,22 +91,30 @@ def sample_events() -> dict[str, Any]:
         "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
         "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
         "body": failure.model_dump_json(exclude_none=True),
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795608000000",
-                       "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1795608000001"},
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795608000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1795608000001",
+        },
         "messageAttributes": {},
         "md5OfBody": "",
         "eventSource": "aws:sqs",
         "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:push-janitor-WorkQueue",
         "awsRegion": "us-east-1",
-    }  # fmt: skip
+    }
     return {
         "debugger-webhook.json": signed_debugger_event(webhook_url(), DEMO_AUTH_TOKEN, params),
         "worker-sqs-batch.json": {"Records": [sqs_record]},
         "report-request.json": _stable(api_gateway_event("GET", "/reports/cleanup.json", query="since=7d")),
         # `python -m factor_cleanup send-example --event events/debugger-webhook-config-error.json`: "needs attention"
-        "debugger-webhook-config-error.json": signed_debugger_event(webhook_url(), DEMO_AUTH_TOKEN, demo_config_error_params()),
+        "debugger-webhook-config-error.json": signed_debugger_event(
+            webhook_url(), DEMO_AUTH_TOKEN, demo_config_error_params()
+        ),
         "daily-report.json": {"day": "2026-11-24"},  # the schedule sends {}; a day rebuilds that day
-        **registry_samples(f"http://127.0.0.1:{DEMO_PORT}", DEMO_AUTH_TOKEN, _stable),  # Verify webhooks, activity, sweeper
+        **registry_samples(
+            f"http://127.0.0.1:{DEMO_PORT}", DEMO_AUTH_TOKEN, _stable
+        ),  # Verify webhooks, activity, sweeper
         **event_streams_samples(f"http://127.0.0.1:{DEMO_PORT}", DEMO_AUTH_TOKEN, params, _stable),
     }
 
@@ -126,7 +134,6 @@ def write_samples(directory: Path = EVENTS_DIR) -> list[Path]:
         path.write_text(json.dumps(event, indent=2) + "\n")
         written.append(path)
     return written
-
 
 
 if __name__ == "__main__":

@@ -43,14 +43,19 @@ def event_streams_samples(
     signed_url, headers = signed_json(f"{base_url}/twilio/events", body, auth_token)
     webhook = api_gateway_event("POST", "/twilio/events", body=body, headers=headers, query=signed_url.split("?", 1)[1])
     record = {
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": cloud_event["data"]["sid"],
-                    "sequenceNumber": "49590338271490256608559692538361571095921575989136588898",
-                    "data": base64.b64encode(json.dumps(cloud_event).encode()).decode(),
-                    "approximateArrivalTimestamp": 1795608000.0},
-        "eventSource": "aws:kinesis", "eventVersion": "1.0",
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": cloud_event["data"]["sid"],
+            "sequenceNumber": "49590338271490256608559692538361571095921575989136588898",
+            "data": base64.b64encode(json.dumps(cloud_event).encode()).decode(),
+            "approximateArrivalTimestamp": 1795608000.0,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
         "eventID": "shardId-000000000000:49590338271490256608559692538361571095921575989136588898",
-        "eventName": "aws:kinesis:record", "awsRegion": "us-east-1",
+        "eventName": "aws:kinesis:record",
+        "awsRegion": "us-east-1",
         "invokeIdentityArn": "arn:aws:iam::000000000000:role/push-janitor-KinesisEventsFunctionRole",
         "eventSourceARN": "arn:aws:kinesis:us-east-1:000000000000:stream/push-janitor-ErrorLogStream",
-    }  # fmt: skip
+    }
     return {"event-streams-batch.json": stable(webhook), "kinesis-error-logs.json": {"Records": [record]}}

@@ -39,8 +39,11 @@ def verify_webhook_body(event_type: str, number: int) -> dict[str, str]:
         "factor_type": "push",
     }
     if event_type.startswith("challenge."):
-        body.update(challenge_sid=f"YCdeadbeefdeadbeefdeadbeef{number:08d}", challenge_status=event_type.split(".")[1],
-                    challenge_date_responded=SAMPLE_TIME)  # field names not documented by Twilio: read if present
+        body.update(
+            challenge_sid=f"YCdeadbeefdeadbeefdeadbeef{number:08d}",
+            challenge_status=event_type.split(".")[1],
+            challenge_date_responded=SAMPLE_TIME,
+        )  # field names not documented by Twilio: read if present
     return body
 
 
@@ -52,20 +55,27 @@ def verify_webhook_events(base_url: str, auth_token: str, stable: Any) -> dict[s
         name = event_type.replace(".", "-")
         form_body, headers = signed_form(url, body, auth_token)
         samples[f"verify-webhook-{name}-form.json"] = stable(
-            api_gateway_event("POST", "/twilio/verify", body=form_body, headers=headers))
+            api_gateway_event("POST", "/twilio/verify", body=form_body, headers=headers)
+        )
         raw = json.dumps(body)
         signed_url, headers = signed_json(url, raw, auth_token)
         query = signed_url.partition("?")[2]
         samples[f"verify-webhook-{name}-json.json"] = stable(
-            api_gateway_event("POST", "/twilio/verify", body=raw, headers=headers, query=query))
+            api_gateway_event("POST", "/twilio/verify", body=raw, headers=headers, query=query)
+        )
     return samples
 
 
 def app_activity_request(stable: Any, secret: str = DEMO_APP_ACTIVITY_SECRET) -> dict[str, Any]:
     """POST /app/activity for the demo's live factor. Its timestamp is fixed: re-sign it to send it for real."""
-    body = json.dumps({"factor_sid": DEMO_LIVE_FACTOR_SID, "occurred_at": SAMPLE_TIME, "activity_id": "demo-app-open-0001"})
-    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: SAMPLE_UNIX,
-               SIGNATURE_HEADER: activity_signature(secret, SAMPLE_UNIX, body)}  # fmt: skip
+    body = json.dumps(
+        {"factor_sid": DEMO_LIVE_FACTOR_SID, "occurred_at": SAMPLE_TIME, "activity_id": "demo-app-open-0001"}
+    )
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: SAMPLE_UNIX,
+        SIGNATURE_HEADER: activity_signature(secret, SAMPLE_UNIX, body),
+    }
     return stable(api_gateway_event("POST", "/app/activity", body=body, headers=headers))
 
 
@@ -73,13 +83,26 @@ def registry_messages() -> list[Any]:
     """The work queue's registry kinds: a Verify event and a sweeper candidate."""
     last_seen = "2026-08-17T12:00:00Z"
     return [
-        VerifyEvent(event_id=verify_webhook_body("challenge.approved", 4)["uuid"], type="challenge.approved",
-                    account_sid=DEMO_ACCOUNT_SID, service_sid=DEMO_SERVICE_SID, identity=DEMO_IDENTITY,
-                    factor_sid=DEMO_LIVE_FACTOR_SID, factor_type="push", occurred_at=SAMPLE_TIME),
-        InactiveCandidate(event_id=InactiveCandidate.event_id_for(DEMO_IOS_STALE_FACTOR_SID, last_seen, SAMPLE_TIME[:10]),
-                          factor_sid=DEMO_IOS_STALE_FACTOR_SID, service_sid=DEMO_SERVICE_SID, identity=DEMO_IDENTITY,
-                          last_seen=last_seen, binding_type="apn", swept_at=SAMPLE_TIME),
-    ]  # fmt: skip
+        VerifyEvent(
+            event_id=verify_webhook_body("challenge.approved", 4)["uuid"],
+            type="challenge.approved",
+            account_sid=DEMO_ACCOUNT_SID,
+            service_sid=DEMO_SERVICE_SID,
+            identity=DEMO_IDENTITY,
+            factor_sid=DEMO_LIVE_FACTOR_SID,
+            factor_type="push",
+            occurred_at=SAMPLE_TIME,
+        ),
+        InactiveCandidate(
+            event_id=InactiveCandidate.event_id_for(DEMO_IOS_STALE_FACTOR_SID, last_seen, SAMPLE_TIME[:10]),
+            factor_sid=DEMO_IOS_STALE_FACTOR_SID,
+            service_sid=DEMO_SERVICE_SID,
+            identity=DEMO_IDENTITY,
+            last_seen=last_seen,
+            binding_type="apn",
+            swept_at=SAMPLE_TIME,
+        ),
+    ]
 
 
 def activity_messages() -> list[Any]:
@@ -90,21 +113,35 @@ def activity_messages() -> list[Any]:
 def sqs_batch(messages: list[Any], queue: str = "WorkQueue") -> dict[str, Any]:
     records = []
     for number, message in enumerate(messages, start=1):
-        records.append({
-            "messageId": f"6a1d3c52-0000-4000-8000-{number:012d}",
-            "receiptHandle": f"AQEBdemo{number:04d}",
-            "body": message.model_dump_json(exclude_none=True),
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795608000000",
-                           "SenderId": "AIDAIENQZJOLO23YVJ4VO", "ApproximateFirstReceiveTimestamp": "1795608000001"},
-            "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-            "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:push-janitor-{queue}", "awsRegion": "us-east-1",
-        })  # fmt: skip
+        records.append(
+            {
+                "messageId": f"6a1d3c52-0000-4000-8000-{number:012d}",
+                "receiptHandle": f"AQEBdemo{number:04d}",
+                "body": message.model_dump_json(exclude_none=True),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1795608000000",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1795608000001",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:push-janitor-{queue}",
+                "awsRegion": "us-east-1",
+            }
+        )
     return {"Records": records}
 
 
 def scheduler_event() -> dict[str, str]:
     """What EventBridge Scheduler hands the sweeper: the schedule's Input with its placeholders filled in."""
-    return {"source": "push-janitor.sweeper", "scheduled_time": SAMPLE_TIME, "execution_id": "d32c5kddcf5bb8c3", "attempt": "1"}
+    return {
+        "source": "push-janitor.sweeper",
+        "scheduled_time": SAMPLE_TIME,
+        "execution_id": "d32c5kddcf5bb8c3",
+        "attempt": "1",
+    }
 
 
 def registry_samples(base_url: str, auth_token: str, stable: Any) -> dict[str, Any]:

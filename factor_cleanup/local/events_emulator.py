@@ -92,10 +92,18 @@ def create_sink() -> tuple[Response, int]:
         raise bad_request(f"SinkType must be one of {', '.join(SINK_TYPES)}")
     configuration = _form_json("SinkConfiguration")
     now, sid = iso(utc_now()), new_sid("DG")
-    sink = {"sid": sid, "description": description, "sink_type": sink_type, "sink_configuration": configuration,
-            "status": "initialized", "date_created": now, "date_updated": now, "_path": f"/v1/Sinks/{sid}",
-            "_links": {"sink_test": f"/v1/Sinks/{sid}/Test", "sink_validate": f"/v1/Sinks/{sid}/Validate"},
-            "_settles_as": _settles_as(sink_type, configuration)}  # fmt: skip
+    sink = {
+        "sid": sid,
+        "description": description,
+        "sink_type": sink_type,
+        "sink_configuration": configuration,
+        "status": "initialized",
+        "date_created": now,
+        "date_updated": now,
+        "_path": f"/v1/Sinks/{sid}",
+        "_links": {"sink_test": f"/v1/Sinks/{sid}/Test", "sink_validate": f"/v1/Sinks/{sid}/Validate"},
+        "_settles_as": _settles_as(sink_type, configuration),
+    }
     with _state().lock:
         _state().sinks[sid] = sink
     return _json(sink, 201)
@@ -138,10 +146,17 @@ def create_subscription() -> tuple[Response, int]:
         raise bad_request(f"Sink {sink_sid} is {sink['status']}; it must be active to subscribe", SINK_NOT_ACTIVE)
     types = _types()
     now, sid = iso(utc_now()), new_sid("DF")
-    subscription = {"account_sid": _account_sid(), "sid": sid, "date_created": now, "date_updated": now,
-                    "description": description, "sink_sid": sink_sid, "_types": types,
-                    "_path": f"/v1/Subscriptions/{sid}",
-                    "_links": {"subscribed_events": f"/v1/Subscriptions/{sid}/SubscribedEvents"}}  # fmt: skip
+    subscription = {
+        "account_sid": _account_sid(),
+        "sid": sid,
+        "date_created": now,
+        "date_updated": now,
+        "description": description,
+        "sink_sid": sink_sid,
+        "_types": types,
+        "_path": f"/v1/Subscriptions/{sid}",
+        "_links": {"subscribed_events": f"/v1/Subscriptions/{sid}/SubscribedEvents"},
+    }
     with _state().lock:
         _state().subscriptions[sid] = subscription
     return _json(subscription, 201)
@@ -176,9 +191,19 @@ def list_subscribed_events(subscription_sid: str) -> Response:
         subscription = _state().subscriptions.get(subscription_sid)
     if subscription is None:
         raise not_found()
-    path = f"/v1/Subscriptions/{subscription_sid}/SubscribedEvents"  # no schema_version: Twilio takes the latest, here 1
-    types = [{"account_sid": subscription["account_sid"], "type": t["type"], "schema_version": t.get("schema_version", 1),
-              "subscription_sid": subscription_sid, "_path": f"{path}/{t['type']}"} for t in subscription["_types"]]  # fmt: skip
+    path = (
+        f"/v1/Subscriptions/{subscription_sid}/SubscribedEvents"  # no schema_version: Twilio takes the latest, here 1
+    )
+    types = [
+        {
+            "account_sid": subscription["account_sid"],
+            "type": t["type"],
+            "schema_version": t.get("schema_version", 1),
+            "subscription_sid": subscription_sid,
+            "_path": f"{path}/{t['type']}",
+        }
+        for t in subscription["_types"]
+    ]
     return _page("types", types, {})
 
 

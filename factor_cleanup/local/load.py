@@ -62,8 +62,11 @@ class LoadResult:
 
     def lines(self) -> list[str]:
         refused = f"; refused {dict(self.refused)}" if self.refused else ""
-        drained = (f"{self.decided}/{self.accepted} decided {self.drain_seconds:.2f} s after the first POST"
-                   if self.drain_seconds is not None else f"only {self.decided}/{self.accepted} decided before the deadline")  # fmt: skip
+        drained = (
+            f"{self.decided}/{self.accepted} decided {self.drain_seconds:.2f} s after the first POST"
+            if self.drain_seconds is not None
+            else f"only {self.decided}/{self.accepted} decided before the deadline"
+        )
         return [
             f"  ingest: {self.accepted}/{self.events} accepted in {self.send_seconds:.2f} s = {self.rate:.1f} events/s; "
             f"latency p50 {self.percentile(0.5) * 1000:.1f} ms, p99 {self.percentile(0.99) * 1000:.1f} ms{refused}",
@@ -84,11 +87,17 @@ def run(events: int, concurrency: int, port: int, timeout: float = 120.0, out: A
     webhook_url = local.get("public_base_url", base) + "/twilio/debugger"
     print(f"make load: {events} events, concurrency {concurrency} -> {webhook_url}", file=out, flush=True)
     factors = _seed(local["verify_base_url"], service_sid, events)
-    print(f"  seeded {len(factors)} factors in {service_sid} (Verify emulator {local['verify_base_url']})", file=out, flush=True)
+    print(
+        f"  seeded {len(factors)} factors in {service_sid} (Verify emulator {local['verify_base_url']})",
+        file=out,
+        flush=True,
+    )
 
     token = os.environ.get("TWILIO_AUTH_TOKEN") or DEMO_AUTH_TOKEN
     account_sid = local.get("account_sid", "")
-    signed = [signed_form(webhook_url, _params(account_sid, service_sid, identity, sid), token) for sid, identity in factors]
+    signed = [
+        signed_form(webhook_url, _params(account_sid, service_sid, identity, sid), token) for sid, identity in factors
+    ]
     result = LoadResult(events)
     accepted_sids: set[str] = set()
     started = time.monotonic()
@@ -126,12 +135,23 @@ def _params(account_sid: str, service_sid: str, identity: str, factor_sid: str) 
     """What Twilio posts when a push to an uninstalled Android app fails, for one factor."""
     challenge = "YC" + secrets.token_hex(16)
     payload = {
-        "resource_sid": challenge, "service_sid": service_sid, "error_code": "52103",
-        "more_info": {"bindingType": "fcm", "correlationIds": f"[{factor_sid}, {identity}, {challenge}, {service_sid}]",
-                      "description": "GCM/FCM client uninstalled or turned off notifications"},
-    }  # fmt: skip
-    return {"Sid": "NO" + secrets.token_hex(16), "AccountSid": account_sid, "Timestamp": _now(), "Level": "Error",
-            "PayloadType": "application/json", "Payload": json.dumps(payload)}  # fmt: skip
+        "resource_sid": challenge,
+        "service_sid": service_sid,
+        "error_code": "52103",
+        "more_info": {
+            "bindingType": "fcm",
+            "correlationIds": f"[{factor_sid}, {identity}, {challenge}, {service_sid}]",
+            "description": "GCM/FCM client uninstalled or turned off notifications",
+        },
+    }
+    return {
+        "Sid": "NO" + secrets.token_hex(16),
+        "AccountSid": account_sid,
+        "Timestamp": _now(),
+        "Level": "Error",
+        "PayloadType": "application/json",
+        "Payload": json.dumps(payload),
+    }
 
 
 def _now() -> str:
@@ -153,9 +173,16 @@ def _seed(verify_base_url: str, service_sid: str, count: int) -> list[tuple[str,
     run_id = secrets.token_hex(3)
     factors: list[tuple[str, str]] = []
     for start in range(0, count, SEED_CHUNK):
-        wanted = [{"service_sid": service_sid, "identity": f"load-{run_id}-{n:05d}"} for n in range(start, min(count, start + SEED_CHUNK))]
-        status, created = _http("POST", f"{verify_base_url}/_emulator/factors", json.dumps(wanted).encode(),
-                                {"Content-Type": "application/json"})  # fmt: skip
+        wanted = [
+            {"service_sid": service_sid, "identity": f"load-{run_id}-{n:05d}"}
+            for n in range(start, min(count, start + SEED_CHUNK))
+        ]
+        status, created = _http(
+            "POST",
+            f"{verify_base_url}/_emulator/factors",
+            json.dumps(wanted).encode(),
+            {"Content-Type": "application/json"},
+        )
         if status != 201:
             raise LoadError(f"the Verify emulator refused to enrol factors ({status}): {json.dumps(created)}")
         factors += [(factor["sid"], factor["identity"]) for factor in created]
@@ -166,8 +193,13 @@ def _work_queue(local: dict[str, str]) -> Any:
     """A function answering how many messages the stack's work queue holds (visible or in flight)."""
     import boto3
 
-    sqs = boto3.client("sqs", endpoint_url=local["aws_endpoint_url"], region_name=local.get("region", "us-east-1"),
-                       aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=local["aws_endpoint_url"],
+        region_name=local.get("region", "us-east-1"),
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 
     def depth() -> int:
@@ -201,7 +233,9 @@ def _http(method: str, url: str, body: bytes | None = None, headers: dict[str, s
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m factor_cleanup.local.load", description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=500, help=f"webhooks to send, 1..{MAX_EVENTS} (default 500)")
-    parser.add_argument("--concurrency", type=int, default=20, help=f"requests in flight, 1..{MAX_CONCURRENCY} (default 20)")
+    parser.add_argument(
+        "--concurrency", type=int, default=20, help=f"requests in flight, 1..{MAX_CONCURRENCY} (default 20)"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every decision (default 120)")
     args = parser.parse_args(argv)

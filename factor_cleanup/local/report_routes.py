@@ -28,7 +28,9 @@ def _presigned(uri: str) -> str:
     from factor_cleanup.runtime.bootstrap import boto3_client
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return boto3_client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=3600)
+    return boto3_client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=3600
+    )
 
 
 def _json(status: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,9 @@ def create_app(routes: Mapping[tuple[str, str], LambdaHandler], health: Callable
 
     @app.errorhandler(405)
     def wrong_method(_: Exception) -> Response:
-        return _json(405, {"error": "method_not_allowed", "message": f"{request.method} is not allowed on {request.path}"})
+        return _json(
+            405, {"error": "method_not_allowed", "message": f"{request.method} is not allowed on {request.path}"}
+        )
 
     return app
 

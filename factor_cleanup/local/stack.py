@@ -83,20 +83,31 @@ class LocalStack:
             function.app.reset()  # a fresh deployment: each function reads the environment as configured now
 
         self.poller = SqsPoller(boto3.client("sqs"), os.environ["QUEUE_URL"], worker.handler, wait_seconds=1)
-        self.activity_poller = SqsPoller(boto3.client("sqs"), os.environ["ACTIVITY_QUEUE_URL"], activity.handler,
-                                         wait_seconds=1)  # fmt: skip
+        self.activity_poller = SqsPoller(
+            boto3.client("sqs"), os.environ["ACTIVITY_QUEUE_URL"], activity.handler, wait_seconds=1
+        )
         for poller in (self.poller, self.activity_poller):
             poller.start()
         routes = {("POST", "/twilio/debugger"): ingest.handler, ("GET", "/reports/cleanup.json"): report.handler}
         from factor_cleanup.local.report_routes import daily_report_route
 
-        routes.update({("GET", "/reports/cleanup.csv"): report.handler, ("GET", "/reports/cleanup.html"): report.handler,
-                       ("POST", "/_local/daily-report"): daily_report_route})  # fmt: skip
+        routes.update(
+            {
+                ("GET", "/reports/cleanup.csv"): report.handler,
+                ("GET", "/reports/cleanup.html"): report.handler,
+                ("POST", "/_local/daily-report"): daily_report_route,
+            }
+        )
         from factor_cleanup.local.sweep import sweep_route
 
-        routes.update({("POST", "/twilio/verify"): ingest.handler, ("POST", "/app/activity"): ingest.handler,
-                       ("POST", "/twilio/events"): ingest.handler,
-                       ("POST", "/_local/sweep"): sweep_route})  # fmt: skip
+        routes.update(
+            {
+                ("POST", "/twilio/verify"): ingest.handler,
+                ("POST", "/app/activity"): ingest.handler,
+                ("POST", "/twilio/events"): ingest.handler,
+                ("POST", "/_local/sweep"): sweep_route,
+            }
+        )
         self._start_sweep_schedule()
         self.web = make_server("127.0.0.1", self.port, create_app(routes, self.health), threaded=True)
         return self.web
@@ -123,7 +134,9 @@ class LocalStack:
         os.environ.pop("AWS_SESSION_TOKEN", None)
         # moto keeps its state per process, not per server: start from empty, as a fresh `make run` does.
         urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"), timeout=5)
-        self.resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3"))
+        self.resources = create_local_resources(
+            TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3")
+        )
 
     def _start_verify(self) -> None:
         if not self.uses_emulator:
@@ -134,7 +147,12 @@ class LocalStack:
             credentials.add((self.env["TWILIO_API_KEY_SID"], self.env.get("TWILIO_API_KEY_SECRET", "")))
         self.emulator = EmulatorState(credentials)
         seed_demo(self.emulator, account)
-        server = make_server("127.0.0.1", int(self.env.get("VERIFY_EMULATOR_PORT", "0")), create_emulator_app(self.emulator), threaded=True)
+        server = make_server(
+            "127.0.0.1",
+            int(self.env.get("VERIFY_EMULATOR_PORT", "0")),
+            create_emulator_app(self.emulator),
+            threaded=True,
+        )
         threading.Thread(target=server.serve_forever, name="verify-emulator", daemon=True).start()
         self.background.append(server)
         os.environ["TWILIO_VERIFY_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
@@ -178,7 +196,9 @@ class LocalStack:
             os.environ.update(function_environment(TEMPLATE, function, self.resources, parameters))
         # The auth token takes the production path: an SSM SecureString read (and cached) at run time.
         ssm = boto3.client("ssm")
-        ssm.put_parameter(Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=self.auth_token, Type="SecureString", Overwrite=True)
+        ssm.put_parameter(
+            Name=os.environ["TWILIO_AUTH_TOKEN_PARAMETER"], Value=self.auth_token, Type="SecureString", Overwrite=True
+        )
         os.environ.pop("TWILIO_AUTH_TOKEN", None)
         if self.env.get("TWILIO_API_KEY_SECRET"):
             name = "/push-janitor/local/twilio-api-key-secret"
@@ -186,7 +206,9 @@ class LocalStack:
             os.environ["TWILIO_API_KEY_SECRET_PARAMETER"] = name
             os.environ.pop("TWILIO_API_KEY_SECRET", None)
         activity_secret = self.env.get("APP_ACTIVITY_SECRET") or DEMO_APP_ACTIVITY_SECRET
-        ssm.put_parameter(Name=os.environ["APP_ACTIVITY_SECRET_PARAMETER"], Value=activity_secret, Type="SecureString", Overwrite=True)
+        ssm.put_parameter(
+            Name=os.environ["APP_ACTIVITY_SECRET_PARAMETER"], Value=activity_secret, Type="SecureString", Overwrite=True
+        )
         os.environ.pop("APP_ACTIVITY_SECRET", None)
 
     def _check_configuration(self) -> None:
@@ -219,22 +241,33 @@ class LocalStack:
             self.scheduler.start()
 
     def health(self) -> dict[str, Any]:
-        checks = {"aws": self._aws_ok(), "worker_poller": bool(self.poller and not self.poller.stopped),
-                  "activity_poller": bool(self.activity_poller and not self.activity_poller.stopped),
-                  "configuration": self._configuration_ok()}  # fmt: skip
+        checks = {
+            "aws": self._aws_ok(),
+            "worker_poller": bool(self.poller and not self.poller.stopped),
+            "activity_poller": bool(self.activity_poller and not self.activity_poller.stopped),
+            "configuration": self._configuration_ok(),
+        }
         if self.uses_emulator:
             checks["verify_emulator"] = self.emulator is not None
         return {"ready": all(checks.values()), "checks": checks, "local": self.addresses()}
 
     def addresses(self) -> dict[str, str]:
         """Where each part listens, for tools run from another terminal (make load, make dlq-show)."""
-        names = {"aws_endpoint_url": "AWS_ENDPOINT_URL", "region": "AWS_DEFAULT_REGION", "queue_url": "QUEUE_URL",
-                 "activity_queue_url": "ACTIVITY_QUEUE_URL",
-                 "verify_base_url": "TWILIO_VERIFY_BASE_URL", "public_base_url": "PUBLIC_BASE_URL",
-                 "account_sid": "TWILIO_ACCOUNT_SID", "verify_service_sids": "VERIFY_SERVICE_SIDS",
-                 "ledger_table": "LEDGER_TABLE", "safety_table": "SAFETY_TABLE", "registry_table": "REGISTRY_TABLE",
-                 "max_deletions_per_hour": "MAX_DELETIONS_PER_HOUR",
-                 "max_deletions_percent_per_hour": "MAX_DELETIONS_PERCENT_PER_HOUR"}  # fmt: skip
+        names = {
+            "aws_endpoint_url": "AWS_ENDPOINT_URL",
+            "region": "AWS_DEFAULT_REGION",
+            "queue_url": "QUEUE_URL",
+            "activity_queue_url": "ACTIVITY_QUEUE_URL",
+            "verify_base_url": "TWILIO_VERIFY_BASE_URL",
+            "public_base_url": "PUBLIC_BASE_URL",
+            "account_sid": "TWILIO_ACCOUNT_SID",
+            "verify_service_sids": "VERIFY_SERVICE_SIDS",
+            "ledger_table": "LEDGER_TABLE",
+            "safety_table": "SAFETY_TABLE",
+            "registry_table": "REGISTRY_TABLE",
+            "max_deletions_per_hour": "MAX_DELETIONS_PER_HOUR",
+            "max_deletions_percent_per_hour": "MAX_DELETIONS_PERCENT_PER_HOUR",
+        }
         found = {key: os.environ.get(variable, "") for key, variable in names.items()}
         found["dead_letter_queue_url"] = self.resources.get("DeadLetterQueue", {}).get("url", "")
         return {key: value for key, value in found.items() if value}
@@ -303,7 +336,9 @@ def run(port: int) -> None:
         raise SystemExit(f"push-janitor: {exc}") from None
     except OSError as exc:
         stack.stop()
-        raise SystemExit(f"push-janitor: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try PORT=8090 make run") from None
+        raise SystemExit(
+            f"push-janitor: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try PORT=8090 make run"
+        ) from None
     print(stack.banner(), flush=True)
     try:
         web.serve_forever()

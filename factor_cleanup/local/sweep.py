@@ -40,7 +40,9 @@ def scheduler_event(moment: datetime | None = None, attempt: int = 1) -> dict[st
 def run_sweep() -> dict[str, Any]:
     from handlers import sweeper  # after the local stack has configured the environment
 
-    return sweeper.handler(scheduler_event(), LocalLambdaContext(function_name="push-janitor-sweeper", timeout_seconds=300))
+    return sweeper.handler(
+        scheduler_event(), LocalLambdaContext(function_name="push-janitor-sweeper", timeout_seconds=300)
+    )
 
 
 class IntervalScheduler:
@@ -79,7 +81,11 @@ def sweep_route(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = run_sweep()
     decisions = wait_for_decisions(result["event_ids"], DECISION_WAIT_SECONDS)
     pending = [event_id for event_id in result["event_ids"] if event_id not in decisions]
-    body = {"sweep": result, "decisions": [decisions[i] for i in result["event_ids"] if i in decisions], "pending": pending}
+    body = {
+        "sweep": result,
+        "decisions": [decisions[i] for i in result["event_ids"] if i in decisions],
+        "pending": pending,
+    }
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
@@ -106,4 +112,6 @@ def backfill_registry_from_verify() -> dict[str, Any]:
     from factor_cleanup.services.backfill import backfill_registry
 
     app = bootstrap.build_app()
+    if app.registry is None:
+        raise RuntimeError("the local stack always sets REGISTRY_TABLE; backfill needs it")
     return backfill_registry(app.verify, app.registry, app.settings.verify_service_sids)

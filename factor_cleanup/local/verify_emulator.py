@@ -32,8 +32,17 @@ from factor_cleanup.local.verify_emulator_state import (
 )
 
 __all__ = [
-    "DEMO_ACCOUNT_SID", "DEMO_DEAD_FACTOR_SID", "DEMO_IDENTITY", "DEMO_IOS_STALE_FACTOR_SID",
-    "DEMO_LIVE_FACTOR_SID", "DEMO_SERVICE_SID", "EmulatorState", "Faults", "create_emulator_app", "main", "seed_demo",
+    "DEMO_ACCOUNT_SID",
+    "DEMO_DEAD_FACTOR_SID",
+    "DEMO_IDENTITY",
+    "DEMO_IOS_STALE_FACTOR_SID",
+    "DEMO_LIVE_FACTOR_SID",
+    "DEMO_SERVICE_SID",
+    "EmulatorState",
+    "Faults",
+    "create_emulator_app",
+    "main",
+    "seed_demo",
 ]
 
 controls = Blueprint("emulator_controls", __name__, url_prefix="/_emulator")
@@ -65,15 +74,25 @@ def emulator_add_factors() -> tuple[Response, int]:
     """Enrol factors without an app: a JSON object or list of {"service_sid", "identity", "platform"?} (load tests)."""
     body: Any = request.get_json(silent=True)
     wanted = body if isinstance(body, list) else [body]
-    if not wanted or not all(isinstance(item, dict) and isinstance(item.get("service_sid"), str)
-                             and is_verify_identity(str(item.get("identity", ""))) for item in wanted):  # fmt: skip
-        return jsonify({"error": 'expected {"service_sid": "VA…", "identity": "<8-64 dash-separated alphanumerics>"}'
-                                 " or a list of them"}), 400  # fmt: skip
+    if not wanted or not all(
+        isinstance(item, dict)
+        and isinstance(item.get("service_sid"), str)
+        and is_verify_identity(str(item.get("identity", "")))
+        for item in wanted
+    ):
+        return jsonify(
+            {
+                "error": 'expected {"service_sid": "VA…", "identity": "<8-64 dash-separated alphanumerics>"}'
+                " or a list of them"
+            }
+        ), 400
     emulator = current_state()
     unknown = sorted({item["service_sid"] for item in wanted if emulator.service(item["service_sid"]) is None})
     if unknown:
         return jsonify({"error": f"no such service: {', '.join(unknown)}"}), 404
-    created = [emulator.add_factor(item["service_sid"], item["identity"], str(item.get("platform", "fcm"))) for item in wanted]
+    created = [
+        emulator.add_factor(item["service_sid"], item["identity"], str(item.get("platform", "fcm"))) for item in wanted
+    ]
     return jsonify([{key: factor[key] for key in ("sid", "service_sid", "identity")} for factor in created]), 201
 
 
@@ -115,10 +134,16 @@ def main(argv: list[str] | None = None) -> None:
     state = EmulatorState({(args.account_sid, args.auth_token)} if args.account_sid else ())
     seed_demo(state, args.account_sid if args.account_sid and is_sid(args.account_sid, "AC") else DEMO_ACCOUNT_SID)
     server = make_server(args.host, args.port, create_emulator_app(state), threaded=True)
-    accepted = (f"only {args.account_sid}:<auth token>" if args.account_sid
-                else "ANY non-empty Basic auth pair (no --account-sid/--auth-token given)")
-    print(f"Verify emulator on http://{args.host}:{server.server_port} (demo service {DEMO_SERVICE_SID}, "
-          f"identity {DEMO_IDENTITY}); accepting {accepted}", flush=True)
+    accepted = (
+        f"only {args.account_sid}:<auth token>"
+        if args.account_sid
+        else "ANY non-empty Basic auth pair (no --account-sid/--auth-token given)"
+    )
+    print(
+        f"Verify emulator on http://{args.host}:{server.server_port} (demo service {DEMO_SERVICE_SID}, "
+        f"identity {DEMO_IDENTITY}); accepting {accepted}",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -27,7 +27,12 @@ from factor_cleanup.local.verify_emulator_state import EmulatorState, Faults
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 ENTITY = "/Services/<service_sid>/Entities/<identity>"
-WEBHOOK_FIELDS = {"FriendlyName": "friendly_name", "WebhookUrl": "webhook_url", "Status": "status", "Version": "version"}
+WEBHOOK_FIELDS = {
+    "FriendlyName": "friendly_name",
+    "WebhookUrl": "webhook_url",
+    "Status": "status",
+    "Version": "version",
+}
 
 api = Blueprint("verify_api", __name__, url_prefix="/v2")
 
@@ -109,12 +114,15 @@ def _page(key: str, records: list[Record], filters: dict[str, str]) -> Response:
 
     has_next = offset + size < len(records)
     meta = {
-        "page": number, "page_size": size, "first_page_url": link(0, 0),
+        "page": number,
+        "page_size": size,
+        "first_page_url": link(0, 0),
         "previous_page_url": link(max(number - 1, 0), max(offset - size, 0)) if offset > 0 else None,
-        "url": link(number, offset), "next_page_url": link(number + 1, offset + size) if has_next else None,
+        "url": link(number, offset),
+        "next_page_url": link(number + 1, offset + size) if has_next else None,
         "key": key,
     }
-    return jsonify({key: [render(r, base) for r in records[offset:offset + size]], "meta": meta})
+    return jsonify({key: [render(r, base) for r in records[offset : offset + size]], "meta": meta})
 
 
 def _service(service_sid: str) -> Record:
@@ -208,8 +216,9 @@ def create_challenge(service_sid: str, identity: str) -> tuple[Response, int]:
     except ValueError:
         raise bad_request("Details.Fields and HiddenDetails must be JSON objects") from None
     message = request.form.get("Details.Message", "Approve the sign-in?")
-    record = current_state().add_challenge(service_sid, identity, factor_sid, message=message, fields=fields,
-                                    hidden_details=hidden)
+    record = current_state().add_challenge(
+        service_sid, identity, factor_sid, message=message, fields=fields, hidden_details=hidden
+    )
     return _json(record, 201)
 
 
@@ -233,7 +242,11 @@ def _webhook_fields(creating: bool) -> Record:
     fields: Record = {name: request.form[param] for param, name in WEBHOOK_FIELDS.items() if param in request.form}
     if "EventTypes" in request.form:
         fields["event_types"] = request.form.getlist("EventTypes")
-    for param, name in (("FriendlyName", "friendly_name"), ("EventTypes", "event_types"), ("WebhookUrl", "webhook_url")):
+    for param, name in (
+        ("FriendlyName", "friendly_name"),
+        ("EventTypes", "event_types"),
+        ("WebhookUrl", "webhook_url"),
+    ):
         if creating and not fields.get(name):
             raise missing(param)
     if fields.get("status", "enabled") not in ("enabled", "disabled"):

@@ -74,20 +74,35 @@ class VerifyData:
 
     # --- services and entities ---------------------------------------------------------------
     def add_service(
-        self, sid: str | None = None, friendly_name: str = "push-janitor emulator", account_sid: str = DEFAULT_ACCOUNT_SID
+        self,
+        sid: str | None = None,
+        friendly_name: str = "push-janitor emulator",
+        account_sid: str = DEFAULT_ACCOUNT_SID,
     ) -> Record:
         """Create a Verify Service; everything else hangs off one."""
         sid = _checked_sid(sid or new_sid("VA"), "VA")
         now = iso(self.clock())
         record = {
-            "sid": sid, "account_sid": _checked_sid(account_sid, "AC"), "friendly_name": friendly_name, "code_length": 6,
-            "lookup_enabled": False, "psd2_enabled": False, "skip_sms_to_landlines": False,
-            "dtmf_input_required": False, "tts_name": None, "do_not_share_warning_enabled": False,
+            "sid": sid,
+            "account_sid": _checked_sid(account_sid, "AC"),
+            "friendly_name": friendly_name,
+            "code_length": 6,
+            "lookup_enabled": False,
+            "psd2_enabled": False,
+            "skip_sms_to_landlines": False,
+            "dtmf_input_required": False,
+            "tts_name": None,
+            "do_not_share_warning_enabled": False,
             "custom_code_enabled": False,
             "push": {"include_date": False, "apn_credential_sid": None, "fcm_credential_sid": None},
             "totp": {"issuer": friendly_name, "time_step": 30, "code_length": 6, "skew": 1},
-            "default_template_sid": None, "whatsapp": None, "passkeys": None, "verify_event_subscription_enabled": False,
-            "date_created": now, "date_updated": now, "_path": f"/v2/Services/{sid}",
+            "default_template_sid": None,
+            "whatsapp": None,
+            "passkeys": None,
+            "verify_event_subscription_enabled": False,
+            "date_created": now,
+            "date_updated": now,
+            "_path": f"/v2/Services/{sid}",
             "_links": {name: f"/v2/Services/{sid}/{name.title()}" for name in ("entities", "webhooks")},
         }
         with self.lock:
@@ -105,8 +120,13 @@ class VerifyData:
         key = (service_sid, identity)
         if key not in self.entities:
             sid = new_sid("YE")
-            self.entities[key] = {"sid": sid, "identity": identity, "service_sid": service_sid,
-                                  "account_sid": service["account_sid"], "date_created": iso(created)}
+            self.entities[key] = {
+                "sid": sid,
+                "identity": identity,
+                "service_sid": service_sid,
+                "account_sid": service["account_sid"],
+                "date_created": iso(created),
+            }
         return self.entities[key]
 
     def list_entities(self, service_sid: str) -> list[Record]:
@@ -114,12 +134,17 @@ class VerifyData:
         with self.lock:
             found = [e for (service, _), e in self.entities.items() if service == service_sid]
             return [
-                {**copy.deepcopy(e), "date_updated": e["date_created"],
-                 "_path": f"/v2/Services/{service_sid}/Entities/{e['identity']}",
-                 "_links": {name: f"/v2/Services/{service_sid}/Entities/{e['identity']}/{name.title()}"
-                            for name in ("factors", "challenges")}}
+                {
+                    **copy.deepcopy(e),
+                    "date_updated": e["date_created"],
+                    "_path": f"/v2/Services/{service_sid}/Entities/{e['identity']}",
+                    "_links": {
+                        name: f"/v2/Services/{service_sid}/Entities/{e['identity']}/{name.title()}"
+                        for name in ("factors", "challenges")
+                    },
+                }
                 for e in sorted(found, key=lambda e: (e["date_created"], e["identity"]))
-            ]  # fmt: skip
+            ]
 
     def delete_entity(self, service_sid: str, identity: str) -> bool:
         """Remove an entity with its factors and challenges; False if it did not exist."""
@@ -127,7 +152,9 @@ class VerifyData:
             if self.entities.pop((service_sid, identity), None) is None:
                 return False
             for table in (self.factors, self.challenges):
-                for sid in [s for s, r in table.items() if (r["service_sid"], r["identity"]) == (service_sid, identity)]:
+                for sid in [
+                    s for s, r in table.items() if (r["service_sid"], r["identity"]) == (service_sid, identity)
+                ]:
                     del table[sid]
             return True
 
@@ -152,13 +179,25 @@ class VerifyData:
             entity = self._entity(service_sid, identity, created)
             path = f"/v2/Services/{service_sid}/Entities/{identity}/Factors/{sid}"
             self.factors[sid] = {
-                "sid": sid, "account_sid": entity["account_sid"], "service_sid": service_sid,
-                "entity_sid": entity["sid"], "identity": identity, "date_created": iso(created),
-                "date_updated": iso(created), "friendly_name": friendly_name or f"{platform} device {sid[-4:]}",
-                "status": status, "factor_type": "push",
-                "config": {"sdk_version": "3.0.0", "app_id": "com.example.pushjanitor.demo",
-                           "notification_platform": platform, "notification_token": token},
-                "metadata": None, "_path": path, "_seq": next(self._seq),
+                "sid": sid,
+                "account_sid": entity["account_sid"],
+                "service_sid": service_sid,
+                "entity_sid": entity["sid"],
+                "identity": identity,
+                "date_created": iso(created),
+                "date_updated": iso(created),
+                "friendly_name": friendly_name or f"{platform} device {sid[-4:]}",
+                "status": status,
+                "factor_type": "push",
+                "config": {
+                    "sdk_version": "3.0.0",
+                    "app_id": "com.example.pushjanitor.demo",
+                    "notification_platform": platform,
+                    "notification_token": token,
+                },
+                "metadata": None,
+                "_path": path,
+                "_seq": next(self._seq),
             }
             return copy.deepcopy(self.factors[sid])
 
@@ -223,15 +262,26 @@ class VerifyData:
                 raise KeyError(factor_sid)
             path = f"/v2/Services/{service_sid}/Entities/{identity}/Challenges/{sid}"
             self.challenges[sid] = {
-                "sid": sid, "account_sid": factor["account_sid"], "service_sid": service_sid,
-                "entity_sid": factor["entity_sid"], "identity": identity, "factor_sid": factor_sid,
-                "date_created": iso(created), "date_updated": iso(updated),
-                "date_responded": iso(responded) if responded else None, "expiration_date": iso(expires),
-                "status": status, "responded_reason": "none",
+                "sid": sid,
+                "account_sid": factor["account_sid"],
+                "service_sid": service_sid,
+                "entity_sid": factor["entity_sid"],
+                "identity": identity,
+                "factor_sid": factor_sid,
+                "date_created": iso(created),
+                "date_updated": iso(updated),
+                "date_responded": iso(responded) if responded else None,
+                "expiration_date": iso(expires),
+                "status": status,
+                "responded_reason": "none",
                 "details": {"message": message, "date": iso(created), "fields": list(fields)},
-                "hidden_details": hidden_details, "metadata": None, "factor_type": "push",
-                "_path": path, "_links": {"notifications": path + "/Notifications"},
-                "_seq": next(self._seq), "_expires": expires,
+                "hidden_details": hidden_details,
+                "metadata": None,
+                "factor_type": "push",
+                "_path": path,
+                "_links": {"notifications": path + "/Notifications"},
+                "_seq": next(self._seq),
+                "_expires": expires,
             }
             return copy.deepcopy(self.challenges[sid])
 
@@ -253,33 +303,53 @@ class VerifyData:
             return copy.deepcopy(found)
 
     def list_challenges(
-        self, service_sid: str, identity: str, factor_sid: str | None = None, status: str | None = None, order: str = "asc"
+        self,
+        service_sid: str,
+        identity: str,
+        factor_sid: str | None = None,
+        status: str | None = None,
+        order: str = "asc",
     ) -> list[Record]:
         """The entity's challenges, filtered like Twilio's list and sorted by date_created."""
         with self.lock:
             self._expire_pending()
             found = [
-                c for c in self.challenges.values()
+                c
+                for c in self.challenges.values()
                 if (c["service_sid"], c["identity"]) == (service_sid, identity)
-                and factor_sid in (None, c["factor_sid"]) and status in (None, c["status"])
+                and factor_sid in (None, c["factor_sid"])
+                and status in (None, c["status"])
             ]
             found.sort(key=lambda c: (c["date_created"], c["_seq"]), reverse=order == "desc")
             return copy.deepcopy(found)
 
     # --- webhooks -------------------------------------------------------------------------------
     def add_webhook(
-        self, service_sid: str, friendly_name: str, event_types: list[str], webhook_url: str,
-        status: str = "enabled", version: str = "v2",
+        self,
+        service_sid: str,
+        friendly_name: str,
+        event_types: list[str],
+        webhook_url: str,
+        status: str = "enabled",
+        version: str = "v2",
     ) -> Record:
         """Register a Verify webhook on a service."""
         sid = new_sid("YW")
         now = iso(self.clock())
         with self.lock:
             self.webhooks[sid] = {
-                "sid": sid, "service_sid": service_sid, "account_sid": self.services[service_sid]["account_sid"],
-                "friendly_name": friendly_name, "event_types": list(event_types), "status": status,
-                "version": version, "webhook_url": webhook_url, "webhook_method": "POST",
-                "date_created": now, "date_updated": now, "_path": f"/v2/Services/{service_sid}/Webhooks/{sid}",
+                "sid": sid,
+                "service_sid": service_sid,
+                "account_sid": self.services[service_sid]["account_sid"],
+                "friendly_name": friendly_name,
+                "event_types": list(event_types),
+                "status": status,
+                "version": version,
+                "webhook_url": webhook_url,
+                "webhook_method": "POST",
+                "date_created": now,
+                "date_updated": now,
+                "_path": f"/v2/Services/{service_sid}/Webhooks/{sid}",
                 "_seq": next(self._seq),
             }
             return copy.deepcopy(self.webhooks[sid])

@@ -115,8 +115,12 @@ class EmulatorState(VerifyData):
         retry_after: int | None = None,
     ) -> Faults:
         """Replace the injected faults; calling it with no arguments makes the API healthy again."""
-        faults = Faults(int(latency_ms), float(error_rate), tuple(int(s) for s in error_statuses),
-                        None if retry_after is None else int(retry_after))
+        faults = Faults(
+            int(latency_ms),
+            float(error_rate),
+            tuple(int(s) for s in error_statuses),
+            None if retry_after is None else int(retry_after),
+        )
         faults.validate()
         with self.lock:
             self.faults = faults
@@ -154,12 +158,30 @@ def seed_demo(state: EmulatorState, account_sid: str = DEMO_ACCOUNT_SID) -> dict
     now = state.clock()
     state.add_service(DEMO_SERVICE_SID, "push-janitor demo", account_sid)
     add = state.add_factor
-    dead = add(DEMO_SERVICE_SID, DEMO_IDENTITY, "fcm", created=now - timedelta(days=45),
-               sid=DEMO_DEAD_FACTOR_SID, friendly_name="Pixel 7 (app uninstalled)")
-    live = add(DEMO_SERVICE_SID, DEMO_IDENTITY, "fcm", created=now - timedelta(days=60),
-               sid=DEMO_LIVE_FACTOR_SID, friendly_name="Galaxy S23 (in use)")
-    ios = add(DEMO_SERVICE_SID, DEMO_IDENTITY, "apn", created=now - timedelta(days=120),
-              sid=DEMO_IOS_STALE_FACTOR_SID, friendly_name="iPhone 12 (silent for 90+ days)")
+    dead = add(
+        DEMO_SERVICE_SID,
+        DEMO_IDENTITY,
+        "fcm",
+        created=now - timedelta(days=45),
+        sid=DEMO_DEAD_FACTOR_SID,
+        friendly_name="Pixel 7 (app uninstalled)",
+    )
+    live = add(
+        DEMO_SERVICE_SID,
+        DEMO_IDENTITY,
+        "fcm",
+        created=now - timedelta(days=60),
+        sid=DEMO_LIVE_FACTOR_SID,
+        friendly_name="Galaxy S23 (in use)",
+    )
+    ios = add(
+        DEMO_SERVICE_SID,
+        DEMO_IDENTITY,
+        "apn",
+        created=now - timedelta(days=120),
+        sid=DEMO_IOS_STALE_FACTOR_SID,
+        friendly_name="iPhone 12 (silent for 90+ days)",
+    )
     challenge = state.add_challenge
     challenge(DEMO_SERVICE_SID, DEMO_IDENTITY, dead["sid"], "approved", created=now - timedelta(days=20))
     challenge(DEMO_SERVICE_SID, DEMO_IDENTITY, live["sid"], "approved", created=now - timedelta(hours=1))
@@ -172,4 +194,3 @@ def seed_demo(state: EmulatorState, account_sid: str = DEMO_ACCOUNT_SID) -> dict
         "identity": DEMO_IDENTITY,
         "factors": {"dead": dead["sid"], "live": live["sid"], "ios_stale": ios["sid"]},
     }
-

@@ -36,7 +36,9 @@ class Applications:
             return
         known = self._by_reviewed.get(reviewed)
         if known is None or (action.at, action.event_sid) >= (known.at, known.event_sid):
-            self._by_reviewed[reviewed] = Application(str(action.outcome), action.reason_code, action.event_sid, action.at)
+            self._by_reviewed[reviewed] = Application(
+                str(action.outcome), action.reason_code, action.event_sid, action.at
+            )
 
     def mark(self, row: dict[str, Any]) -> dict[str, Any]:
         """Add APPLIED_KEYS to a report row: set on an applied `would_delete` row, None on every other row."""

@@ -32,8 +32,10 @@ HELD_BACK: dict[str, str] = {
     "look for a configuration error above first; once the cause is understood, reset the breaker",
 }
 
-_APNS_CREDENTIAL = ("check the Verify Service's APNs credential (key id, team id and .p8 key, or the certificate) "
-                    "is present and current")
+_APNS_CREDENTIAL = (
+    "check the Verify Service's APNs credential (key id, team id and .p8 key, or the certificate) "
+    "is present and current"
+)
 CODE_ADVICE: dict[str, str] = {
     "52143": "APNs rejected the push: check the APNs credential and that its bundle id (topic) matches the iOS app",
     "52134": "check the APNs credential's environment: a sandbox credential for a production app (or the reverse) "
@@ -43,7 +45,9 @@ CODE_ADVICE: dict[str, str] = {
     "52104": "sender ID mismatch: the FCM credential belongs to another Firebase project than the Android app",
     "52105": "package name mismatch: check the Android package name the Verify Service's FCM credential is for",
     "52117": "the FCM API in use is deprecated: give the Verify Service an FCM HTTP v1 credential",
-    **dict.fromkeys(("52131", "52145", "52147", "52148", "52149", "52161", "52162", "52163", "52164"), _APNS_CREDENTIAL),
+    **dict.fromkeys(
+        ("52131", "52145", "52147", "52148", "52149", "52161", "52162", "52163", "52164"), _APNS_CREDENTIAL
+    ),
 }
 _EVERY_DEVICE = "every device of this service is affected and nothing was deleted"
 
@@ -69,7 +73,9 @@ def attention_items(groups: dict[GroupKey, Group], period: Period, dlq_depth: in
     items = [_item(kind, detail, service, group, period) for (kind, detail, service), group in groups.items()]
     if dlq_depth:
         items.append(_dlq_item(dlq_depth))
-    return sorted(items, key=lambda i: (SEVERITY_RANK[i["severity"]], list(KINDS).index(i["kind"]), -i["count"], i["title"]))
+    return sorted(
+        items, key=lambda i: (SEVERITY_RANK[i["severity"]], list(KINDS).index(i["kind"]), -i["count"], i["title"])
+    )
 
 
 def _item(kind: str, detail: str, service: str, group: Group, period: Period) -> dict[str, Any]:
@@ -115,7 +121,9 @@ def _n(count: int, noun: str) -> str:
 def _configuration(code: str, service: str, group: Group, period: Period) -> tuple[str, str]:
     platforms = "/".join(p for p in sorted(group.platforms) if p != NONE_KEY)
     what = f"Error {code}" if code != NONE_KEY else "Credential failure"
-    title = f"{what} on {service}: {_n(group.count, 'event')} in {period.label}" + (f" ({platforms})" if platforms else "")
+    title = f"{what} on {service}: {_n(group.count, 'event')} in {period.label}" + (
+        f" ({platforms})" if platforms else ""
+    )
     advice = f"{CODE_ADVICE[code]}; {_EVERY_DEVICE}" if code in CODE_ADVICE else ADVICE[Category.CONFIGURATION]
     return title, advice
 
@@ -123,7 +131,9 @@ def _configuration(code: str, service: str, group: Group, period: Period) -> tup
 def _failed(code: str, service: str, group: Group, period: Period) -> tuple[str, str]:
     title = f"{_n(group.count, 'decision')} failed on {service}: Verify refused the request"
     advice = "Verify answered 401, 403 or another 4xx, so these factors were left as they are: check that the REST "
-    advice += "credential (TWILIO_API_KEY_SID, or the account) may manage this Verify Service, then send the events again"
+    advice += (
+        "credential (TWILIO_API_KEY_SID, or the account) may manage this Verify Service, then send the events again"
+    )
     return title, advice
 
 
@@ -138,8 +148,10 @@ def _unmanaged(_: str, service: str, group: Group, period: Period) -> tuple[str,
 
 def _report_only(_: str, service: str, group: Group, period: Period) -> tuple[str, str]:
     title = f"{_n(group.count, 'factor')} would have been deleted on {service} (report-only mode)"
-    return title, ("review these decisions in the table below; delete exactly these with `make apply SINCE=…` "
-                   "(a period covering them), or deploy with CleanupMode=delete")
+    return title, (
+        "review these decisions in the table below; delete exactly these with `make apply SINCE=…` "
+        "(a period covering them), or deploy with CleanupMode=delete"
+    )
 
 
 _WORDING = {

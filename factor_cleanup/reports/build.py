@@ -22,9 +22,19 @@ from factor_cleanup.reports.table import render_table
 from factor_cleanup.reports.tally import Period, Tally
 
 __all__ = [
-    "FORMATS", "Period", "build_report", "cleanup_report", "day_period", "ledger_report", "parse_period",
-    "period_report", "period_since", "render_html", "render_table", "write_report",
-]  # fmt: skip
+    "FORMATS",
+    "Period",
+    "build_report",
+    "cleanup_report",
+    "day_period",
+    "ledger_report",
+    "parse_period",
+    "period_report",
+    "period_since",
+    "render_html",
+    "render_table",
+    "write_report",
+]
 
 FORMATS = ("table", "json", "csv", "html")
 TABLE_ROWS = 50  # a terminal screen or two; the CSV has every row
@@ -87,14 +97,24 @@ def build_report(
     summary = tally.summary()
     summary["dlq_depth"] = dlq_depth
     summary["attention"] = attention_items(tally.groups, period, dlq_depth)
-    report = {"period": period.to_dict(), "actions": list(kept), "actions_omitted": tally.total - len(kept), "summary": summary}
+    report = {
+        "period": period.to_dict(),
+        "actions": list(kept),
+        "actions_omitted": tally.total - len(kept),
+        "summary": summary,
+    }
     for sink in sinks:
         sink.finish(report)
     return report
 
 
 def cleanup_report(
-    actions: Iterable[Action], start: datetime, end: datetime, *, dlq_depth: int | None = None, max_rows: int | None = None
+    actions: Iterable[Action],
+    start: datetime,
+    end: datetime,
+    *,
+    dlq_depth: int | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, Any]:
     """The report as one dict (`actions` oldest first, newest `max_rows` of them when given)."""
     return build_report(actions, Period(start, end), keep_rows=max_rows, dlq_depth=dlq_depth)
@@ -105,7 +125,9 @@ def period_report(
 ) -> dict[str, Any]:
     """The report for the last `since` (e.g. `7d`), up to and including the current second."""
     period = period_since(clock, since)
-    return build_report(ledger.actions_between(period.start, period.end), period, keep_rows=max_rows, dlq_depth=dlq_depth)
+    return build_report(
+        ledger.actions_between(period.start, period.end), period, keep_rows=max_rows, dlq_depth=dlq_depth
+    )
 
 
 def streams(form: str, rows: int | None) -> bool:

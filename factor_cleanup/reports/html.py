@@ -15,9 +15,14 @@ from factor_cleanup.reports.svg import deletions_chart, legend
 
 BREAKDOWN_ROWS = 10
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-_BREAKDOWNS = (("by_reason", "By reason"), ("by_error_code", "By error code"), ("by_service", "By Verify Service"),
-               ("by_platform", "By platform"))  # fmt: skip
-_STYLE = """
+_BREAKDOWNS = (
+    ("by_reason", "By reason"),
+    ("by_error_code", "By error code"),
+    ("by_service", "By Verify Service"),
+    ("by_platform", "By platform"),
+)
+_STYLE = (
+    """
 :root{--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--crit:#b42318;--warn:#9a6700;--info:#0969da;--ok:#1a7f37}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:#fff}
@@ -51,23 +56,27 @@ td{overflow-wrap:anywhere}th{background:var(--soft)}
 .sid,.event,.breakdowns td:first-child{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.75rem}
 .event{display:block;color:var(--muted);margin-top:2px}.scroll{overflow-x:auto}
 @media (max-width:640px){main{padding:12px}}
-""" + ACTIONS_STYLE
+"""
+    + ACTIONS_STYLE
+)
 
 
 def render_html(report: dict[str, Any]) -> str:
     summary, period = report["summary"], report["period"]
     span = f"{_when(period['start'])} – {_when(period['end'])} UTC"
-    return "".join([
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        f"<title>push-janitor cleanup report, {escape(span)}</title><style>{_STYLE}</style></head><body><main>",
-        f'<header><h1>Cleanup report</h1><p class="period">{escape(span)}</p></header>',
-        _attention(summary.get("attention", [])),
-        _summary(summary),
-        actions_section(report["actions"], summary, report.get("actions_omitted", 0)),
-        "</main></body></html>\n",
-    ])  # fmt: skip
+    return "".join(
+        [
+            '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+            f"<title>push-janitor cleanup report, {escape(span)}</title><style>{_STYLE}</style></head><body><main>",
+            f'<header><h1>Cleanup report</h1><p class="period">{escape(span)}</p></header>',
+            _attention(summary.get("attention", [])),
+            _summary(summary),
+            actions_section(report["actions"], summary, report.get("actions_omitted", 0)),
+            "</main></body></html>\n",
+        ]
+    )
 
 
 def _when(iso: str) -> str:
@@ -80,7 +89,7 @@ def _attention(items: list[dict[str, Any]]) -> str:
     entries = "".join(
         f'<li class="{escape(item["severity"])}" data-kind="{escape(item["kind"])}">'
         f'<span class="badge">{escape(item["severity"])}</span><span class="title">{escape(item["title"])}</span>'
-        f'<p><strong>What to do:</strong> {escape(item["advice"])}</p>'
+        f"<p><strong>What to do:</strong> {escape(item['advice'])}</p>"
         + (f'<p class="muted">e.g. {escape(item["example_reason"])}</p>' if item["kind"] == "failed" else "")
         + "</li>"
         for item in items
@@ -96,13 +105,19 @@ def _summary(summary: dict[str, Any]) -> str:
         for key, label in OUTCOMES
     )
     depth = summary.get("dlq_depth")
-    tiles += (f'<div class="tile" id="tile-dlq"><span class="n">{"–" if depth is None else f"{depth:,}"}</span>'
-              '<span class="l">Dead-letter queue</span></div>')  # fmt: skip
-    chart = (f'<figure id="chart"><figcaption>Deletions per day</figcaption>'
-             f'{deletions_chart(summary.get("deletions_per_day", []))}{legend()}</figure>')  # fmt: skip
+    tiles += (
+        f'<div class="tile" id="tile-dlq"><span class="n">{"–" if depth is None else f"{depth:,}"}</span>'
+        '<span class="l">Dead-letter queue</span></div>'
+    )
+    chart = (
+        f'<figure id="chart"><figcaption>Deletions per day</figcaption>'
+        f"{deletions_chart(summary.get('deletions_per_day', []))}{legend()}</figure>"
+    )
     tables = "".join(_breakdown(title, summary.get(key) or {}) for key, title in _BREAKDOWNS)
-    return (f'<section id="summary"><h2>Summary</h2><div class="tiles">{tiles}</div>{chart}'
-            f'<div class="breakdowns">{tables}</div></section>')
+    return (
+        f'<section id="summary"><h2>Summary</h2><div class="tiles">{tiles}</div>{chart}'
+        f'<div class="breakdowns">{tables}</div></section>'
+    )
 
 
 def _breakdown(title: str, counts: dict[str, int]) -> str:

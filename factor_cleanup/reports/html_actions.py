@@ -13,11 +13,23 @@ from typing import Any
 
 from factor_cleanup.reports.applied import applied_label
 
-OUTCOMES = (("deleted", "Deleted"), ("would_delete", "Would delete"), ("already_gone", "Already gone"),
-            ("skipped", "Skipped"), ("failed", "Failed"))  # fmt: skip
+OUTCOMES = (
+    ("deleted", "Deleted"),
+    ("would_delete", "Would delete"),
+    ("already_gone", "Already gone"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+)
 # (row key, heading, width in percent of the table)
-_COLUMNS = (("at", "Time (UTC)", 8), ("service_sid", "Service", 14), ("identity", "Identity", 12),
-            ("factor_sid", "Factor", 21), ("error_code", "Error", 5), ("outcome", "Outcome", 11), ("reason", "Reason", 29))  # fmt: skip
+_COLUMNS = (
+    ("at", "Time (UTC)", 8),
+    ("service_sid", "Service", 14),
+    ("identity", "Identity", 12),
+    ("factor_sid", "Factor", 21),
+    ("error_code", "Error", 5),
+    ("outcome", "Outcome", 11),
+    ("reason", "Reason", 29),
+)
 
 
 def _filter_rules() -> str:
@@ -66,9 +78,11 @@ def actions_section(rows: list[dict[str, Any]], summary: dict[str, Any], omitted
     cols = "".join(f'<col style="width:{width}%">' for _, _, width in _COLUMNS)
     head = "".join(f"<th>{label}</th>" for _, label, _ in _COLUMNS)
     body = "".join(_row(row) for row in reversed(rows))
-    return (f'<section id="actions">{anchors}<h2>Actions ({total:,})</h2>{_filters(summary)}<p class="muted">{note}</p>'
-            f'<div class="scroll"><table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div></section>")  # fmt: skip
+    return (
+        f'<section id="actions">{anchors}<h2>Actions ({total:,})</h2>{_filters(summary)}<p class="muted">{note}</p>'
+        f'<div class="scroll"><table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div></section>"
+    )
 
 
 def _filters(summary: dict[str, Any]) -> str:
@@ -112,7 +126,7 @@ def _applied_mark(row: dict[str, Any]) -> str:
 
 
 def _reason_detail(row: dict[str, Any]) -> str:
-    detail = f'event {escape(str(row.get("event_sid") or "–"))}'
+    detail = f"event {escape(str(row.get('event_sid') or '–'))}"
     if row.get("reviewed_event_sid"):
-        detail += f' · applies {escape(str(row["reviewed_event_sid"]))}'
+        detail += f" · applies {escape(str(row['reviewed_event_sid']))}"
     return f'<span class="event">{detail}</span>'

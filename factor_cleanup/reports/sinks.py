@@ -9,10 +9,23 @@ from typing import Any, Protocol, TextIO
 from factor_cleanup.reports.tally import Period
 
 CSV_COLUMNS = (
-    "at", "service_sid", "identity", "factor_sid", "error_code", "outcome",
-    "reason_code", "reason", "event_sid", "binding_type", "source",
-    "reviewed_event_sid", "applied_outcome", "applied_reason_code", "applied_event_sid", "applied_at",
-)  # fmt: skip
+    "at",
+    "service_sid",
+    "identity",
+    "factor_sid",
+    "error_code",
+    "outcome",
+    "reason_code",
+    "reason",
+    "event_sid",
+    "binding_type",
+    "source",
+    "reviewed_event_sid",
+    "applied_outcome",
+    "applied_reason_code",
+    "applied_event_sid",
+    "applied_at",
+)
 # A spreadsheet runs a cell starting with one of these as a formula; identities are customer input (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

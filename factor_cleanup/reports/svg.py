@@ -8,8 +8,11 @@ from typing import Any
 
 WIDTH, HEIGHT = 320, 170
 LEFT, RIGHT, TOP, BOTTOM = 34, 8, 12, 26
-SERIES = (("deleted", "Deleted", "#1a7f37"), ("already_gone", "Already gone", "#8c959f"),
-          ("would_delete", "Would delete", "#d4a72c"))  # fmt: skip
+SERIES = (
+    ("deleted", "Deleted", "#1a7f37"),
+    ("already_gone", "Already gone", "#8c959f"),
+    ("would_delete", "Would delete", "#d4a72c"),
+)
 
 
 def deletions_chart(days: list[dict[str, Any]]) -> str:
@@ -24,15 +27,19 @@ def deletions_chart(days: list[dict[str, Any]]) -> str:
     if peak:
         parts += _bars(days, peak)
     else:
-        parts.append(f'<text x="{(LEFT + WIDTH) / 2:.0f}" y="{HEIGHT / 2:.0f}" text-anchor="middle" fill="#57606a">'
-                     "No deletions in this period</text>")  # fmt: skip
+        parts.append(
+            f'<text x="{(LEFT + WIDTH) / 2:.0f}" y="{HEIGHT / 2:.0f}" text-anchor="middle" fill="#57606a">'
+            "No deletions in this period</text>"
+        )
     parts += _day_labels(days)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def legend() -> str:
-    items = "".join(f'<li><span class="swatch" style="background:{colour}"></span>{label}</li>' for _, label, colour in SERIES)
+    items = "".join(
+        f'<li><span class="swatch" style="background:{colour}"></span>{label}</li>' for _, label, colour in SERIES
+    )
     return f'<ul class="legend">{items}</ul>'
 
 
@@ -44,7 +51,9 @@ def _axes(peak: int) -> str:
     base = HEIGHT - BOTTOM
     lines = [f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="#8c959f"/>']
     if peak:
-        lines.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{WIDTH - RIGHT}" y2="{TOP}" stroke="#d0d7de" stroke-dasharray="3 3"/>')
+        lines.append(
+            f'<line x1="{LEFT}" y1="{TOP}" x2="{WIDTH - RIGHT}" y2="{TOP}" stroke="#d0d7de" stroke-dasharray="3 3"/>'
+        )
         lines.append(f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end" fill="#57606a">{peak:,}</text>')
     lines.append(f'<text x="{LEFT - 4}" y="{base + 4}" text-anchor="end" fill="#57606a">0</text>')
     return "".join(lines)
@@ -61,12 +70,16 @@ def _bars(days: list[dict[str, Any]], peak: int) -> list[str]:
     for index, day in enumerate(days):
         x, y = LEFT + index * slot + (slot - width) / 2, float(HEIGHT - BOTTOM)
         words = ", ".join(f"{int(day.get(key, 0)):,} {label.lower()}" for key, label, _ in SERIES)
-        parts.append(f'<g class="bar" data-day="{escape(str(day["day"]))}"><title>{escape(str(day["day"]))}: {words}</title>')
+        parts.append(
+            f'<g class="bar" data-day="{escape(str(day["day"]))}"><title>{escape(str(day["day"]))}: {words}</title>'
+        )
         for key, _, colour in SERIES:
             height = int(day.get(key, 0)) * scale
             if height:
                 y -= height
-                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{colour}"/>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{colour}"/>'
+                )
         parts.append("</g>")
     return parts
 

@@ -11,9 +11,16 @@ CHART_DAYS = 14  # a terminal chart longer than two weeks scrolls the attention 
 BAR_WIDTH = 40
 TOP = 5
 _BARS = (("deleted", "█"), ("already_gone", "▒"), ("would_delete", "░"))
-_COLUMNS = (("at", "AT", 19), ("outcome", "OUTCOME", 12), ("applied", "APPLIED", 14), ("error_code", "CODE", 5),
-            ("reason_code", "REASON", 17), ("service_sid", "SERVICE", 11), ("identity", "IDENTITY", 16),
-            ("factor_sid", "FACTOR", 34))  # fmt: skip
+_COLUMNS = (
+    ("at", "AT", 19),
+    ("outcome", "OUTCOME", 12),
+    ("applied", "APPLIED", 14),
+    ("error_code", "CODE", 5),
+    ("reason_code", "REASON", 17),
+    ("service_sid", "SERVICE", 11),
+    ("identity", "IDENTITY", 16),
+    ("factor_sid", "FACTOR", 34),
+)
 
 
 def render_table(report: dict[str, Any]) -> str:
@@ -52,7 +59,9 @@ def _attention(items: list[dict[str, Any]], examples: bool) -> list[str]:
         lines.append(f"  {number}. [{item['severity']}] {item['title']}")
         lines += textwrap.wrap(f"What to do: {item['advice']}", 100, initial_indent="     ", subsequent_indent="     ")
         if examples and item.get("kind") == "failed" and item.get("example_reason"):
-            lines += textwrap.wrap(f"e.g. {item['example_reason']}", 100, initial_indent="     ", subsequent_indent="     ")
+            lines += textwrap.wrap(
+                f"e.g. {item['example_reason']}", 100, initial_indent="     ", subsequent_indent="     "
+            )
     return lines + [""]
 
 
@@ -63,8 +72,12 @@ def _summary(summary: dict[str, Any]) -> list[str]:
         depth = summary["dlq_depth"]
         known = f"{depth:,} message" + ("" if depth == 1 else "s") if depth is not None else ""
         lines.append(f"  Dead-letter queue   {known or 'unknown (DEAD_LETTER_QUEUE_URL not set)'}")
-    for key, label in (("by_reason", "reason"), ("by_error_code", "error code"), ("by_service", "service"),
-                       ("by_platform", "platform")):  # fmt: skip
+    for key, label in (
+        ("by_reason", "reason"),
+        ("by_error_code", "error code"),
+        ("by_service", "service"),
+        ("by_platform", "platform"),
+    ):
         counts = summary.get(key) or {}
         if counts:
             shown = " · ".join(f"{name} {count:,}" for name, count in list(counts.items())[:TOP])

@@ -83,9 +83,13 @@ class Wiring:
         from factor_cleanup.adapters.twilio.client import LazyVerifyApi
 
         config = self.settings
-        return LazyVerifyApi(config.twilio_account_sid, lambda: credentials.rest_credentials(config, self._ssm),
-                             base_url=config.twilio_verify_base_url, timeout=config.verify_timeout_seconds,
-                             max_in_flight=config.verify_max_in_flight)
+        return LazyVerifyApi(
+            config.twilio_account_sid,
+            lambda: credentials.rest_credentials(config, self._ssm),
+            base_url=config.twilio_verify_base_url,
+            timeout=config.verify_timeout_seconds,
+            max_in_flight=config.verify_max_in_flight,
+        )
 
     @cached_property
     def work_queue(self) -> WorkQueue:
@@ -126,16 +130,22 @@ class Wiring:
     def breaker_store(self) -> BreakerStore | None:
         from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
 
-        return self._optional(self._given.breaker_store, self.settings.safety_table,
-                              lambda table: DynamoDbBreakerStore(self.aws("dynamodb"), table))
+        return self._optional(
+            self._given.breaker_store,
+            self.settings.safety_table,
+            lambda table: DynamoDbBreakerStore(self.aws("dynamodb"), table),
+        )
 
     @cached_property
     def queue_stats(self) -> QueueStats | None:
         """The dead-letter queue's depth for reports; None (shown as unknown) when DEAD_LETTER_QUEUE_URL is unset."""
         from factor_cleanup.adapters.aws.report_stores import SqsQueueStats
 
-        return self._optional(self._given.queue_stats, self.settings.dead_letter_queue_url,
-                              lambda url: SqsQueueStats(self.aws("sqs"), url))
+        return self._optional(
+            self._given.queue_stats,
+            self.settings.dead_letter_queue_url,
+            lambda url: SqsQueueStats(self.aws("sqs"), url),
+        )
 
     @cached_property
     def report_store(self) -> ReportStore:
@@ -151,8 +161,9 @@ class Wiring:
     def notifier(self) -> Notifier | None:
         from factor_cleanup.adapters.aws.report_stores import SnsNotifier
 
-        return self._optional(self._given.notifier, self.settings.report_topic_arn,
-                              lambda topic: SnsNotifier(self.aws("sns"), topic))
+        return self._optional(
+            self._given.notifier, self.settings.report_topic_arn, lambda topic: SnsNotifier(self.aws("sns"), topic)
+        )
 
     @staticmethod
     def _optional(given: T | None, setting: str, build: Callable[[str], T]) -> T | None:

@@ -42,8 +42,17 @@ if TYPE_CHECKING:  # each function's modules stay off the others' cold start
     from factor_cleanup.services.sweeper import Sweeper
     from factor_cleanup.services.tracker import FactorTracker
 
-__all__ = ["Adapters", "App", "ConfigurationError", "Lazy", "boto3_client", "build_app", "lazy", "load_settings",
-           "log_configuration_error"]
+__all__ = [
+    "Adapters",
+    "App",
+    "ConfigurationError",
+    "Lazy",
+    "boto3_client",
+    "build_app",
+    "lazy",
+    "load_settings",
+    "log_configuration_error",
+]
 
 T = TypeVar("T")
 
@@ -89,9 +98,15 @@ class App(Wiring):
             raise ConfigurationError("set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_PARAMETER")
         activity = self.activity_authenticator
         tokens = SignatureChecker(lambda: credentials.signing_tokens(config, self._ssm), config.webhook_url_fragment)
-        return IngestService(queue=self.work_queue, signatures=tokens, account_sid=config.twilio_account_sid,
-                             public_base_url=config.public_base_url or None, activity=activity, clock=self.clock,
-                             activity_queue=self.activity_queue if activity else None)
+        return IngestService(
+            queue=self.work_queue,
+            signatures=tokens,
+            account_sid=config.twilio_account_sid,
+            public_base_url=config.public_base_url or None,
+            activity=activity,
+            clock=self.clock,
+            activity_queue=self.activity_queue if activity else None,
+        )
 
     @cached_property
     def kinesis(self) -> KinesisIntake:
@@ -134,8 +149,14 @@ class App(Wiring):
         if self.registry is None:
             raise ConfigurationError("REGISTRY_TABLE is required by the sweeper")
         config = self.settings
-        return Sweeper(self.registry, self.work_queue, self.clock, config.verify_service_sids, self.inactivity_rule,
-                       config.sweep_page_size)
+        return Sweeper(
+            self.registry,
+            self.work_queue,
+            self.clock,
+            config.verify_service_sids,
+            self.inactivity_rule,
+            config.sweep_page_size,
+        )
 
     @cached_property
     def daily_report(self) -> DailyReport:
@@ -159,10 +180,17 @@ class App(Wiring):
         from factor_cleanup.services.cleanup import CleanupService
 
         config = self.settings
-        return CleanupService(ledger=self.ledger, verify=self.verify, clock=self.clock,
-                              policy=ErrorCodePolicy(config.error_code_overrides),
-                              managed_services=config.verify_service_sids, mode=config.cleanup_mode,
-                              registry=self.registry, inactivity=self.inactivity_rule, breaker=self.breaker)
+        return CleanupService(
+            ledger=self.ledger,
+            verify=self.verify,
+            clock=self.clock,
+            policy=ErrorCodePolicy(config.error_code_overrides),
+            managed_services=config.verify_service_sids,
+            mode=config.cleanup_mode,
+            registry=self.registry,
+            inactivity=self.inactivity_rule,
+            breaker=self.breaker,
+        )
 
     @cached_property
     def tracker(self) -> FactorTracker | None:
@@ -179,8 +207,13 @@ class App(Wiring):
         config = self.settings
         if store is None:
             return None
-        return CircuitBreaker(store, config.max_deletions_per_hour, config.config_error_trip_count,
-                              config.max_deletions_percent_per_hour, self.registry)  # the registry counts factors
+        return CircuitBreaker(
+            store,
+            config.max_deletions_per_hour,
+            config.config_error_trip_count,
+            config.max_deletions_percent_per_hour,
+            self.registry,
+        )  # the registry counts factors
 
     @cached_property
     def inactivity_rule(self) -> Any:
@@ -192,8 +225,13 @@ class App(Wiring):
     def activity_authenticator(self) -> ActivityAuthenticator | None:
         """None (POST /app/activity answers 404) until APP_ACTIVITY_SECRET or its SSM parameter is configured."""
         config = self.settings
-        secret = credentials.Secret("APP_ACTIVITY_SECRET", config.app_activity_secret,
-                                    config.app_activity_secret_parameter, config.secret_cache_seconds, self._ssm)
+        secret = credentials.Secret(
+            "APP_ACTIVITY_SECRET",
+            config.app_activity_secret,
+            config.app_activity_secret_parameter,
+            config.secret_cache_seconds,
+            self._ssm,
+        )
         if not secret.configured:
             return None
         from factor_cleanup.intake.app_activity import ActivityAuthenticator
@@ -215,9 +253,14 @@ class App(Wiring):
         if not config.idempotency_table:
             raise ConfigurationError("IDEMPOTENCY_TABLE is required by the worker")
         persistence = DynamoDBPersistenceLayer(table_name=config.idempotency_table, boto3_client=self.aws("dynamodb"))
-        return Worker(routes=routes, persistence=persistence, delay_retry=queue.delay_retry,
-                      idempotency_window_seconds=config.idempotency_window_seconds,
-                      record_concurrency=config.worker_record_concurrency, budget=budget)
+        return Worker(
+            routes=routes,
+            persistence=persistence,
+            delay_retry=queue.delay_retry,
+            idempotency_window_seconds=config.idempotency_window_seconds,
+            record_concurrency=config.worker_record_concurrency,
+            budget=budget,
+        )
 
 
 def _registry_required(message: Any) -> dict[str, Any]:
@@ -253,4 +296,3 @@ def lazy(build: Callable[[], T]) -> Lazy[T]:
     """A handler's module-level app: `lazy(lambda: build_app().worker)` is the worker its function runs, built
     from the environment on the handler's first call."""
     return Lazy(build)
-

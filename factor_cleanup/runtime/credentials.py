@@ -79,8 +79,13 @@ def signing_tokens(settings: Settings, ssm_client: Callable[[], Any] | None = No
     tokens = [auth_token(settings, ssm_client).get()]
     until = settings.twilio_auth_token_previous_until
     if until is not None and datetime.now(UTC) < until:
-        previous = Secret("TWILIO_AUTH_TOKEN_PREVIOUS", settings.twilio_auth_token_previous,
-                          settings.twilio_auth_token_previous_parameter, settings.secret_cache_seconds, ssm_client)  # fmt: skip
+        previous = Secret(
+            "TWILIO_AUTH_TOKEN_PREVIOUS",
+            settings.twilio_auth_token_previous,
+            settings.twilio_auth_token_previous_parameter,
+            settings.secret_cache_seconds,
+            ssm_client,
+        )
         tokens.append(previous.get())
     return tokens
 

@@ -7,7 +7,8 @@ TWILIO_ACCOUNT_SID, an invalid value) is answered and logged like any other, and
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import structlog
 
@@ -33,8 +34,12 @@ def answer(event: dict[str, Any], service: Callable[[], HttpService], log_as: st
     response = _respond(event, service)
     if log_as:
         duration_ms = round((time.monotonic() - started) * 1000, 1)
-        log.info(log_as, route=str(event.get("routeKey") or "unknown"), status=response["statusCode"],
-                 duration_ms=duration_ms)
+        log.info(
+            log_as,
+            route=str(event.get("routeKey") or "unknown"),
+            status=response["statusCode"],
+            duration_ms=duration_ms,
+        )
     return response
 
 

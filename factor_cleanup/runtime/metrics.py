@@ -70,23 +70,35 @@ def _deleted(event: EventDict) -> bool:
 
 DIRECTIVES: tuple[Directive, ...] = (
     Directive("event_queued", {"Source": field("source", "debugger")}, (count("EventsReceived"),)),
-    Directive("decision", {"Outcome": field("outcome"), "ReasonCode": field("reason_code")},
-              (count("Decisions"), count("ConfigurationErrors", when=_configuration))),
+    Directive(
+        "decision",
+        {"Outcome": field("outcome"), "ReasonCode": field("reason_code")},
+        (count("Decisions"), count("ConfigurationErrors", when=_configuration)),
+    ),
     # Surges by error code and Verify Service (only managed services get this far, so few values).
-    Directive("decision", {"ErrorCode": field("error_code"), "ServiceSid": field("service_sid")},
-              (count("ConfigurationErrors", when=_configuration),)),
+    Directive(
+        "decision",
+        {"ErrorCode": field("error_code"), "ServiceSid": field("service_sid")},
+        (count("ConfigurationErrors", when=_configuration),),
+    ),
     # What the circuit breaker counts, per service, to plot against its hourly allowance.
     Directive("decision", {"ServiceSid": field("service_sid")}, (count("Deletions", when=_deleted),)),
-    Directive("verify_call", {"Operation": field("operation", "unknown")},
-              (milliseconds("VerifyLatency"), count("VerifyErrors", when=_failed_call))),
+    Directive(
+        "verify_call",
+        {"Operation": field("operation", "unknown")},
+        (milliseconds("VerifyLatency"), count("VerifyErrors", when=_failed_call)),
+    ),
     Directive("breaker_tripped", {}, (count("BreakerTrips"),)),
     # Each service's hourly allowance, logged whenever the breaker reads its factor count (while deleting).
-    Directive("breaker_allowance", {"ServiceSid": field("service_sid")},
-              (Metric("DeletionAllowance", "Count", lambda event: float(event.get("allowance", 0))),)),
+    Directive(
+        "breaker_allowance",
+        {"ServiceSid": field("service_sid")},
+        (Metric("DeletionAllowance", "Count", lambda event: float(event.get("allowance", 0))),),
+    ),
     Directive("signature_rejected", {}, (count("WebhooksRejected"),)),
     Directive("webhook_answered", {"Route": field("route"), "StatusClass": status_class}, (count("IngestResponses"),)),
     Directive("webhook_answered", {"Route": field("route")}, (milliseconds("IngestLatency"),)),
-)  # fmt: skip
+)
 
 
 def emitted_metrics() -> set[tuple[str, frozenset[str]]]:
@@ -115,5 +127,8 @@ def _emit(directive: Directive, event: EventDict) -> dict[str, Any] | None:
     dimensions = {name: value(event) for name, value in directive.dimensions.items()}
     event.update({metric.name: values[metric] for metric in shown})
     event.update(dimensions)
-    return {"Namespace": NAMESPACE, "Metrics": [{"Name": m.name, "Unit": m.unit} for m in shown],
-            "Dimensions": [sorted(dimensions)]}  # fmt: skip
+    return {
+        "Namespace": NAMESPACE,
+        "Metrics": [{"Name": m.name, "Unit": m.unit} for m in shown],
+        "Dimensions": [sorted(dimensions)],
+    }

@@ -102,8 +102,10 @@ class Settings(BaseModel):
     def _grace_has_an_end(self) -> Settings:
         has_previous = self.twilio_auth_token_previous or self.twilio_auth_token_previous_parameter
         if has_previous and self.twilio_auth_token_previous_until is None:
-            raise ValueError("TWILIO_AUTH_TOKEN_PREVIOUS needs TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL (ISO 8601, "
-                             "e.g. 2026-12-01T00:00:00Z): the end of the rotation's grace period")  # fmt: skip
+            raise ValueError(
+                "TWILIO_AUTH_TOKEN_PREVIOUS needs TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL (ISO 8601, "
+                "e.g. 2026-12-01T00:00:00Z): the end of the rotation's grace period"
+            )
         until = self.twilio_auth_token_previous_until
         if until is not None and until.tzinfo is None:
             raise ValueError("TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL needs a time zone, e.g. 2026-12-01T00:00:00Z")

@@ -42,14 +42,27 @@ class Planned:
         row = self.reviewed
         event_id = apply_event_id(row.event_sid, self.attempt)
         if row.source == "sweeper":
-            return InactiveCandidate(event_id=event_id, factor_sid=row.factor_sid, service_sid=row.service_sid,
-                                     identity=row.identity, last_seen=row.evidence_at or row.at,
-                                     binding_type=row.binding_type, swept_at=iso_utc(now),
-                                     reviewed_event_sid=row.event_sid)  # fmt: skip
-        return PushFailure(event_id=event_id, source=row.source or "debugger", occurred_at=row.evidence_at,
-                           error_code=row.error_code, binding_type=row.binding_type, service_sid=row.service_sid,
-                           identity=row.identity, factor_sid=row.factor_sid,
-                           reviewed_event_sid=row.event_sid)  # fmt: skip
+            return InactiveCandidate(
+                event_id=event_id,
+                factor_sid=row.factor_sid,
+                service_sid=row.service_sid,
+                identity=row.identity,
+                last_seen=row.evidence_at or row.at,
+                binding_type=row.binding_type,
+                swept_at=iso_utc(now),
+                reviewed_event_sid=row.event_sid,
+            )
+        return PushFailure(
+            event_id=event_id,
+            source=row.source or "debugger",
+            occurred_at=row.evidence_at,
+            error_code=row.error_code,
+            binding_type=row.binding_type,
+            service_sid=row.service_sid,
+            identity=row.identity,
+            factor_sid=row.factor_sid,
+            reviewed_event_sid=row.event_sid,
+        )
 
 
 @dataclass

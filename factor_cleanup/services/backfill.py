@@ -26,14 +26,20 @@ def backfill_registry(verify: VerifyApi, registry: FactorRegistry, services: fro
     for service_sid in sorted(services):
         for factor in verify.list_factors(service_sid):
             verified = factor.status == "verified"
-            registry.record_factor(FactorRecord(
-                factor_sid=factor.sid, service_sid=service_sid, identity=factor.identity,
-                factor_type=factor.factor_type, platform=factor.platform, status=factor.status,
-                created_at=iso_utc(factor.created_at),
-                verified_at=iso_utc(factor.updated_at) if verified else None,
-                last_seen=iso_utc(factor.updated_at) if verified else None,
-                last_seen_via="backfill" if verified else None,
-            ))  # fmt: skip
+            registry.record_factor(
+                FactorRecord(
+                    factor_sid=factor.sid,
+                    service_sid=service_sid,
+                    identity=factor.identity,
+                    factor_type=factor.factor_type,
+                    platform=factor.platform,
+                    status=factor.status,
+                    created_at=iso_utc(factor.created_at),
+                    verified_at=iso_utc(factor.updated_at) if verified else None,
+                    last_seen=iso_utc(factor.updated_at) if verified else None,
+                    last_seen_via="backfill" if verified else None,
+                )
+            )
             counts[f"{service_sid} {factor.status}"] += 1
     result = {"services": sorted(services), "factors": sum(counts.values()), "by_service_and_status": dict(counts)}
     log.info("registry_backfilled", **result)

@@ -29,8 +29,11 @@ def held_back_since(ledger: Ledger, service_sid: str, since: datetime, until: da
 
 def held_back_counts(ledger: Ledger, period: Period) -> Counter[str]:
     """Deletions the breaker held back in the period, per Verify Service (one read of the period)."""
-    return Counter(a.service_sid or "-" for a in ledger.actions_between(period.start, period.end)
-                   if a.reason_code == "breaker_open")  # fmt: skip
+    return Counter(
+        a.service_sid or "-"
+        for a in ledger.actions_between(period.start, period.end)
+        if a.reason_code == "breaker_open"
+    )
 
 
 def replay_message(action: Action, reset_at: str) -> PushFailure:

@@ -83,8 +83,16 @@ class CleanupService:
         evidence = replace(self._evidence(failure, cause, known, reviewed), ids_problem=failure.correlation_problem)
         if verdict.category is Category.CONFIGURATION and self.breaker and failure.service_sid in self.managed_services:
             self.breaker.note_configuration_error(failure.service_sid, self.clock.now())
-        target = Target(failure.event_id, failure.source, failure.service_sid, failure.identity, failure.factor_sid,
-                        failure.error_code, failure.binding_type, reviewed)  # fmt: skip
+        target = Target(
+            failure.event_id,
+            failure.source,
+            failure.service_sid,
+            failure.identity,
+            failure.factor_sid,
+            failure.error_code,
+            failure.binding_type,
+            reviewed,
+        )
         return self._record(target, evidence, self._carry_out(evidence, self._look_up_if_needed(evidence)))
 
     # --- inactive candidates ------------------------------------------------------------------
@@ -93,8 +101,16 @@ class CleanupService:
         if self.registry is None:
             raise RegistryRequired("inactive candidates need the factor registry: set REGISTRY_TABLE")
         reviewed = self._confirmed_review(candidate)
-        target = Target(candidate.event_id, "sweeper", candidate.service_sid, candidate.identity, candidate.factor_sid,
-                        None, candidate.binding_type, reviewed)  # fmt: skip
+        target = Target(
+            candidate.event_id,
+            "sweeper",
+            candidate.service_sid,
+            candidate.identity,
+            candidate.factor_sid,
+            None,
+            candidate.binding_type,
+            reviewed,
+        )
         known = self.registry.get(candidate.factor_sid)
         pending = Cause(ReasonCode.INACTIVE, "inactive candidate", None)
         evidence = self._evidence(candidate, pending, known, reviewed)
@@ -127,9 +143,17 @@ class CleanupService:
 
     # --- shared -------------------------------------------------------------------------------
     def _evidence(self, event: Event, cause: Cause, known: FactorRecord | None, reviewed: str | None) -> Evidence:
-        return Evidence(event_id=event.event_id, service_sid=event.service_sid, identity=event.identity,
-                        factor_sid=event.factor_sid, cause=cause, mode=self.mode,
-                        managed_services=self.managed_services, known=known, reviewed=reviewed is not None)  # fmt: skip
+        return Evidence(
+            event_id=event.event_id,
+            service_sid=event.service_sid,
+            identity=event.identity,
+            factor_sid=event.factor_sid,
+            cause=cause,
+            mode=self.mode,
+            managed_services=self.managed_services,
+            known=known,
+            reviewed=reviewed is not None,
+        )
 
     def _confirmed_review(self, event: Event) -> str | None:
         """The reviewed decision the message names, only if the ledger holds it as a `would_delete` about this
@@ -141,8 +165,13 @@ class CleanupService:
         about = (event.factor_sid, event.service_sid, event.identity)
         if row and row.outcome == Outcome.WOULD_DELETE and (row.factor_sid, row.service_sid, row.identity) == about:
             return reviewed
-        log.warning("review_not_confirmed", event_sid=event.event_id, reviewed_event_sid=reviewed,
-                    factor_sid=event.factor_sid, found=row.outcome if row else None)  # fmt: skip
+        log.warning(
+            "review_not_confirmed",
+            event_sid=event.event_id,
+            reviewed_event_sid=reviewed,
+            factor_sid=event.factor_sid,
+            found=row.outcome if row else None,
+        )
         return None
 
     def _look_up_if_needed(self, evidence: Evidence) -> Decision:
@@ -170,8 +199,9 @@ class CleanupService:
                 return rules.held_back(decision, held)
         try:
             if self.registry:  # before the call: a lost answer must not turn our deletion into someone else's
-                self.registry.mark_delete_intent(evidence.factor_sid, evidence.event_id, reserved_at,
-                                                 evidence.service_sid, evidence.identity)  # fmt: skip
+                self.registry.mark_delete_intent(
+                    evidence.factor_sid, evidence.event_id, reserved_at, evidence.service_sid, evidence.identity
+                )
             self.verify.delete_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
         except VerifyRetryable as exc:
             if not exc.maybe_done:  # a 429 was not processed; anything else may have deleted it: keep the place
@@ -182,7 +212,9 @@ class CleanupService:
             return self._not_found(evidence, decision)
         except VerifyRejected as exc:
             self._release(evidence, reserved_at)
-            log.error("verify_rejected_delete", event_sid=evidence.event_id, factor_sid=evidence.factor_sid, error=str(exc))
+            log.error(
+                "verify_rejected_delete", event_sid=evidence.event_id, factor_sid=evidence.factor_sid, error=str(exc)
+            )
             return rules.verify_rejected(str(exc))
         except Exception:
             self._release(evidence, reserved_at)  # the intent write failed: no DELETE was sent
@@ -228,16 +260,32 @@ class CleanupService:
     def _record(self, target: Target, evidence: Evidence, decision: Decision) -> Action:
         evidence_at = evidence.cause.evidence_at
         action = Action(
-            event_sid=target.event_id, factor_sid=target.factor_sid, service_sid=target.service_sid,
-            identity=target.identity, error_code=target.error_code, outcome=decision.outcome,
-            reason=decision.reason, reason_code=decision.reason_code.value, at=iso_utc(self.clock.now()),
-            source=target.source, binding_type=target.binding_type,
-            evidence_at=iso_utc(evidence_at) if evidence_at else None, reviewed_event_sid=target.reviewed_event_sid,
-        )  # fmt: skip
+            event_sid=target.event_id,
+            factor_sid=target.factor_sid,
+            service_sid=target.service_sid,
+            identity=target.identity,
+            error_code=target.error_code,
+            outcome=decision.outcome,
+            reason=decision.reason,
+            reason_code=decision.reason_code.value,
+            at=iso_utc(self.clock.now()),
+            source=target.source,
+            binding_type=target.binding_type,
+            evidence_at=iso_utc(evidence_at) if evidence_at else None,
+            reviewed_event_sid=target.reviewed_event_sid,
+        )
         self.ledger.record(action)
-        log.info("decision", event_sid=action.event_sid, factor_sid=action.factor_sid, service_sid=action.service_sid,
-                 outcome=action.outcome, reason_code=action.reason_code, source=action.source,
-                 error_code=action.error_code, reviewed_event_sid=action.reviewed_event_sid)  # fmt: skip
+        log.info(
+            "decision",
+            event_sid=action.event_sid,
+            factor_sid=action.factor_sid,
+            service_sid=action.service_sid,
+            outcome=action.outcome,
+            reason_code=action.reason_code,
+            source=action.source,
+            error_code=action.error_code,
+            reviewed_event_sid=action.reviewed_event_sid,
+        )
         return action
 
 

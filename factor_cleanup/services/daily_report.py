@@ -42,16 +42,29 @@ class DailyReport:
             with _text(json_file) as json_out, _text(csv_file) as csv_out:
                 applications = applications_in(self.ledger.actions_between(period.start, period.end))
                 actions = self.ledger.actions_between(period.start, period.end)
-                report = build_report(actions, period, keep_rows=self.html_rows, dlq_depth=depth,
-                                      sinks=[JsonSink(json_out), CsvSink(csv_out)], applications=applications)  # fmt: skip
+                report = build_report(
+                    actions,
+                    period,
+                    keep_rows=self.html_rows,
+                    dlq_depth=depth,
+                    sinks=[JsonSink(json_out), CsvSink(csv_out)],
+                    applications=applications,
+                )
             html_file = io.BytesIO(render_html(report).encode("utf-8"))
             uploads = {"json": json_file, "csv": csv_file, "html": html_file}
-            locations = {form: self.store.put(f"{prefix}.{form}", body, MEDIA_TYPES[form]) for form, body in uploads.items()}
+            locations = {
+                form: self.store.put(f"{prefix}.{form}", body, MEDIA_TYPES[form]) for form, body in uploads.items()
+            }
         attention = report["summary"]["attention"]
         if self.notifier:
             opener = self.store.open_command(locations["html"])
             self.notifier.send(_subject(day, attention), summary_message(day, report, locations, opener))
-        return {"day": day.isoformat(), "total": report["summary"]["total"], "attention": len(attention), "locations": locations}
+        return {
+            "day": day.isoformat(),
+            "total": report["summary"]["total"],
+            "attention": len(attention),
+            "locations": locations,
+        }
 
 
 def _subject(day: date, attention: list[dict[str, Any]]) -> str:
@@ -62,9 +75,11 @@ def _subject(day: date, attention: list[dict[str, Any]]) -> str:
 def summary_message(day: date, report: dict[str, Any], locations: dict[str, str], opener: str) -> str:
     """Counts and attention items only: no identities leave AWS by email, and no link that would open them."""
     files = "\n".join(f"  {form.upper():<5} {location}" for form, location in locations.items())
-    return (f"push-janitor cleanup report for {day.isoformat()} (UTC)\n\n{render_summary_text(report)}\n\n"
-            f"Open the day's page (the command prints a link to open in a browser):\n  {opener}\n\n"
-            f"Full report:\n{files}\n")  # fmt: skip
+    return (
+        f"push-janitor cleanup report for {day.isoformat()} (UTC)\n\n{render_summary_text(report)}\n\n"
+        f"Open the day's page (the command prints a link to open in a browser):\n  {opener}\n\n"
+        f"Full report:\n{files}\n"
+    )
 
 
 def _spool() -> Any:

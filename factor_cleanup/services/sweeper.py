@@ -52,7 +52,9 @@ class Sweeper:
     page_size: int = 100
     reserve_seconds: float = 15.0
 
-    def sweep(self, scheduled_at: datetime | None = None, seconds_left: Callable[[], float] = lambda: math.inf) -> SweepReport:
+    def sweep(
+        self, scheduled_at: datetime | None = None, seconds_left: Callable[[], float] = lambda: math.inf
+    ) -> SweepReport:
         """Queue every candidate of every managed service; stop early (complete=False) when time runs out."""
         swept_at = scheduled_at or self.clock.now()
         cutoff = self.rule.cutoff(self.clock.now())
@@ -78,10 +80,17 @@ class Sweeper:
             log.warning("sweep_candidate_incomplete", factor_sid=record.factor_sid)
             return
         event_id = InactiveCandidate.event_id_for(record.factor_sid, record.last_seen, iso_utc(swept_at)[:10])
-        self.queue.send(InactiveCandidate(
-            event_id=event_id, factor_sid=record.factor_sid, service_sid=record.service_sid, identity=record.identity,
-            last_seen=record.last_seen, binding_type=record.platform, swept_at=iso_utc(swept_at),
-        ))  # fmt: skip
+        self.queue.send(
+            InactiveCandidate(
+                event_id=event_id,
+                factor_sid=record.factor_sid,
+                service_sid=record.service_sid,
+                identity=record.identity,
+                last_seen=record.last_seen,
+                binding_type=record.platform,
+                swept_at=iso_utc(swept_at),
+            )
+        )
         report.enqueued += 1
         if len(report.event_ids) < EVENT_IDS_REPORTED:
             report.event_ids.append(event_id)

@@ -30,7 +30,9 @@ class FactorTracker:
             self.registry.record_factor(replace(known, status="unverified", created_at=iso_utc(at)))
         elif event.type == "factor.verified":
             self.registry.record_factor(
-                replace(known, status="verified", verified_at=iso_utc(at), last_seen=iso_utc(at), last_seen_via=event.type)
+                replace(
+                    known, status="verified", verified_at=iso_utc(at), last_seen=iso_utc(at), last_seen_via=event.type
+                )
             )
         elif event.type == "factor.deleted":
             self.registry.mark_deleted(event.factor_sid, at, "user", confirmed=True)
@@ -48,8 +50,10 @@ class FactorTracker:
             assert activity.service_sid and activity.identity  # guaranteed by the message model
             live = self.registry.live_factors_of(activity.service_sid, activity.identity)
             if len(live) != 1:
-                why = (f"identity {activity.identity} has {len(live)} verified factors in the registry; "
-                       "an app-open report names one device only when it carries factor_sid")  # fmt: skip
+                why = (
+                    f"identity {activity.identity} has {len(live)} verified factors in the registry; "
+                    "an app-open report names one device only when it carries factor_sid"
+                )
                 log.info("activity_ignored", event_id=activity.event_id, reason=why)
                 return self._result(activity.event_id, None, "ignored", why)
             factor_sid = live[0]
@@ -63,6 +67,10 @@ class FactorTracker:
 
     @staticmethod
     def _result(event_id: str, factor_sid: str | None, status: str, detail: str) -> dict[str, Any]:
-        log.info("registry_updated" if status == "applied" else "registry_unchanged",
-                 event_id=event_id, factor_sid=factor_sid, detail=detail)  # fmt: skip
+        log.info(
+            "registry_updated" if status == "applied" else "registry_unchanged",
+            event_id=event_id,
+            factor_sid=factor_sid,
+            detail=detail,
+        )
         return {"event_id": event_id, "factor_sid": factor_sid, "status": status, "detail": detail}

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -77,8 +77,10 @@ def apply(port: int, *options: str) -> tuple[int, str]:
 
 def enrolled_dead_factors(stack, count: int) -> list[str]:
     """Factors verified ten days ago on the demo user; the registry learns them as `backfill-registry` does."""
-    created = datetime.now(timezone.utc) - timedelta(days=10)
-    sids = [stack.emulator.add_factor(DEMO_SERVICE_SID, DEMO_IDENTITY, "fcm", created=created)["sid"] for _ in range(count)]
+    created = datetime.now(UTC) - timedelta(days=10)
+    sids = [
+        stack.emulator.add_factor(DEMO_SERVICE_SID, DEMO_IDENTITY, "fcm", created=created)["sid"] for _ in range(count)
+    ]
     backfill_registry_from_verify()
     return sids
 
@@ -86,7 +88,7 @@ def enrolled_dead_factors(stack, count: int) -> list[str]:
 def test_review_then_apply_deletes_the_dead_factors_and_keeps_the_one_answered_since(stack):
     dead = enrolled_dead_factors(stack, 3)
     answered = dead[1]
-    error_at = datetime.now(timezone.utc) - timedelta(minutes=2)
+    error_at = datetime.now(UTC) - timedelta(minutes=2)
     for n, sid in enumerate(dead, start=1):
         params = demo_debugger_params(f"NO{n:032x}", sid) | {"Timestamp": iso(error_at)}
         assert post_signed(stack.port, "/twilio/debugger", params) == 200
@@ -97,7 +99,9 @@ def test_review_then_apply_deletes_the_dead_factors_and_keeps_the_one_answered_s
 
     # The user opens the app on one device after the error: a challenge on it is approved.
     approval = verify_webhook_body("challenge.approved", 1) | {
-        "factor_sid": answered, "challenge_date_responded": iso(datetime.now(timezone.utc))}
+        "factor_sid": answered,
+        "challenge_date_responded": iso(datetime.now(UTC)),
+    }
     assert post_signed(stack.port, "/twilio/verify", approval) == 200
     registry = DynamoDbFactorRegistry(boto3.client("dynamodb"), os.environ["REGISTRY_TABLE"])
     wait_until(lambda: registry.get(answered).last_seen_via == "challenge.approved", "the approval in the registry")
@@ -108,8 +112,13 @@ def test_review_then_apply_deletes_the_dead_factors_and_keeps_the_one_answered_s
     applied = decisions(stack.port, 6)
     by_factor = {row["factor_sid"]: row for row in applied["actions"] if row["reviewed_event_sid"]}
     assert {sid: (row["outcome"], row["reason_code"]) for sid, row in by_factor.items()} == {
-        dead[0]: ("deleted", "uninstalled"), answered: ("skipped", "alive"), dead[2]: ("deleted", "uninstalled")}
-    marks = {row["factor_sid"]: row["applied_outcome"] for row in applied["actions"] if row["outcome"] == "would_delete"}
+        dead[0]: ("deleted", "uninstalled"),
+        answered: ("skipped", "alive"),
+        dead[2]: ("deleted", "uninstalled"),
+    }
+    marks = {
+        row["factor_sid"]: row["applied_outcome"] for row in applied["actions"] if row["outcome"] == "would_delete"
+    }
     assert marks == {dead[0]: "deleted", answered: "skipped", dead[2]: "deleted"}
     assert not stack.emulator.has_factor(dead[0]) and not stack.emulator.has_factor(dead[2])
     assert stack.emulator.has_factor(answered) and stack.emulator.delete_calls(answered) == 0
@@ -123,7 +132,7 @@ def test_review_then_apply_deletes_the_dead_factors_and_keeps_the_one_answered_s
 
 def test_apply_dry_run_on_the_local_stack_changes_nothing(stack):
     [sid] = enrolled_dead_factors(stack, 1)
-    params = demo_debugger_params("NO" + "e" * 32, sid) | {"Timestamp": iso(datetime.now(timezone.utc) - timedelta(minutes=1))}
+    params = demo_debugger_params("NO" + "e" * 32, sid) | {"Timestamp": iso(datetime.now(UTC) - timedelta(minutes=1))}
     assert post_signed(stack.port, "/twilio/debugger", params) == 200
     decisions(stack.port, 1)
 

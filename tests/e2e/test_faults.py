@@ -86,8 +86,14 @@ class FlakyAws:
     leaves a duplicate, a DynamoDB write is stored although the caller saw it fail.
     """
 
-    def __init__(self, client: Any, rates: dict[str, float], seed: int, after_share: float = 0.3,
-                 switch: KillSwitch | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: Any,
+        rates: dict[str, float],
+        seed: int,
+        after_share: float = 0.3,
+        switch: KillSwitch | None = None,
+    ) -> None:
         self._client, self._rates, self._after_share, self._switch = client, rates, after_share, switch
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -190,21 +196,37 @@ def emulator():
 
 @pytest.fixture
 def aws(restore_environ):
-    for name in ("AWS_ENDPOINT_URL", "TWILIO_AUTH_TOKEN_PARAMETER", "TWILIO_AUTH_TOKEN_PREVIOUS", "WEBHOOK_URL_FRAGMENT"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "TWILIO_AUTH_TOKEN_PARAMETER",
+        "TWILIO_AUTH_TOKEN_PREVIOUS",
+        "WEBHOOK_URL_FRAGMENT",
+    ):
         restore_environ.pop(name, None)
     with mock_aws():
         local = local_aws()
         local.sqs.set_queue_attributes(QueueUrl=local.queue_url, Attributes={"VisibilityTimeout": "1"})
-        restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_BASE_URL=BASE_URL,
-                               QUEUE_URL=local.queue_url)  # fmt: skip
+        restore_environ.update(
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            PUBLIC_BASE_URL=BASE_URL,
+            QUEUE_URL=local.queue_url,
+        )
         yield local
 
 
 class Pipeline:
     """Ingest, poller and worker built by bootstrap, each AWS client behind its own FlakyAws."""
 
-    def __init__(self, aws, verify_url: str, aws_fault_rate: float = 0.0, switch: KillSwitch | None = None,
-                 max_in_flight: int = 4, seed: int = 1) -> None:  # fmt: skip
+    def __init__(
+        self,
+        aws,
+        verify_url: str,
+        aws_fault_rate: float = 0.0,
+        switch: KillSwitch | None = None,
+        max_in_flight: int = 4,
+        seed: int = 1,
+    ) -> None:
         rate = aws_fault_rate
         self.aws = aws
         self.clients = {
@@ -213,21 +235,35 @@ class Pipeline:
             "worker sqs": FlakyAws(aws.sqs, {"change_message_visibility": rate}, seed + 2, switch=switch),
             "ledger dynamodb": FlakyAws(aws.dynamodb, {"put_item": rate}, seed + 3, switch=switch),
             "idempotency dynamodb": FlakyAws(
-                aws.dynamodb, dict.fromkeys(("put_item", "get_item", "update_item", "delete_item"), rate), seed + 4,
-                switch=switch),
-            "registry dynamodb": FlakyAws(aws.dynamodb, {"get_item": rate / 2, "update_item": rate}, seed + 5,
-                                          switch=switch),
-        }  # fmt: skip
-        real_verify = TwilioVerifyApi(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, base_url=verify_url, timeout=5,
-                                      max_in_flight=max_in_flight)  # fmt: skip
+                aws.dynamodb,
+                dict.fromkeys(("put_item", "get_item", "update_item", "delete_item"), rate),
+                seed + 4,
+                switch=switch,
+            ),
+            "registry dynamodb": FlakyAws(
+                aws.dynamodb, {"get_item": rate / 2, "update_item": rate}, seed + 5, switch=switch
+            ),
+        }
+        real_verify = TwilioVerifyApi(
+            ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, base_url=verify_url, timeout=5, max_in_flight=max_in_flight
+        )
         self.verify = RecordingVerify(real_verify, switch)
         self.backoff = CompressedBackoff(self.clients["worker sqs"], aws.queue_url)
-        config = settings(public_base_url=BASE_URL, queue_url=aws.queue_url, idempotency_table=aws.idempotency_table,
-                          idempotency_window_seconds=3600, worker_record_concurrency=max_in_flight)
-        worker = build_app(config, verify=self.verify, work_queue=self.backoff,
-                           aws={"dynamodb": self.clients["idempotency dynamodb"]}.__getitem__,
-                           ledger=DynamoDbLedger(self.clients["ledger dynamodb"], aws.ledger_table),
-                           registry=DynamoDbFactorRegistry(self.clients["registry dynamodb"], aws.registry_table))
+        config = settings(
+            public_base_url=BASE_URL,
+            queue_url=aws.queue_url,
+            idempotency_table=aws.idempotency_table,
+            idempotency_window_seconds=3600,
+            worker_record_concurrency=max_in_flight,
+        )
+        worker = build_app(
+            config,
+            verify=self.verify,
+            work_queue=self.backoff,
+            aws={"dynamodb": self.clients["idempotency dynamodb"]}.__getitem__,
+            ledger=DynamoDbLedger(self.clients["ledger dynamodb"], aws.ledger_table),
+            registry=DynamoDbFactorRegistry(self.clients["registry dynamodb"], aws.registry_table),
+        )
         # The Lambda's time is compressed to LAMBDA_BUDGET_SECONDS so in-progress locks expire quickly; at that
         # scale the deadline would hold every record back, so it budgets nothing here (test_worker_deadline.py).
         worker.record_budget = RecordBudget(verify_timeout_seconds=0, record_overhead_seconds=0, reserve_seconds=0)
@@ -289,10 +325,21 @@ def new_sid(rng: random.Random, prefix: str) -> str:
     return f"{prefix}{rng.getrandbits(128):032x}"
 
 
-def event_params(rng: random.Random, service: str, identity: str, factor: str, code: str = "52103",
-                 description: str = "Notification delivery failed: app uninstalled", ids: str | None = None) -> dict[str, str]:  # fmt: skip
-    params = debugger_params(sid=new_sid(rng, "NO"), error_code=code, description=description,
-                             correlation_ids=ids or f"[{factor}, {identity}, {service}, {new_sid(rng, 'YC')}]")  # fmt: skip
+def event_params(
+    rng: random.Random,
+    service: str,
+    identity: str,
+    factor: str,
+    code: str = "52103",
+    description: str = "Notification delivery failed: app uninstalled",
+    ids: str | None = None,
+) -> dict[str, str]:
+    params = debugger_params(
+        sid=new_sid(rng, "NO"),
+        error_code=code,
+        description=description,
+        correlation_ids=ids or f"[{factor}, {identity}, {service}, {new_sid(rng, 'YC')}]",
+    )
     if service != SERVICE_SID:  # the conftest payload names SERVICE_SID; keep it consistent with the ids
         params["Payload"] = params["Payload"].replace(SERVICE_SID, service)
     return params
@@ -312,7 +359,13 @@ def test_under_verify_and_aws_faults_every_acknowledged_event_is_decided_once(aw
     plan: list[tuple[str, dict[str, str], str]] = []  # (kind, params, factor)
     uninstalled = [live(SERVICE_SID) for _ in range(90)]
     for identity, factor in uninstalled:
-        plan.append(("uninstalled", event_params(rng, SERVICE_SID, identity, factor, rng.choice(["52103", "52141", "52119"])), factor))
+        plan.append(
+            (
+                "uninstalled",
+                event_params(rng, SERVICE_SID, identity, factor, rng.choice(["52103", "52141", "52119"])),
+                factor,
+            )
+        )
     for identity, factor in uninstalled[:10]:  # a second, distinct event about the same dead factor
         plan.append(("uninstalled", event_params(rng, SERVICE_SID, identity, factor), factor))
     for _ in range(12):  # deleted before this run: Verify answers 404
@@ -320,8 +373,11 @@ def test_under_verify_and_aws_faults_every_acknowledged_event_is_decided_once(aw
         plan.append(("already deleted", event_params(rng, SERVICE_SID, identity, factor), factor))
     for n in range(12):  # configuration errors hit every device: never a reason to delete
         identity, factor = live(SERVICE_SID)
-        code, text = [("52134", "Invalid APNs device token"), ("52109", "GCM/FCM unauthorized error"),
-                      ("52103", "401 http response from Fcm Service")][n % 3]  # fmt: skip
+        code, text = [
+            ("52134", "Invalid APNs device token"),
+            ("52109", "GCM/FCM unauthorized error"),
+            ("52103", "401 http response from Fcm Service"),
+        ][n % 3]
         plan.append(("configuration", event_params(rng, SERVICE_SID, identity, factor, code, text), factor))
     for _ in range(8):
         identity, factor = live(OTHER_SERVICE_SID)
@@ -354,8 +410,13 @@ def test_under_verify_and_aws_faults_every_acknowledged_event_is_decided_once(aw
     by_factor: dict[str, set[str]] = defaultdict(set)
     for sid, (_kind, factor) in events.items():
         by_factor[factor].add(sid)
-    expected = {"uninstalled": {"deleted", "already_gone"}, "already deleted": {"already_gone"},
-                "configuration": {"skipped"}, "unmanaged": {"skipped"}, "ambiguous": {"skipped"}}  # fmt: skip
+    expected = {
+        "uninstalled": {"deleted", "already_gone"},
+        "already deleted": {"already_gone"},
+        "configuration": {"skipped"},
+        "unmanaged": {"skipped"},
+        "ambiguous": {"skipped"},
+    }
     unexplained = []
     for factor, sids in by_factor.items():
         kind = events[next(iter(sids))][0]
@@ -441,7 +502,11 @@ def test_an_identity_cannot_steer_the_delete_to_another_factor(emulator):
     victim = state.add_factor(SERVICE_SID, "victim-user-0001")["sid"]
     ours = state.add_factor(SERVICE_SID, "our-user-00001")["sid"]
     api = TwilioVerifyApi(ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN, base_url=verify_url, timeout=5, max_in_flight=1)
-    for identity in (f"victim-user-0001/Factors/{victim}#", f"victim-user-0001/Factors/{victim}?x=", "../Entities/victim-user-0001"):
+    for identity in (
+        f"victim-user-0001/Factors/{victim}#",
+        f"victim-user-0001/Factors/{victim}?x=",
+        "../Entities/victim-user-0001",
+    ):
         with pytest.raises(VerifyNotFound):
             api.delete_factor(SERVICE_SID, identity, ours)
     assert state.has_factor(victim) and state.has_factor(ours)

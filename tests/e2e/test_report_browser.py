@@ -23,7 +23,9 @@ from tests.fakes import FakeLedger, FixedClock
 from tests.report_ledger import HOSTILE_IDENTITY, NOW, known_actions
 
 CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs Debian's chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (.ci/run installs Debian's chromium)"
+)
 
 PROBE = """<script>(function () {
   function box(selector) {
@@ -65,9 +67,20 @@ PROBE = """<script>(function () {
 
 
 def chromium(*args: str, profile: Path) -> str:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--hide-scrollbars", f"--user-data-dir={profile}", *args]  # fmt: skip
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
@@ -88,12 +101,16 @@ def page(tmp_path_factory) -> Path:
 
 def seen(page: Path, width: int, tmp_path: Path) -> dict:
     """Lay the page out at `width` CSS pixels and return what the probe measured."""
-    probed = page.read_text(encoding="utf-8").replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+    probed = page.read_text(encoding="utf-8").replace(
+        "default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';"
+    )
     probed = probed.replace("</body>", PROBE + "</body>")
     frame = f'<iframe style="border:0;width:{width}px;height:900px" srcdoc="{html.escape(probed)}"></iframe>'
     wrapper = tmp_path / f"probed-{width}.html"
     wrapper.write_text(f'<!doctype html><html><body style="margin:0">{frame}</body></html>', encoding="utf-8")
-    dom = chromium(f"--window-size={max(width, 600) + 40},1000", "--dump-dom", wrapper.as_uri(), profile=tmp_path / "profile")
+    dom = chromium(
+        f"--window-size={max(width, 600) + 40},1000", "--dump-dom", wrapper.as_uri(), profile=tmp_path / "profile"
+    )
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert match, dom[-2000:]
     return json.loads(html.unescape(match.group(1)))
@@ -107,7 +124,9 @@ def test_a_person_sees_attention_first_then_totals_chart_and_actions(page, width
     assert view["firstItem"].startswith("CRITICAL") and "Error 52143" in view["firstItem"]
     assert "What to do:" in view["firstItem"]
     assert re.search(r"\b14\s+Events\b", view["text"]) and re.search(r"\b3\s+Deleted\b", view["text"])
-    assert view["chart"]["width"] > 250 and view["chart"]["height"] > 100 and view["bars"] == 4  # two stacked bars of two parts each
+    assert (
+        view["chart"]["width"] > 250 and view["chart"]["height"] > 100 and view["bars"] == 4
+    )  # two stacked bars of two parts each
     assert view["scrollWidth"] <= view["viewport"] == width, "the page must not scroll sideways"
     assert HOSTILE_IDENTITY in view["text"] and view["scripts"] == 1  # shown as text, never run: only the probe ran
 

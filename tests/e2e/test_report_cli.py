@@ -22,14 +22,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """A fresh interpreter, as `make report` starts one: nothing shared with the stack but the port."""
-    return subprocess.run([sys.executable, "-m", "factor_cleanup", "report", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "factor_cleanup", "report", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
 def stack(restore_environ):
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("AWS_", "LEDGER_", "DEAD_LETTER_")) and k not in LOCAL_STACK_OVERRIDES}  # fmt: skip
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "LEDGER_", "DEAD_LETTER_")) and k not in LOCAL_STACK_OVERRIDES
+    }
     with running_local_stack(restore_environ) as local:
         yield local, clean
 
@@ -54,7 +63,9 @@ def test_a_new_user_sends_examples_and_reads_the_report_in_every_form(stack, tmp
     report = json.loads(cli("--port", str(local.port), "--format", "json", "--since", "1h", env=env).stdout)
     assert report["summary"]["by_reason"] == {"configuration": 1, "uninstalled": 1}
 
-    daily = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{local.port}/_local/daily-report", method="POST"))
+    daily = urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{local.port}/_local/daily-report", method="POST")
+    )
     written = json.loads(daily.read())
     assert written["total"] == 2 and written["attention"] == 1
     with urllib.request.urlopen(written["urls"]["html"], timeout=5) as stored:

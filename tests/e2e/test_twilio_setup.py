@@ -112,8 +112,9 @@ def test_the_new_sink_is_subscribed_only_once_it_is_active(emulator):
     assert sink.status == "active" and subscription.sink_sid == sink.sid
 
 
-@pytest.mark.parametrize(("base", "checks", "status"), [("https://push-janitor.invalid", SINK_CHECKS, "failed"),
-                                                        (BASE, 1, "validating")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("base", "checks", "status"), [("https://push-janitor.invalid", SINK_CHECKS, "failed"), (BASE, 1, "validating")]
+)
 def test_a_sink_that_fails_or_stays_inactive_stops_before_subscribing(emulator, base, checks, status):
     _, url = emulator
     with pytest.raises(SinkNotActive) as stopped:
@@ -164,8 +165,13 @@ def test_cli_stops_with_exit_2_when_the_sink_fails(emulator, monkeypatch, capsys
     from factor_cleanup.__main__ import main
 
     _, url = emulator
-    for name, value in (("TWILIO_ACCOUNT_SID", ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", AUTH_TOKEN), ("TWILIO_VERIFY_BASE_URL", url),
-                        ("TWILIO_EVENTS_BASE_URL", url), ("VERIFY_SERVICE_SIDS", SERVICE_SID)):  # fmt: skip
+    for name, value in (
+        ("TWILIO_ACCOUNT_SID", ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+        ("TWILIO_VERIFY_BASE_URL", url),
+        ("TWILIO_EVENTS_BASE_URL", url),
+        ("VERIFY_SERVICE_SIDS", SERVICE_SID),
+    ):
         monkeypatch.setenv(name, value)
     assert main(["configure-twilio", "--base-url", "https://push-janitor.invalid", "--event-streams"]) == 2
     [sink], subscriptions = event_streams(url)

@@ -84,6 +84,11 @@ def test_every_call_is_logged_with_its_status_for_the_verify_metrics(emulator):
             with pytest.raises(VerifyNotFound):
                 call(SERVICE_SID, IDENTITY, missing)
     calls = [(e["operation"], e["status"], e["factor_sid"]) for e in entries if e["event"] == "verify_call"]
-    assert calls == [("fetch_factor", 200, factor["sid"]), ("list_challenges", 200, factor["sid"]),
-                     ("delete_factor", 204, factor["sid"]), ("fetch_factor", 404, missing), ("delete_factor", 404, missing)]  # fmt: skip
+    assert calls == [
+        ("fetch_factor", 200, factor["sid"]),
+        ("list_challenges", 200, factor["sid"]),
+        ("delete_factor", 204, factor["sid"]),
+        ("fetch_factor", 404, missing),
+        ("delete_factor", 404, missing),
+    ]
     assert all(isinstance(e["duration_ms"], float) for e in entries if e["event"] == "verify_call")

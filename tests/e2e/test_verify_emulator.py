@@ -140,7 +140,10 @@ def test_bad_credentials_get_twilio_401(base_url: str) -> None:
     answer = requests.get(f"{base_url}/v2/Services/{SERVICE_SID}", timeout=5)
     assert answer.status_code == 401
     assert answer.json() == {
-        "code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401,
+        "code": 20003,
+        "message": "Authenticate",
+        "more_info": "https://www.twilio.com/docs/errors/20003",
+        "status": 401,
     }
     assert answer.headers["WWW-Authenticate"].startswith("Basic")
 
@@ -170,8 +173,9 @@ def test_pending_challenge_expires_after_five_minutes(client: Client, state: Emu
     now = [T0]
     state.clock = lambda: now[0]
     factor = state.add_factor(SERVICE_SID, IDENTITY)["sid"]
-    created = entity(client).challenges.create(factor_sid=factor, details_message="Sign in?",
-                                               details_fields=[{"label": "IP", "value": "192.0.2.1"}])
+    created = entity(client).challenges.create(
+        factor_sid=factor, details_message="Sign in?", details_fields=[{"label": "IP", "value": "192.0.2.1"}]
+    )
     assert created.status == "pending" and created.expiration_date == T0 + timedelta(minutes=5)
     assert created.details["fields"] == [{"label": "IP", "value": "192.0.2.1"}]
     now[0] = T0 + timedelta(minutes=6)
@@ -181,8 +185,11 @@ def test_pending_challenge_expires_after_five_minutes(client: Client, state: Emu
 
 def test_webhooks_create_list_update_fetch_delete(client: Client) -> None:
     webhooks = client.verify.v2.services(SERVICE_SID).webhooks
-    made = webhooks.create(friendly_name="janitor", event_types=["factor.deleted", "challenge.approved"],
-                           webhook_url="https://hooks.example.com/verify")
+    made = webhooks.create(
+        friendly_name="janitor",
+        event_types=["factor.deleted", "challenge.approved"],
+        webhook_url="https://hooks.example.com/verify",
+    )
     assert is_sid(made.sid, "YW") and made.status == "enabled" and made.version == "v2"
     assert made.event_types == ["factor.deleted", "challenge.approved"] and made.webhook_method == "POST"
     assert [w.sid for w in webhooks.list()] == [made.sid]
@@ -199,7 +206,9 @@ def test_webhooks_create_list_update_fetch_delete(client: Client) -> None:
 def test_the_emulator_holds_no_identity_verify_would_refuse(state: EmulatorState, base_url: str, identity: str) -> None:
     with pytest.raises(ValueError):
         state.add_factor(SERVICE_SID, identity)
-    answer = requests.post(f"{base_url}/_emulator/factors", json={"service_sid": SERVICE_SID, "identity": identity}, timeout=5)
+    answer = requests.post(
+        f"{base_url}/_emulator/factors", json={"service_sid": SERVICE_SID, "identity": identity}, timeout=5
+    )
     assert answer.status_code == 400 and state.snapshot()["factors"] == []
 
 
@@ -223,8 +232,9 @@ def test_list_pages_across_several_pages(client: Client, state: EmulatorState, b
     assert [len(p["factors"]) for p in pages] == [50, 50, 20]
     assert [p["meta"]["page"] for p in pages] == [0, 1, 2] and pages[0]["meta"]["previous_page_url"] is None
     assert pages[2]["meta"]["key"] == "factors" and "PageToken=PT100" in pages[2]["meta"]["url"]
-    capped = requests.get(f"{base_url}/v2/Services/{SERVICE_SID}/Entities/{IDENTITY}/Factors?PageSize=5000",
-                          auth=auth, timeout=5).json()
+    capped = requests.get(
+        f"{base_url}/v2/Services/{SERVICE_SID}/Entities/{IDENTITY}/Factors?PageSize=5000", auth=auth, timeout=5
+    ).json()
     assert capped["meta"]["page_size"] == 1000 and len(capped["factors"]) == 120
 
 
@@ -282,14 +292,19 @@ def test_max_in_flight_counts_concurrent_requests(base_url: str, state: Emulator
 
 def test_state_and_reset_controls(base_url: str, state: EmulatorState) -> None:
     sid = state.add_factor(SERVICE_SID, IDENTITY, platform="apn")["sid"]
-    requests.delete(f"{base_url}/v2/Services/{SERVICE_SID}/Entities/{IDENTITY}/Factors/{sid}",
-                    auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
+    requests.delete(
+        f"{base_url}/v2/Services/{SERVICE_SID}/Entities/{IDENTITY}/Factors/{sid}",
+        auth=(ACCOUNT_SID, AUTH_TOKEN),
+        timeout=5,
+    )
     snapshot = requests.get(f"{base_url}/_emulator/state", timeout=5).json()
     assert snapshot["delete_calls"] == {sid: 1} and snapshot["factors"] == []
     assert requests.post(f"{base_url}/_emulator/reset", timeout=5).json()["counts"]["services"] == 0
     seeded = requests.post(f"{base_url}/_emulator/reset", json={"seed_demo": True}, timeout=5).json()
     assert sorted(f["sid"] for f in seeded["factors"]) == [
-        DEMO_DEAD_FACTOR_SID, DEMO_LIVE_FACTOR_SID, DEMO_IOS_STALE_FACTOR_SID,
+        DEMO_DEAD_FACTOR_SID,
+        DEMO_LIVE_FACTOR_SID,
+        DEMO_IOS_STALE_FACTOR_SID,
     ]
 
 
@@ -298,8 +313,11 @@ def test_demo_seed_tells_the_three_stories() -> None:
         assert is_sid(sid), sid
     demo = EmulatorState({(ACCOUNT_SID, AUTH_TOKEN)})
     seeded = seed_demo(demo, ACCOUNT_SID)
-    assert seeded["factors"] == {"dead": DEMO_DEAD_FACTOR_SID, "live": DEMO_LIVE_FACTOR_SID,
-                                 "ios_stale": DEMO_IOS_STALE_FACTOR_SID}
+    assert seeded["factors"] == {
+        "dead": DEMO_DEAD_FACTOR_SID,
+        "live": DEMO_LIVE_FACTOR_SID,
+        "ios_stale": DEMO_IOS_STALE_FACTOR_SID,
+    }
     with serving(demo) as demo_url:
         user = make_client(demo_url).verify.v2.services(DEMO_SERVICE_SID).entities(DEMO_IDENTITY)
         now = datetime.now(UTC)
@@ -316,8 +334,17 @@ def test_demo_seed_tells_the_three_stories() -> None:
 
 
 def test_standalone_command_serves_demo_with_given_credentials() -> None:
-    command = [sys.executable, "-m", "factor_cleanup.local.verify_emulator", "--port", "0",
-               "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN]
+    command = [
+        sys.executable,
+        "-m",
+        "factor_cleanup.local.verify_emulator",
+        "--port",
+        "0",
+        "--account-sid",
+        ACCOUNT_SID,
+        "--auth-token",
+        AUTH_TOKEN,
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         ready, _, _ = select.select([process.stdout], [], [], 20)

@@ -61,8 +61,9 @@ def test_list_factors_walks_every_entity(emulator):
     assert {f.status for f in found} == {"verified", "unverified"}
 
 
-@pytest.mark.parametrize("status, error", [(404, VerifyNotFound), (429, VerifyRetryable), (503, VerifyRetryable),
-                                           (403, VerifyRejected)])  # fmt: skip
+@pytest.mark.parametrize(
+    "status, error", [(404, VerifyNotFound), (429, VerifyRetryable), (503, VerifyRetryable), (403, VerifyRejected)]
+)
 def test_list_errors_are_translated_from_twilios_bare_exception(emulator, status, error):
     state, api = emulator
     sid = state.add_factor(SERVICE_SID, IDENTITY)["sid"]

@@ -17,11 +17,20 @@ MISSING_QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/push-janitor-A
 def test_the_handler_reads_the_secret_from_the_environment(restore_environ):
     from handlers.ingest import handler
 
-    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, APP_ACTIVITY_SECRET=SECRET,
-                           QUEUE_URL="", ACTIVITY_QUEUE_URL=MISSING_QUEUE, PUBLIC_BASE_URL=BASE_URL)  # fmt: skip
+    restore_environ.update(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        APP_ACTIVITY_SECRET=SECRET,
+        QUEUE_URL="",
+        ACTIVITY_QUEUE_URL=MISSING_QUEUE,
+        PUBLIC_BASE_URL=BASE_URL,
+    )
     timestamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Push-Janitor-Timestamp": timestamp,
-               "X-Push-Janitor-Signature": activity_signature("wrong", timestamp, report())}  # fmt: skip
+    headers = {
+        "Content-Type": "application/json",
+        "X-Push-Janitor-Timestamp": timestamp,
+        "X-Push-Janitor-Signature": activity_signature("wrong", timestamp, report()),
+    }
     response = handler(api_gateway_event("POST", "/app/activity", body=report(), headers=headers), None)
     assert response["statusCode"] == 401
     headers["X-Push-Janitor-Signature"] = activity_signature(SECRET, timestamp, report())

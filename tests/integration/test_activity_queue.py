@@ -21,8 +21,15 @@ def aws(restore_environ):
 
 
 def forged_push_failure() -> str:
-    return PushFailure(event_id="NO" + "6" * 32, source="debugger", error_code="52103", service_sid=SERVICE_SID,
-                       identity=IDENTITY, factor_sid=FACTOR_SID, occurred_at="2026-11-25T11:59:00Z").model_dump_json()
+    return PushFailure(
+        event_id="NO" + "6" * 32,
+        source="debugger",
+        error_code="52103",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_sid=FACTOR_SID,
+        occurred_at="2026-11-25T11:59:00Z",
+    ).model_dump_json()
 
 
 def activity(at: str = "2026-11-25T11:00:00Z") -> str:
@@ -30,8 +37,10 @@ def activity(at: str = "2026-11-25T11:00:00Z") -> str:
 
 
 def batch(*bodies: str) -> dict:
-    records = [{"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": body, "Attributes": {"ApproximateReceiveCount": "1"}}
-               for i, body in enumerate(bodies)]  # fmt: skip
+    records = [
+        {"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": body, "Attributes": {"ApproximateReceiveCount": "1"}}
+        for i, body in enumerate(bodies)
+    ]
     return sqs_event(records, "arn:aws:sqs:us-east-1:123456789012:activity")
 
 
@@ -40,8 +49,9 @@ def test_a_push_failure_forged_onto_the_activity_queue_is_refused_and_nothing_is
     from factor_cleanup.runtime import bootstrap
 
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
-    registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, "push", status="verified",
-                                        last_seen="2026-11-01T00:00:00Z"))  # fmt: skip
+    registry.record_factor(
+        FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, "push", status="verified", last_seen="2026-11-01T00:00:00Z")
+    )
     consumer = bootstrap.build_app().activity_worker
     answer = consumer.handle_batch(batch(forged_push_failure(), activity()), LocalLambdaContext())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from moto import mock_aws
@@ -22,7 +22,7 @@ from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeRegistry, FakeVerify, FixedClock
 
 OTHER_SERVICE = "VA" + "e" * 32
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 WEEK = Period(NOW - timedelta(days=7), NOW + timedelta(seconds=1))
 
 
@@ -35,8 +35,16 @@ def event(n: int) -> str:
 
 
 def failure(n: int, service: str = SERVICE_SID, **changes) -> PushFailure:
-    fields = dict(event_id=event(n), source="debugger", error_code="52103", service_sid=service, identity=IDENTITY,
-                  factor_sid=factor(n), binding_type="fcm", occurred_at="2026-11-25T10:00:00Z")  # fmt: skip
+    fields = dict(
+        event_id=event(n),
+        source="debugger",
+        error_code="52103",
+        service_sid=service,
+        identity=IDENTITY,
+        factor_sid=factor(n),
+        binding_type="fcm",
+        occurred_at="2026-11-25T10:00:00Z",
+    )
     return PushFailure(**{**fields, **changes})
 
 
@@ -45,8 +53,16 @@ def setup(mode="report-only", factors=range(10), limit=None):
     clock = FixedClock(NOW - timedelta(hours=1))
     verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
     breaker = CircuitBreaker(FakeBreakerStore(), limit, 50) if limit else None
-    cleanup = CleanupService(FakeLedger(), verify, clock, ErrorCodePolicy(), frozenset({SERVICE_SID, OTHER_SERVICE}),
-                             mode, registry=FakeRegistry(), breaker=breaker)  # fmt: skip
+    cleanup = CleanupService(
+        FakeLedger(),
+        verify,
+        clock,
+        ErrorCodePolicy(),
+        frozenset({SERVICE_SID, OTHER_SERVICE}),
+        mode,
+        registry=FakeRegistry(),
+        breaker=breaker,
+    )
     return cleanup, verify, clock
 
 
@@ -76,12 +92,15 @@ def test_apply_deletes_what_was_reviewed_and_keeps_a_factor_answered_since():
     cleanup, verify, clock = setup()
     review(cleanup, 1, 2, 3)
     assert verify.calls == []
-    cleanup.registry.mark_seen(factor(2), datetime(2026, 11, 25, 10, 30, tzinfo=timezone.utc), "challenge.approved")
+    cleanup.registry.mark_seen(factor(2), datetime(2026, 11, 25, 10, 30, tzinfo=UTC), "challenge.approved")
 
     decided = {a.factor_sid: a for a in run_apply(cleanup, clock)}
 
     assert {sid: (a.outcome, a.reason_code) for sid, a in decided.items()} == {
-        factor(1): ("deleted", "uninstalled"), factor(2): ("skipped", "alive"), factor(3): ("deleted", "uninstalled")}
+        factor(1): ("deleted", "uninstalled"),
+        factor(2): ("skipped", "alive"),
+        factor(3): ("deleted", "uninstalled"),
+    }
     assert {a.reviewed_event_sid for a in decided.values()} == {event(1), event(2), event(3)}
     assert decided[factor(1)].event_sid == f"apply:{event(1)}"
     assert sorted(call[2] for call in verify.calls) == [factor(1), factor(3)]
@@ -90,7 +109,7 @@ def test_apply_deletes_what_was_reviewed_and_keeps_a_factor_answered_since():
 def test_a_second_apply_applies_nothing_twice():
     cleanup, verify, clock = setup()
     review(cleanup, 1, 2)
-    cleanup.registry.mark_seen(factor(2), datetime(2026, 11, 25, 10, 30, tzinfo=timezone.utc), "challenge.approved")
+    cleanup.registry.mark_seen(factor(2), datetime(2026, 11, 25, 10, 30, tzinfo=UTC), "challenge.approved")
     run_apply(cleanup, clock)
     rows = len(cleanup.ledger.rows)
 
@@ -102,7 +121,7 @@ def test_a_second_apply_applies_nothing_twice():
 
 
 def test_only_would_delete_rows_are_applied_and_the_service_filter_holds():
-    cleanup, verify, clock = setup(mode="delete")
+    cleanup, _verify, _clock = setup(mode="delete")
     assert cleanup.handle_push_failure(failure(1)).outcome == "deleted"  # deleted already: nothing to apply
     cleanup.mode = "report-only"
     review(cleanup, 2)
@@ -130,7 +149,7 @@ def test_the_breaker_still_holds_back_and_a_later_apply_tries_again_under_a_new_
     assert [(a.outcome, a.reason_code) for a in first] == [("deleted", "uninstalled"), ("would_delete", "breaker_open")]
     assert first[1].reviewed_event_sid == event(2)
 
-    reset(cleanup.breaker._store, SERVICE_SID, clock.now())  # noqa: SLF001 - the operator resets it
+    reset(cleanup.breaker._store, SERVICE_SID, clock.now())
     [retry] = plan(cleanup.ledger, WEEK).to_queue
     assert (retry.reviewed.event_sid, retry.attempt) == (event(2), 2)
     [second] = run_apply(cleanup, clock)
@@ -139,21 +158,28 @@ def test_the_breaker_still_holds_back_and_a_later_apply_tries_again_under_a_new_
 
 
 def test_breaker_reset_replays_a_held_back_apply_as_reviewed():
-    cleanup, verify, clock = setup(limit=1)
+    cleanup, _verify, clock = setup(limit=1)
     review(cleanup, 1, 2)
     run_apply(cleanup, clock)
     queue = FakeQueue()
-    reset(cleanup.breaker._store, SERVICE_SID, clock.now(), cleanup.ledger, queue)  # noqa: SLF001
+    reset(cleanup.breaker._store, SERVICE_SID, clock.now(), cleanup.ledger, queue)
     [replayed] = queue.sent
     assert replayed.reviewed_event_sid == event(2) and replayed.occurred_at == "2026-11-25T10:00:00Z"
     assert cleanup.handle_push_failure(replayed).outcome == "deleted"
 
 
-@pytest.mark.parametrize("forged", [
-    {"reviewed_event_sid": event(99)},  # no such decision in the ledger
-    {"reviewed_event_sid": event(1), "factor_sid": factor(2), "event_id": "apply:x"},  # reviewed about another factor
-    {"reviewed_event_sid": event(3)},  # reviewed, but kept (skipped), not would_delete
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"reviewed_event_sid": event(99)},  # no such decision in the ledger
+        {
+            "reviewed_event_sid": event(1),
+            "factor_sid": factor(2),
+            "event_id": "apply:x",
+        },  # reviewed about another factor
+        {"reviewed_event_sid": event(3)},  # reviewed, but kept (skipped), not would_delete
+    ],
+)
 def test_a_review_the_ledger_does_not_confirm_is_decided_unreviewed(forged):
     cleanup, verify, _ = setup()
     review(cleanup, 1)
@@ -166,12 +192,19 @@ def test_a_review_the_ledger_does_not_confirm_is_decided_unreviewed(forged):
 def test_a_reviewed_inactive_candidate_is_judged_again_then_deleted_in_report_only_mode():
     cleanup, verify, clock = setup()
     seen = "2026-09-01T00:00:00Z"
-    cleanup.registry.record_factor(FactorRecord(factor(1), SERVICE_SID, IDENTITY, "push", "apn", "verified",
-                                                verified_at=seen, last_seen=seen))  # fmt: skip
+    cleanup.registry.record_factor(
+        FactorRecord(factor(1), SERVICE_SID, IDENTITY, "push", "apn", "verified", verified_at=seen, last_seen=seen)
+    )
     for days in (30, 20, 10):
         verify.add_challenge(factor(1), "expired", NOW - timedelta(days=days))
-    candidate = InactiveCandidate(event_id="inactive:1", factor_sid=factor(1), service_sid=SERVICE_SID,
-                                  identity=IDENTITY, last_seen=seen, swept_at="2026-11-25T10:00:00Z")  # fmt: skip
+    candidate = InactiveCandidate(
+        event_id="inactive:1",
+        factor_sid=factor(1),
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        last_seen=seen,
+        swept_at="2026-11-25T10:00:00Z",
+    )
     assert cleanup.handle_inactive_candidate(candidate).outcome == "would_delete"
 
     [applied] = run_apply(cleanup, clock)
@@ -187,7 +220,10 @@ def test_messages_name_the_reviewed_decision_and_survive_the_queue():
     message = parse_message(row.message(clock.now()).model_dump_json(exclude_none=True))
     assert isinstance(message, PushFailure)
     assert (message.event_id, message.reviewed_event_sid, message.occurred_at) == (
-        f"apply:{event(1)}", event(1), "2026-11-25T10:00:00Z")
+        f"apply:{event(1)}",
+        event(1),
+        "2026-11-25T10:00:00Z",
+    )
 
 
 # --- the command ------------------------------------------------------------------------------------------
@@ -198,11 +234,23 @@ def deployed(restore_environ):
         aws = local_aws()
         restore_environ.update(LEDGER_TABLE=aws.ledger_table, QUEUE_URL=aws.queue_url)
         ledger = DynamoDbLedger(aws.dynamodb, aws.ledger_table)
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for n, outcome in ((1, "would_delete"), (2, "would_delete"), (3, "deleted")):
-            ledger.record(Action(event_sid=event(n), factor_sid=factor(n), service_sid=SERVICE_SID, identity=IDENTITY,
-                                 error_code="52103", outcome=outcome, reason="r", reason_code="uninstalled", at=now,
-                                 source="debugger", evidence_at=now))  # fmt: skip
+            ledger.record(
+                Action(
+                    event_sid=event(n),
+                    factor_sid=factor(n),
+                    service_sid=SERVICE_SID,
+                    identity=IDENTITY,
+                    error_code="52103",
+                    outcome=outcome,
+                    reason="r",
+                    reason_code="uninstalled",
+                    at=now,
+                    source="debugger",
+                    evidence_at=now,
+                )
+            )
         yield aws
 
 
@@ -225,8 +273,9 @@ def test_the_command_queues_each_reviewed_decision_once(deployed, capsys):
     assert parse_message(body).reviewed_event_sid == event(1)
 
 
-@pytest.mark.parametrize("arguments", [["--since", "7x"], ["--since", "7d", "--service", "VA123"],
-                                       ["--since", "7d", "--limit", "0"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "arguments", [["--since", "7x"], ["--since", "7d", "--service", "VA123"], ["--since", "7d", "--limit", "0"]]
+)
 def test_the_command_refuses_bad_arguments(arguments, capsys):
     from factor_cleanup.__main__ import main
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from moto import mock_aws
@@ -41,7 +41,7 @@ def test_dynamodb_store_counts_trips_once_and_resets(dynamodb_store):
 
 
 def test_dynamodb_store_trips_a_real_breaker(dynamodb_store):
-    cleanup, verify = service(dynamodb_store, limit=3)
+    cleanup, _verify = service(dynamodb_store, limit=3)
     outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(6)]
     assert outcomes.count("deleted") == 3 and outcomes.count("would_delete") == 3
 
@@ -70,16 +70,27 @@ def test_cli_status_shows_count_allowance_and_what_was_held_back(restore_environ
 
     with mock_aws():
         aws = local_aws()
-        restore_environ.update(aws.env(), SAFETY_TABLE=aws.resources["SafetyTable"]["name"], MAX_DELETIONS_PER_HOUR="2",
-                               MAX_DELETIONS_PERCENT_PER_HOUR="50")  # fmt: skip
+        restore_environ.update(
+            aws.env(),
+            SAFETY_TABLE=aws.resources["SafetyTable"]["name"],
+            MAX_DELETIONS_PER_HOUR="2",
+            MAX_DELETIONS_PERCENT_PER_HOUR="50",
+        )
         registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
         for n in range(10):
             registry.record_factor(FactorRecord(factor(n), SERVICE_SID, IDENTITY, "push", "fcm", "verified"))
         store = DynamoDbBreakerStore(aws.dynamodb, restore_environ["SAFETY_TABLE"])
         breaker = CircuitBreaker(store, 2, 50, 50, registry)
-        cleanup = CleanupService(DynamoDbLedger(aws.dynamodb, aws.ledger_table), FakeVerify({(SERVICE_SID, IDENTITY, factor(n))
-                                 for n in range(10)}), FixedClock(datetime.now(timezone.utc)), ErrorCodePolicy(),
-                                 frozenset({SERVICE_SID}), "delete", registry=registry, breaker=breaker)  # fmt: skip
+        cleanup = CleanupService(
+            DynamoDbLedger(aws.dynamodb, aws.ledger_table),
+            FakeVerify({(SERVICE_SID, IDENTITY, factor(n)) for n in range(10)}),
+            FixedClock(datetime.now(UTC)),
+            ErrorCodePolicy(),
+            frozenset({SERVICE_SID}),
+            "delete",
+            registry=registry,
+            breaker=breaker,
+        )
         outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(7)]
         assert outcomes == ["deleted"] * 5 + ["would_delete"] * 2
 

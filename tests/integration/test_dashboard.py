@@ -71,7 +71,9 @@ def plotted(dashboard: dict[str, Any]) -> Iterator[Plotted]:
 
 def _searched(expression: str) -> Iterator[Plotted]:
     found = _SEARCH.findall(expression)
-    assert found, f"an expression that is not a SEARCH: {expression!r}; teach tests/integration/test_dashboard.py to read it"
+    assert found, (
+        f"an expression that is not a SEARCH: {expression!r}; teach tests/integration/test_dashboard.py to read it"
+    )
     for schema, terms in found:
         namespace, *dimensions = (part.strip() for part in schema.split(","))
         filters = dict(_FILTER.findall(terms))
@@ -94,14 +96,29 @@ def test_every_project_metric_on_the_dashboard_is_emitted_with_the_same_dimensio
 def test_the_check_catches_a_metric_the_code_does_not_emit(template):
     dashboard = body(template)
     search = "SEARCH('{PushJanitor,Outcome} MetricName=\"Decisions\"', 'Sum', 300)"  # emitted only with ReasonCode too
-    dashboard["widgets"].append({"type": "metric", "properties": {"metrics": [
-        ["PushJanitor", "Deletions", "Service", "VA1"], [".", "Deleted", ".", "."], [{"expression": search}]]}})  # fmt: skip
+    dashboard["widgets"].append(
+        {
+            "type": "metric",
+            "properties": {
+                "metrics": [
+                    ["PushJanitor", "Deletions", "Service", "VA1"],
+                    [".", "Deleted", ".", "."],
+                    [{"expression": search}],
+                ]
+            },
+        }
+    )
     assert [(name, sorted(dims)) for _, name, dims, _ in undeclared(dashboard)] == [
-        ("Deletions", ["Service"]), ("Deleted", ["Service"]), ("Decisions", ["Outcome"])]  # fmt: skip
+        ("Deletions", ["Service"]),
+        ("Deleted", ["Service"]),
+        ("Decisions", ["Outcome"]),
+    ]
 
 
 def test_decisions_show_every_outcome_and_only_real_ones(template):
-    shown = {fixed["Outcome"] for _, name, _, fixed in plotted(body(template)) if name == "Decisions" and "Outcome" in fixed}
+    shown = {
+        fixed["Outcome"] for _, name, _, fixed in plotted(body(template)) if name == "Decisions" and "Outcome" in fixed
+    }
     assert shown == {outcome.value for outcome in Outcome}
 
 
@@ -113,8 +130,11 @@ def test_every_dead_letter_queue_of_the_stack_is_on_the_dashboard(template):
         for key in ("deadLetterTargetArn", "DeadLetterConfig", "TargetArn"):
             targets |= {ref for ref in _get_atts(node.get(key)) if ref in queues}
     assert {"DeadLetterQueue", "SweeperDeadLetterQueue", "ReportDeadLetterQueue"} <= targets
-    depths = {fixed.get("QueueName") for namespace, name, _, fixed in plotted(body(template))
-              if (namespace, name) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}  # fmt: skip
+    depths = {
+        fixed.get("QueueName")
+        for namespace, name, _, fixed in plotted(body(template))
+        if (namespace, name) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    }
     assert {f"<{queue}.QueueName>" for queue in targets} <= depths
 
 

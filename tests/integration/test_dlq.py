@@ -22,8 +22,14 @@ def aws():
 
 
 def failure(n: int) -> str:
-    return PushFailure(event_id=f"NO{n:032x}", source="debugger", error_code="52103", service_sid=SERVICE_SID,
-                       identity=IDENTITY, factor_sid=FACTOR_SID).model_dump_json(exclude_none=True)  # fmt: skip
+    return PushFailure(
+        event_id=f"NO{n:032x}",
+        source="debugger",
+        error_code="52103",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_sid=FACTOR_SID,
+    ).model_dump_json(exclude_none=True)
 
 
 def fill(aws, count: int, malformed: int = 0) -> list[str]:

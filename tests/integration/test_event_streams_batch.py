@@ -17,8 +17,9 @@ from tests.support.event_streams import error_logs, post
 def queued_bodies(aws, most: int = 10) -> list[dict]:
     """Up to `most` message bodies from the work queue (moto receives slowly from a deep queue)."""
     bodies: list[dict] = []
-    while len(bodies) < most and (batch := aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10)
-                                  .get("Messages", [])):  # fmt: skip
+    while len(bodies) < most and (
+        batch := aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    ):
         bodies += [json.loads(m["Body"]) for m in batch]
     return bodies
 
@@ -45,7 +46,18 @@ def test_large_bodies_are_split_below_the_batch_byte_limit():
             "provide-client-params.sqs.SendMessageBatch",
             lambda params, **_: sizes.append(sum(len(e["MessageBody"]) for e in params["Entries"])),
         )
-        big = [parse_message(json.dumps({"event_id": f"NO{i:032x}", "source": "event_streams", "error_code": "52103",
-                                         "description": "x" * 60_000})) for i in range(10)]  # fmt: skip
+        big = [
+            parse_message(
+                json.dumps(
+                    {
+                        "event_id": f"NO{i:032x}",
+                        "source": "event_streams",
+                        "error_code": "52103",
+                        "description": "x" * 60_000,
+                    }
+                )
+            )
+            for i in range(10)
+        ]
         assert SqsWorkQueue(aws.sqs, aws.queue_url).send_batch(big) == []
         assert len(sizes) > 1 and max(sizes) <= 262_144 and aws.queue_depth(aws.queue_url) == 10

@@ -44,7 +44,9 @@ from tests.summary import show_at_end
 
 _RELAXED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 # make test runs the same 1,000 inputs every time (CI must not flake); fuzz-deep explores new ones.
-settings.register_profile("fuzz-quick", max_examples=250, deadline=None, suppress_health_check=_RELAXED, derandomize=True)
+settings.register_profile(
+    "fuzz-quick", max_examples=250, deadline=None, suppress_health_check=_RELAXED, derandomize=True
+)
 settings.register_profile("fuzz-deep", max_examples=3000, deadline=None, suppress_health_check=_RELAXED)
 FUZZ = settings(settings.get_profile(os.environ.get("FUZZ_PROFILE", "fuzz-quick")))
 
@@ -66,7 +68,9 @@ def _figures(request):
     def render() -> str:
         tried = sum(v for k, v in TALLY.items() if k.startswith("tried:"))
         answers = ", ".join(f"{k[7:]} {v}" for k, v in sorted(TALLY.items()) if k.startswith("answer:"))
-        queued = f"{TALLY['queued']} queued: {TALLY['exact']} read exactly as sent, {TALLY['ambiguous']} flagged ambiguous"
+        queued = (
+            f"{TALLY['queued']} queued: {TALLY['exact']} read exactly as sent, {TALLY['ambiguous']} flagged ambiguous"
+        )
         return f"fuzz ingest: {tried} inputs tried ({queued}); answers: {answers}" if tried else ""
 
     show_at_end(request.config, "fuzz-ingest", render)
@@ -106,7 +110,12 @@ class Intake:
 @pytest.fixture(scope="module")
 def intake():
     with pytest.MonkeyPatch.context() as env, mock_aws():
-        for name in ("TWILIO_AUTH_TOKEN_PARAMETER", "TWILIO_AUTH_TOKEN_PREVIOUS", "WEBHOOK_URL_FRAGMENT", "AWS_ENDPOINT_URL"):
+        for name in (
+            "TWILIO_AUTH_TOKEN_PARAMETER",
+            "TWILIO_AUTH_TOKEN_PREVIOUS",
+            "WEBHOOK_URL_FRAGMENT",
+            "AWS_ENDPOINT_URL",
+        ):
             env.delenv(name, raising=False)
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="fuzz-work-queue")["QueueUrl"]
@@ -145,10 +154,33 @@ def checked_answer(kind: str, answer: dict[str, Any], queued: list[str], queue_d
 
 # --- unsigned and malformed requests ---------------------------------------------------------------------
 percent_junk = st.lists(
-    st.sampled_from(["%", "%2", "%zz", "%ff", "%fe%ff", "%C3%28", "%00", "%%", "+", "&", "=", "==", "&&", ";",
-                     "Sid=", "Payload=", "%5B", "%5D", "é", "\x7f", "%E2%82"]),
+    st.sampled_from(
+        [
+            "%",
+            "%2",
+            "%zz",
+            "%ff",
+            "%fe%ff",
+            "%C3%28",
+            "%00",
+            "%%",
+            "+",
+            "&",
+            "=",
+            "==",
+            "&&",
+            ";",
+            "Sid=",
+            "Payload=",
+            "%5B",
+            "%5D",
+            "é",
+            "\x7f",
+            "%E2%82",
+        ]
+    ),
     max_size=30,
-).map("".join)  # fmt: skip
+).map("".join)
 form_like = st.dictionaries(st.text(max_size=12), st.text(max_size=40), max_size=6).map(urlencode)
 huge = st.integers(MAX_BODY_BYTES - 64, MAX_BODY_BYTES + 4096).map(lambda n: "Sid=" + "x" * n)
 surrogates = st.text(st.characters(categories=["Cs", "Ll"]), min_size=1, max_size=20)
@@ -168,12 +200,22 @@ def raw_events(draw) -> dict[str, Any]:
         headers["X-Twilio-Webhooks-Signature-Settings"] = draw(
             st.sampled_from(["", "algorithm=HMAC_SHA256", "algorithm=MD5", "key=x,algorithm="])
         )
-    method, path = draw(st.sampled_from([("POST", ROUTE)] * 4 + [("POST", VERIFY_ROUTE)] * 3 + [("POST", ACTIVITY_ROUTE)] * 3
-                                        + [("GET", ROUTE), ("POST", "/twilio/Debugger"), ("POST", "/")]))
+    method, path = draw(
+        st.sampled_from(
+            [("POST", ROUTE)] * 4
+            + [("POST", VERIFY_ROUTE)] * 3
+            + [("POST", ACTIVITY_ROUTE)] * 3
+            + [("GET", ROUTE), ("POST", "/twilio/Debugger"), ("POST", "/")]
+        )
+    )
     if path == ACTIVITY_ROUTE and draw(st.booleans()):  # reach the timestamp check without a valid signature
         headers[SIGNATURE_HEADER] = draw(st.text(max_size=70))
-        headers[TIMESTAMP_HEADER] = draw(st.one_of(st.text(max_size=12), st.sampled_from(["²", "١٢٣", "９", "9" * 5000, " 1 "])))
-    event = api_gateway_event(method, path, body=body, headers=headers, query=draw(st.sampled_from(["", "x=1", "%zz&&="])))
+        headers[TIMESTAMP_HEADER] = draw(
+            st.one_of(st.text(max_size=12), st.sampled_from(["²", "١٢٣", "９", "9" * 5000, " 1 "]))
+        )
+    event = api_gateway_event(
+        method, path, body=body, headers=headers, query=draw(st.sampled_from(["", "x=1", "%zz&&="]))
+    )
     encoding = draw(st.sampled_from(["as-is", "as-is", "base64", "garbage-base64", "no-body", "surrogates"]))
     if encoding == "base64":
         raw = body.encode("utf-8") if isinstance(body, str) else body
@@ -196,7 +238,9 @@ def raw_events(draw) -> dict[str, Any]:
     event={**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": "é==", "isBase64Encoded": True},
     queue_down=False,
 )
-@example(event={**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": "Sid=\ud800"}, queue_down=False)
+@example(
+    event={**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": "Sid=\ud800"}, queue_down=False
+)
 def test_fuzz_unsigned_and_malformed_requests_are_refused_with_a_4xx(intake, event, queue_down):
     answer, queued = intake.post(event, queue_down=queue_down)
     status, _ = checked_answer("unsigned", answer, queued, queue_down)
@@ -244,12 +288,21 @@ def correlation_ids(draw) -> Ids:
     atoms = draw(st.permutations(atoms))
     fmt = draw(st.sampled_from(["twilio", "twilio", "json-string", "list", "free-text"]))
     if fmt == "free-text":
-        raw = draw(st.one_of(st.text(max_size=80), st.lists(st.text(max_size=20), max_size=5).map(str),
-                             st.sampled_from(["[]", "[,,,]", "[ ]", "null", "[[[[", "{}", '["a", ["b"]]']),
-                             st.integers(2000, 6000).map(lambda depth: "[" * depth + "]" * depth)))  # fmt: skip
+        raw = draw(
+            st.one_of(
+                st.text(max_size=80),
+                st.lists(st.text(max_size=20), max_size=5).map(str),
+                st.sampled_from(["[]", "[,,,]", "[ ]", "null", "[[[[", "{}", '["a", ["b"]]']),
+                st.integers(2000, 6000).map(lambda depth: "[" * depth + "]" * depth),
+            )
+        )
         return Ids(raw, None, None)
     decorated = [
-        draw(st.sampled_from(PADDING)) + (q := draw(st.sampled_from(QUOTES))) + atom + q + draw(st.sampled_from(PADDING))
+        draw(st.sampled_from(PADDING))
+        + (q := draw(st.sampled_from(QUOTES)))
+        + atom
+        + q
+        + draw(st.sampled_from(PADDING))
         for atom in atoms
     ]
     if fmt == "twilio":
@@ -306,7 +359,10 @@ def signed_cases(draw) -> SignedCase:
     if kind == "push":
         ids = draw(correlation_ids())
         service_choice = draw(st.sampled_from(["absent", "same", "same", "other-VA", "not-VA"]))
-        payload: dict[str, Any] = {"resource_sid": CHALLENGE_SID, "error_code": draw(st.sampled_from(["52103", 52103, "52134", "", "x"]))}
+        payload: dict[str, Any] = {
+            "resource_sid": CHALLENGE_SID,
+            "error_code": draw(st.sampled_from(["52103", 52103, "52134", "", "x"])),
+        }
         if service_choice != "absent":
             same = ids.expected[0] if ids.expected else SERVICE_SID
             payload_service = {"same": same, "other-VA": "VA" + "0" * 32, "not-VA": "IS" + "0" * 32}[service_choice]
@@ -315,15 +371,21 @@ def signed_cases(draw) -> SignedCase:
         payload["more_info"] = json.dumps(more_info) if draw(st.booleans()) else more_info
         params["Payload"] = json.dumps(payload)
     elif kind == "other":
-        params["Payload"] = json.dumps({"resource_sid": "SM" + "0" * 32, "error_code": "30008", "more_info": {"Msg": "x"}})
+        params["Payload"] = json.dumps(
+            {"resource_sid": "SM" + "0" * 32, "error_code": "30008", "more_info": {"Msg": "x"}}
+        )
     elif kind == "garbage":
-        params["Payload"] = draw(st.one_of(
-            st.text(max_size=60).filter(_not_json),
-            st.integers(100, 20000).map(lambda depth: "[" * depth),
-            st.integers(2000, 6000).map(lambda depth: '{"more_info": ' * depth + "{}" + "}" * depth),  # > recursion limit
-            st.integers(2000, 6000).map(lambda depth: json.dumps({"more_info": "[" * depth + "]" * depth})),
-            st.lists(st.integers(), max_size=3).map(json.dumps),
-        ))  # fmt: skip
+        params["Payload"] = draw(
+            st.one_of(
+                st.text(max_size=60).filter(_not_json),
+                st.integers(100, 20000).map(lambda depth: "[" * depth),
+                st.integers(2000, 6000).map(
+                    lambda depth: '{"more_info": ' * depth + "{}" + "}" * depth
+                ),  # > recursion limit
+                st.integers(2000, 6000).map(lambda depth: json.dumps({"more_info": "[" * depth + "]" * depth})),
+                st.lists(st.integers(), max_size=3).map(json.dumps),
+            )
+        )
     else:
         params["Payload"] = json.dumps(draw(json_values))
     for name, value in draw(st.dictionaries(st.text(max_size=10), st.text(max_size=30), max_size=3)).items():
@@ -334,8 +396,10 @@ def signed_cases(draw) -> SignedCase:
     query = draw(st.sampled_from(["", "env=prod", "a=1&b=%20x"]))
     signed_url = draw(st.sampled_from([BASE_URL, BASE_URL + ":443"])) + ROUTE + (f"?{query}" if query else "")
     algorithm = draw(st.sampled_from([None, None, "HMAC_SHA256"]))
-    headers = {"Content-Type": draw(st.sampled_from(FORM_TYPES)),
-               "X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(signed_url, params, algorithm)}  # fmt: skip
+    headers = {
+        "Content-Type": draw(st.sampled_from(FORM_TYPES)),
+        "X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(signed_url, params, algorithm),
+    }
     if algorithm:
         headers["X-Twilio-Webhooks-Signature-Settings"] = f"key=webhooks_sharedkey_x,algorithm={algorithm}"
     body = urlencode(params)
@@ -388,7 +452,12 @@ def test_fuzz_signed_events_are_queued_exactly_as_sent_or_refused(intake, case, 
             assert value in _as_sent(ids.raw)
     if ids.ambiguous is None:
         return
-    mismatch = case.payload_service and case.payload_service.startswith("VA") and ids.expected and case.payload_service != ids.expected[0]
+    mismatch = (
+        case.payload_service
+        and case.payload_service.startswith("VA")
+        and ids.expected
+        and case.payload_service != ids.expected[0]
+    )
     if ids.ambiguous or mismatch:
         assert message.correlation_problem, message
         TALLY["ambiguous"] += 1
@@ -399,14 +468,29 @@ def test_fuzz_signed_events_are_queued_exactly_as_sent_or_refused(intake, case, 
 
 
 # --- validly signed Verify Service webhooks (POST /twilio/verify, form or JSON) --------------------------------
-DATE_TEXT = st.one_of(st.sampled_from(["2026-11-25T11:59:00Z", "2026-11-25T11:59:00", "2026-11-25T11:59:00+05:30",
-                                       "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "yesterday", ""]),
-                      st.text(max_size=25))  # fmt: skip
+DATE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "2026-11-25T11:59:00Z",
+            "2026-11-25T11:59:00",
+            "2026-11-25T11:59:00+05:30",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "yesterday",
+            "",
+        ]
+    ),
+    st.text(max_size=25),
+)
 
 
 @st.composite
 def verify_webhooks(draw) -> SignedCase:
-    uuid = draw(st.one_of(st.uuids().map(str), st.uuids().map(str), st.sampled_from(["", "x" * 201]), st.text(min_size=1, max_size=30)))
+    uuid = draw(
+        st.one_of(
+            st.uuids().map(str), st.uuids().map(str), st.sampled_from(["", "x" * 201]), st.text(min_size=1, max_size=30)
+        )
+    )
     kind = draw(st.sampled_from(sorted(EVENT_TYPES) + ["factor.created", "challenge.expired", ""]))
     account = draw(st.sampled_from(["ours", "ours", "absent", "other", "garbage"]))
     fields: dict[str, Any] = {"uuid": uuid, "type": kind}
@@ -419,15 +503,20 @@ def verify_webhooks(draw) -> SignedCase:
             fields[name] = value
     if draw(st.booleans()):
         fields["entity_identity"] = draw(st.one_of(st.just(IDENTITY), st.text(max_size=30)))
-    for name in draw(st.lists(st.sampled_from(["date_created", "challenge_date_responded", "factor_date_updated"]), max_size=2)):
+    for name in draw(
+        st.lists(st.sampled_from(["date_created", "challenge_date_responded", "factor_date_updated"]), max_size=2)
+    ):
         fields[name] = draw(DATE_TEXT)
     url, expect = BASE_URL + VERIFY_ROUTE, None
     if draw(st.booleans()):  # JSON, signed through bodySHA256 in the URL
         if draw(st.integers(0, 5)) == 0:  # wrong types and unknown structure only JSON can carry
             fields[draw(st.sampled_from(["uuid", "type", "factor_sid", "date_created", "extra"]))] = draw(json_values)
         body = draw(st.sampled_from(["object"] * 8 + ["deep", "list"]))
-        text = {"object": lambda: json.dumps(fields), "list": lambda: json.dumps([fields]),
-                "deep": lambda: '{"uuid": ' + "[" * 5000 + "]" * 5000 + "}"}[body]()  # fmt: skip
+        text = {
+            "object": lambda: json.dumps(fields),
+            "list": lambda: json.dumps([fields]),
+            "deep": lambda: '{"uuid": ' + "[" * 5000 + "]" * 5000 + "}",
+        }[body]()
         signed_url, headers = signed_json(url, text, AUTH_TOKEN)
         query = signed_url.split("?", 1)[1]
         if draw(st.integers(0, 9)) == 0:
@@ -468,7 +557,11 @@ def test_fuzz_signed_verify_webhooks_are_queued_as_sent_or_refused(intake, case,
         assert status == expected[case.expect], (status, body)
     if status == 200 and body["status"] == "queued" and case.expect != "loose":
         [message] = [parse_message(raw) for raw in queued]
-        assert (message.kind, message.event_id, message.type) == ("verify_event", case.params["uuid"], case.params["type"])
+        assert (message.kind, message.event_id, message.type) == (
+            "verify_event",
+            case.params["uuid"],
+            case.params["type"],
+        )
         assert (message.service_sid, message.factor_sid) == (SERVICE_SID, FACTOR_SID)
         TALLY["exact"] += 1
 
@@ -494,9 +587,14 @@ def activity_reports(draw) -> SignedCase:
     signature = activity_signature(ACTIVITY_SECRET, stamp.strip(), text)
     if draw(st.integers(0, 9)) == 0:
         signature = activity_signature("not-the-secret", stamp.strip(), text)
-    headers = {"Content-Type": draw(st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain"])),
-               SIGNATURE_HEADER: signature, TIMESTAMP_HEADER: stamp}  # fmt: skip
-    return SignedCase(api_gateway_event("POST", ACTIVITY_ROUTE, body=text, headers=headers), {"body": text, "stamp": stamp}, "loose")
+    headers = {
+        "Content-Type": draw(st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain"])),
+        SIGNATURE_HEADER: signature,
+        TIMESTAMP_HEADER: stamp,
+    }
+    return SignedCase(
+        api_gateway_event("POST", ACTIVITY_ROUTE, body=text, headers=headers), {"body": text, "stamp": stamp}, "loose"
+    )
 
 
 @FUZZ
@@ -539,7 +637,11 @@ def _signed_event(params: dict[str, str]) -> dict[str, Any]:
     ids=["non-ASCII text flagged base64", "lone surrogate from a JSON escape"],
 )
 def test_undecodable_body_is_a_400_not_a_crash(intake, body, is_base64):
-    event = {**api_gateway_event("POST", ROUTE, headers={"content-type": FORM}), "body": body, "isBase64Encoded": is_base64}
+    event = {
+        **api_gateway_event("POST", ROUTE, headers={"content-type": FORM}),
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
     answer, queued = intake.post(event)
     assert answer["statusCode"] == 400 and json.loads(answer["body"])["error"] == "bad_request" and queued == []
 
@@ -558,8 +660,11 @@ def test_json_nested_deeper_than_the_stack_is_a_400_on_every_json_route(intake):
     answer, queued = intake.post(event)
     assert answer["statusCode"] == 400 and queued == []
     body, stamp = "[" * 3000, str(int(time.time()))
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: activity_signature(ACTIVITY_SECRET, stamp, body),
-               TIMESTAMP_HEADER: stamp}  # fmt: skip
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: activity_signature(ACTIVITY_SECRET, stamp, body),
+        TIMESTAMP_HEADER: stamp,
+    }
     answer, queued = intake.post(api_gateway_event("POST", ACTIVITY_ROUTE, body=body, headers=headers))
     assert answer["statusCode"] == 400 and queued == []
 

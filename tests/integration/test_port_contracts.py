@@ -7,9 +7,10 @@ from the adapter it stands in for.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import pytest
 from moto import mock_aws
@@ -26,7 +27,7 @@ from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeRegistry
 
 Port = TypeVar("Port")
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OTHER_SERVICE = "VA" + "e" * 32
 
 
@@ -62,16 +63,37 @@ def breaker_store(request) -> Iterator[BreakerStore]:
 
 # --- Ledger -------------------------------------------------------------------------------------------
 def decision(n: int, at: datetime, outcome: str = "would_delete", **fields: str) -> Action:
-    return Action(event_sid=f"NO{n:032x}", factor_sid=f"YF{n:032x}", service_sid=SERVICE_SID, identity=IDENTITY,
-                  error_code="52103", outcome=outcome, reason=f"{outcome} #{n}", reason_code="uninstalled",
-                  at=iso_utc(at), **fields)  # fmt: skip
+    return Action(
+        event_sid=f"NO{n:032x}",
+        factor_sid=f"YF{n:032x}",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        error_code="52103",
+        outcome=outcome,
+        reason=f"{outcome} #{n}",
+        reason_code="uninstalled",
+        at=iso_utc(at),
+        **fields,
+    )
 
 
 def test_ledger_gives_back_the_decision_as_recorded(ledger):
-    full = decision(1, NOW, "deleted", source="debugger", binding_type="apn", evidence_at="2026-11-25T11:59:00Z",
-                    reviewed_event_sid="NO" + "f" * 32)  # fmt: skip
-    bare = Action(event_sid="NO" + "2" * 32, outcome="skipped", reason="ambiguous", reason_code="ambiguous_ids",
-                  at=iso_utc(NOW + timedelta(seconds=1)))  # fmt: skip
+    full = decision(
+        1,
+        NOW,
+        "deleted",
+        source="debugger",
+        binding_type="apn",
+        evidence_at="2026-11-25T11:59:00Z",
+        reviewed_event_sid="NO" + "f" * 32,
+    )
+    bare = Action(
+        event_sid="NO" + "2" * 32,
+        outcome="skipped",
+        reason="ambiguous",
+        reason_code="ambiguous_ids",
+        at=iso_utc(NOW + timedelta(seconds=1)),
+    )
     ledger.record(full)
     ledger.record(bare)
     assert list(ledger.actions_between(NOW, NOW + timedelta(minutes=1))) == [full, bare]
@@ -85,8 +107,14 @@ def test_ledger_record_replaces_the_row_for_the_same_event(ledger):
 
 
 def test_ledger_actions_between_are_oldest_first_across_days(ledger):
-    times = [NOW - timedelta(days=3, hours=5), NOW, NOW - timedelta(days=1), NOW - timedelta(minutes=1),
-             NOW - timedelta(days=2, seconds=1), NOW + timedelta(hours=11)]  # fmt: skip
+    times = [
+        NOW - timedelta(days=3, hours=5),
+        NOW,
+        NOW - timedelta(days=1),
+        NOW - timedelta(minutes=1),
+        NOW - timedelta(days=2, seconds=1),
+        NOW + timedelta(hours=11),
+    ]
     for n, at in enumerate(times):
         ledger.record(decision(n, at))
     found = list(ledger.actions_between(NOW - timedelta(days=4), NOW + timedelta(days=1)))
@@ -105,11 +133,25 @@ def test_ledger_period_includes_its_start_and_excludes_its_end(ledger):
 FACTOR = "YF" + "1" * 32
 
 
-def verified(sid: str = FACTOR, days_ago: float = 40, identity: str = IDENTITY, service: str = SERVICE_SID,
-             factor_type: str = "push") -> FactorRecord:  # fmt: skip
+def verified(
+    sid: str = FACTOR,
+    days_ago: float = 40,
+    identity: str = IDENTITY,
+    service: str = SERVICE_SID,
+    factor_type: str = "push",
+) -> FactorRecord:
     seen = iso_utc(NOW - timedelta(days=days_ago))
-    return FactorRecord(sid, service, identity, factor_type, "apn", "verified", verified_at=seen, last_seen=seen,
-                        last_seen_via="factor.verified")  # fmt: skip
+    return FactorRecord(
+        sid,
+        service,
+        identity,
+        factor_type,
+        "apn",
+        "verified",
+        verified_at=seen,
+        last_seen=seen,
+        last_seen_via="factor.verified",
+    )
 
 
 def stale(registry: FactorRegistry, service: str = SERVICE_SID) -> list[str]:
@@ -117,20 +159,29 @@ def stale(registry: FactorRegistry, service: str = SERVICE_SID) -> list[str]:
 
 
 def test_registry_knows_nothing_of_an_unknown_factor(registry):
-    assert registry.get(FACTOR) is None and registry.live_factors_of(SERVICE_SID, IDENTITY) == [] and stale(registry) == []
+    assert (
+        registry.get(FACTOR) is None and registry.live_factors_of(SERVICE_SID, IDENTITY) == [] and stale(registry) == []
+    )
 
 
 def test_registry_stores_identity_type_and_status(registry):
     registry.record_factor(verified())
     row = registry.get(FACTOR)
     assert (row.service_sid, row.identity, row.factor_type, row.platform, row.status) == (
-        SERVICE_SID, IDENTITY, "push", "apn", "verified")  # fmt: skip
+        SERVICE_SID,
+        IDENTITY,
+        "push",
+        "apn",
+        "verified",
+    )
     assert row.last_seen == row.verified_at == iso_utc(NOW - timedelta(days=40)) and not row.deleted
 
 
 def test_registry_never_demotes_a_verified_factor(registry):
     registry.record_factor(verified())
-    registry.record_factor(FactorRecord(FACTOR, SERVICE_SID, IDENTITY, "push", status="unverified"))  # a late factor.created
+    registry.record_factor(
+        FactorRecord(FACTOR, SERVICE_SID, IDENTITY, "push", status="unverified")
+    )  # a late factor.created
     assert registry.get(FACTOR).status == "verified" and stale(registry) == [FACTOR]
 
 
@@ -169,18 +220,33 @@ def test_registry_credits_its_own_deletion_whichever_record_comes_first(registry
     registry.mark_deleted(FACTOR, NOW + timedelta(seconds=3), "push-janitor", event_id="NO" + "2" * 32)
     row = registry.get(FACTOR)
     assert (row.deleted_by, row.deletion_confirmed, row.deleted_at, row.deleted_event) == (
-        "push-janitor", True, iso_utc(NOW), "NO" + "1" * 32)  # fmt: skip
+        "push-janitor",
+        True,
+        iso_utc(NOW),
+        "NO" + "1" * 32,
+    )
 
 
 def test_registry_mark_delete_intent_keeps_the_event(registry):
-    registry.mark_delete_intent(FACTOR, "NO" + "1" * 32, NOW, SERVICE_SID, IDENTITY)  # before the DELETE, factor unknown
+    registry.mark_delete_intent(
+        FACTOR, "NO" + "1" * 32, NOW, SERVICE_SID, IDENTITY
+    )  # before the DELETE, factor unknown
     row = registry.get(FACTOR)
-    assert (row.delete_intent_event, row.service_sid, row.identity, row.deleted) == ("NO" + "1" * 32, SERVICE_SID, IDENTITY, False)
+    assert (row.delete_intent_event, row.service_sid, row.identity, row.deleted) == (
+        "NO" + "1" * 32,
+        SERVICE_SID,
+        IDENTITY,
+        False,
+    )
     registry.record_factor(verified())
     registry.mark_delete_intent(FACTOR, "NO" + "2" * 32, NOW, OTHER_SERVICE, "someone-else-01")
     row = registry.get(FACTOR)  # the first intent stays; a second event only marks it contested
     assert (row.delete_intent_event, row.delete_intent_contested, row.service_sid, row.identity) == (
-        "NO" + "1" * 32, True, SERVICE_SID, IDENTITY)
+        "NO" + "1" * 32,
+        True,
+        SERVICE_SID,
+        IDENTITY,
+    )
 
 
 def test_registry_live_factors_are_the_identitys_verified_undeleted_ones(registry):
@@ -196,8 +262,16 @@ def test_registry_live_factors_are_the_identitys_verified_undeleted_ones(registr
 def test_registry_sweeps_only_verified_push_factors_of_the_service_seen_before_the_cutoff(registry):
     registry.record_factor(verified("YF" + "1" * 32))
     registry.record_factor(verified("YF" + "2" * 32, factor_type="totp"))
-    registry.record_factor(FactorRecord("YF" + "3" * 32, SERVICE_SID, IDENTITY, "push", status="unverified",
-                                        last_seen=iso_utc(NOW - timedelta(days=90))))  # fmt: skip
+    registry.record_factor(
+        FactorRecord(
+            "YF" + "3" * 32,
+            SERVICE_SID,
+            IDENTITY,
+            "push",
+            status="unverified",
+            last_seen=iso_utc(NOW - timedelta(days=90)),
+        )
+    )
     registry.record_factor(verified("YF" + "4" * 32, days_ago=29))
     registry.record_factor(verified("YF" + "5" * 32, service=OTHER_SERVICE))
     registry.mark_seen("YF" + "6" * 32, NOW - timedelta(days=90), "app_activity", SERVICE_SID, IDENTITY)
@@ -214,7 +288,12 @@ def test_registry_sweep_candidates_come_oldest_first(registry):
 
 # --- BreakerStore ---------------------------------------------------------------------------------------
 def test_breaker_store_totals_a_counter_from_a_minute_on(breaker_store):
-    for minute, amount in (("2026-11-25T10:59", 4), ("2026-11-25T11:00", 3), ("2026-11-25T11:30", 2), ("2026-11-25T11:30", 1)):
+    for minute, amount in (
+        ("2026-11-25T10:59", 4),
+        ("2026-11-25T11:00", 3),
+        ("2026-11-25T11:30", 2),
+        ("2026-11-25T11:30", 1),
+    ):
         breaker_store.add(SERVICE_SID, "deletions", minute, amount)
     breaker_store.add(SERVICE_SID, "config_errors", "2026-11-25T11:30", 7)
     breaker_store.add(OTHER_SERVICE, "deletions", "2026-11-25T11:30", 5)

@@ -29,10 +29,21 @@ def registry(aws) -> DynamoDbFactorRegistry:
     return DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
 
 
-def verified(sid: str = FACTOR, days_ago: float = 40, identity: str = IDENTITY, service: str = SERVICE_SID) -> FactorRecord:
+def verified(
+    sid: str = FACTOR, days_ago: float = 40, identity: str = IDENTITY, service: str = SERVICE_SID
+) -> FactorRecord:
     seen = iso_utc(NOW - timedelta(days=days_ago))
-    return FactorRecord(sid, service, identity, "push", "apn", "verified", verified_at=seen, last_seen=seen,
-                        last_seen_via="factor.verified")  # fmt: skip
+    return FactorRecord(
+        sid,
+        service,
+        identity,
+        "push",
+        "apn",
+        "verified",
+        verified_at=seen,
+        last_seen=seen,
+        last_seen_via="factor.verified",
+    )
 
 
 def raw_item(aws, sid: str = FACTOR) -> dict:
@@ -40,11 +51,18 @@ def raw_item(aws, sid: str = FACTOR) -> dict:
 
 
 def test_created_then_verified(registry, aws):
-    registry.record_factor(FactorRecord(FACTOR, SERVICE_SID, IDENTITY, "push", status="unverified", created_at=iso_utc(NOW)))
+    registry.record_factor(
+        FactorRecord(FACTOR, SERVICE_SID, IDENTITY, "push", status="unverified", created_at=iso_utc(NOW))
+    )
     assert registry.get(FACTOR).status == "unverified" and "sweep_shard" not in raw_item(aws)
     registry.record_factor(verified(days_ago=0))
     row = registry.get(FACTOR)
-    assert (row.status, row.verified_at, row.last_seen, row.created_at) == ("verified", iso_utc(NOW), iso_utc(NOW), iso_utc(NOW))
+    assert (row.status, row.verified_at, row.last_seen, row.created_at) == (
+        "verified",
+        iso_utc(NOW),
+        iso_utc(NOW),
+        iso_utc(NOW),
+    )
     assert raw_item(aws)["sweep_shard"]["S"] == sweep_shard(SERVICE_SID, FACTOR)
 
 
@@ -146,6 +164,12 @@ def test_a_second_events_intent_keeps_the_first_and_marks_it_contested(aws, kind
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table) if kind == "dynamodb" else FakeRegistry()
     registry.mark_delete_intent(FACTOR, "NO-first", NOW, SERVICE_SID, IDENTITY)
     registry.mark_delete_intent(FACTOR, "NO-first", NOW, SERVICE_SID, IDENTITY)
-    assert (registry.get(FACTOR).delete_intent_event, registry.get(FACTOR).delete_intent_contested) == ("NO-first", False)
+    assert (registry.get(FACTOR).delete_intent_event, registry.get(FACTOR).delete_intent_contested) == (
+        "NO-first",
+        False,
+    )
     registry.mark_delete_intent(FACTOR, "NO-second", NOW, SERVICE_SID, IDENTITY)
-    assert (registry.get(FACTOR).delete_intent_event, registry.get(FACTOR).delete_intent_contested) == ("NO-first", True)
+    assert (registry.get(FACTOR).delete_intent_event, registry.get(FACTOR).delete_intent_contested) == (
+        "NO-first",
+        True,
+    )

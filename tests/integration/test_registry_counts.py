@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from moto import mock_aws
@@ -16,7 +16,7 @@ from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fakes import FakeVerify, FixedClock
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -28,6 +28,8 @@ def aws():
 @pytest.fixture
 def registry(aws) -> DynamoDbFactorRegistry:
     return DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
+
+
 OTHER_SERVICE = "VA" + "0" * 32
 
 
@@ -36,8 +38,16 @@ def factor(n: int) -> str:
 
 
 def verified(n: int, service: str = SERVICE_SID, factor_type: str = "push", status: str = "verified") -> FactorRecord:
-    return FactorRecord(factor(n), service, IDENTITY, factor_type, "fcm", status, verified_at="2026-11-01T00:00:00Z",
-                        last_seen="2026-11-01T00:00:00Z")  # fmt: skip
+    return FactorRecord(
+        factor(n),
+        service,
+        IDENTITY,
+        factor_type,
+        "fcm",
+        status,
+        verified_at="2026-11-01T00:00:00Z",
+        last_seen="2026-11-01T00:00:00Z",
+    )
 
 
 def test_only_verified_push_factors_count_each_in_its_service(registry):
@@ -60,8 +70,15 @@ def test_created_then_verified_counts_once(registry):
 
 def test_a_replayed_factor_verified_event_counts_once(registry):
     tracker = FactorTracker(registry, FixedClock(NOW))
-    event = VerifyEvent(event_id="3f9a3a8e-0c4f-4a7e-9a57-2b1c0f0e1d01", type="factor.verified", service_sid=SERVICE_SID,
-                        identity=IDENTITY, factor_sid=factor(1), factor_type="push", occurred_at="2026-11-25T11:00:00Z")  # fmt: skip
+    event = VerifyEvent(
+        event_id="3f9a3a8e-0c4f-4a7e-9a57-2b1c0f0e1d01",
+        type="factor.verified",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_sid=factor(1),
+        factor_type="push",
+        occurred_at="2026-11-25T11:00:00Z",
+    )
     for _ in range(3):  # Twilio's retries, an SQS redelivery after the idempotency window
         tracker.apply_verify_event(event)
     assert registry.verified_push_count(SERVICE_SID) == 1
@@ -120,8 +137,10 @@ class ConflictingClient:
     def transact_write_items(self, **request):
         if self.conflicts:
             self.conflicts -= 1
-            answer = {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
-                      "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}]}  # fmt: skip
+            answer = {
+                "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}],
+            }
             raise self.exceptions.TransactionCanceledException(answer, "TransactWriteItems")
         return self._client.transact_write_items(**request)
 
@@ -133,6 +152,6 @@ def test_a_transition_that_meets_a_concurrent_one_is_tried_again(aws):
     registry = DynamoDbFactorRegistry(ConflictingClient(aws.dynamodb, conflicts=2), aws.registry_table)
     registry.record_factor(verified(1))
     registry.record_factor(verified(2))
-    registry._client.conflicts = 2  # noqa: SLF001 - the deletion meets two as well
+    registry._client.conflicts = 2
     registry.mark_deleted(factor(1), NOW, "user", confirmed=True)
     assert registry.verified_push_count(SERVICE_SID) == 1 and registry.get(factor(1)).deleted

@@ -27,12 +27,17 @@ from tests.report_ledger import BY_OUTCOME, BY_SERVICE, DELETIONS_PER_DAY, NOW, 
 def aws(restore_environ):
     """The template's tables, queues and bucket on moto, the ledger filled, and the environment pointing at them."""
     with mock_aws():
-        resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3"))
+        resources = create_local_resources(
+            TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3")
+        )
         ledger = DynamoDbLedger(boto3.client("dynamodb"), resources["LedgerTable"]["name"])
         for action in known_actions():
             ledger.record(action)
-        restore_environ.update(LEDGER_TABLE=resources["LedgerTable"]["name"], REPORT_BUCKET=resources["ReportBucket"]["name"],
-                               DEAD_LETTER_QUEUE_URL=resources["DeadLetterQueue"]["url"])  # fmt: skip
+        restore_environ.update(
+            LEDGER_TABLE=resources["LedgerTable"]["name"],
+            REPORT_BUCKET=resources["ReportBucket"]["name"],
+            DEAD_LETTER_QUEUE_URL=resources["DeadLetterQueue"]["url"],
+        )
         yield resources
 
 
@@ -60,7 +65,10 @@ def test_each_route_answers_its_form_with_the_dead_letter_queue_depth(aws):
         sqs.send_message(QueueUrl=aws["DeadLetterQueue"]["url"], MessageBody=f"stuck {n}")
     answers = {form: get(f"/reports/cleanup.{form}") for form in ("json", "csv", "html")}
     assert {form: a["headers"]["Content-Type"].split(";")[0] for form, a in answers.items()} == {
-        "json": "application/json", "csv": "text/csv", "html": "text/html"}  # fmt: skip
+        "json": "application/json",
+        "csv": "text/csv",
+        "html": "text/html",
+    }
     report = json.loads(answers["json"]["body"])
     assert report["summary"]["total"] == TOTAL and report["summary"]["dlq_depth"] == 2
     assert "2 messages in the dead-letter queue" in [item["title"] for item in report["summary"]["attention"]]
@@ -71,7 +79,9 @@ def test_each_route_answers_its_form_with_the_dead_letter_queue_depth(aws):
 
 def test_rows_caps_the_json_actions_but_not_the_counts(aws):
     report = json.loads(get("/reports/cleanup.json", "since=7d&rows=2")["body"])
-    assert len(report["actions"]) == 2 and report["actions_omitted"] == TOTAL - 2 and report["summary"]["total"] == TOTAL
+    assert (
+        len(report["actions"]) == 2 and report["actions_omitted"] == TOTAL - 2 and report["summary"]["total"] == TOTAL
+    )
 
 
 @pytest.mark.parametrize("query, status, code", [("since=soon", 400, "bad_period"), ("rows=-3", 400, "bad_rows")])
@@ -132,7 +142,9 @@ def test_the_mail_gives_the_command_that_opens_that_days_page(aws, restore_envir
     assert options == {"--expires-in": "3600", "--region": "us-east-1"}
     # What the command does with the reader's credentials: sign a GET of that object; a browser then opens it.
     s3 = boto3.client("s3", region_name=options["--region"])
-    link = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(options["--expires-in"]))
+    link = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(options["--expires-in"])
+    )
     page = requests.get(link, timeout=5)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "<title>push-janitor cleanup report, 2026-11-24 00:00 – 2026-11-25 00:00 UTC</title>" in page.text
@@ -146,11 +158,18 @@ def test_a_day_can_be_rebuilt_and_a_bad_day_is_named(aws):
         handler({"day": "yesterday"}, LocalLambdaContext())
 
 
-@pytest.mark.parametrize("parameters, topic", [({}, ""), ({"ReportTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"},
-                                               "arn:aws:sns:us-east-1:123456789012:ops")])  # fmt: skip
+@pytest.mark.parametrize(
+    "parameters, topic",
+    [
+        ({}, ""),
+        ({"ReportTopicArn": "arn:aws:sns:us-east-1:123456789012:ops"}, "arn:aws:sns:us-east-1:123456789012:ops"),
+    ],
+)
 def test_the_daily_function_gets_a_topic_only_when_one_is_configured(parameters, topic):
     with mock_aws():
-        resources = create_local_resources(TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3"))
+        resources = create_local_resources(
+            TEMPLATE, boto3.client("sqs"), boto3.client("dynamodb"), s3_client=boto3.client("s3")
+        )
         environment = function_environment(TEMPLATE, "DailyReportFunction", resources, parameters)
     assert environment["REPORT_TOPIC_ARN"] == topic and environment["REPORT_BUCKET"] == "push-janitor-reportbucket"
     assert environment["DEAD_LETTER_QUEUE_URL"] == resources["DeadLetterQueue"]["url"]

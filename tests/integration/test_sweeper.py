@@ -37,9 +37,14 @@ def clone_fresh_factors(aws, registry: DynamoDbFactorRegistry, count: int) -> No
         puts = []
         for n in range(start, min(start + 25, count)):
             sid, identity = f"YF{n + 5000:032x}", f"fresh-user-{n:04d}"
-            item = {**model, "factor_sid": {"S": sid}, "identity": {"S": identity},
-                    "last_seen": {"S": iso_utc(NOW - timedelta(days=n % 29))},
-                    "sweep_shard": {"S": sweep_shard(SERVICE_SID, sid)}, "entity_key": {"S": entity_key(SERVICE_SID, identity)}}
+            item = {
+                **model,
+                "factor_sid": {"S": sid},
+                "identity": {"S": identity},
+                "last_seen": {"S": iso_utc(NOW - timedelta(days=n % 29))},
+                "sweep_shard": {"S": sweep_shard(SERVICE_SID, sid)},
+                "entity_key": {"S": entity_key(SERVICE_SID, identity)},
+            }
             puts.append({"PutRequest": {"Item": item}})
         aws.dynamodb.batch_write_item(RequestItems={aws.registry_table: puts})
 
@@ -64,8 +69,9 @@ def test_two_sweeps_at_once_delete_a_stale_factor_once_and_keep_a_live_one(aws):
     for days in (30, 20, 10):
         verify.add_challenge(STALE_IOS, "expired", NOW - timedelta(days=days))
     verify.add_challenge(LIVE, "approved", NOW - timedelta(hours=1))
-    config = settings(inactive_days=30, unanswered_challenges=3, idempotency_window_seconds=3600,
-                      worker_record_concurrency=4)
+    config = settings(
+        inactive_days=30, unanswered_challenges=3, idempotency_window_seconds=3600, worker_record_concurrency=4
+    )
     worker = moto_app(aws, config, verify=verify, registry=registry, clock=FixedClock(NOW)).worker
 
     queue = SqsWorkQueue(aws.sqs, aws.queue_url)
@@ -91,7 +97,12 @@ def test_the_handler_takes_the_scheduled_time_from_the_scheduler_input(aws, rest
     restore_environ.update(aws.env(), VERIFY_SERVICE_SIDS=SERVICE_SID, INACTIVE_DAYS="30")
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
     registry.record_factor(factor(STALE_IOS, 400))
-    event = {"source": "push-janitor.sweeper", "scheduled_time": "2026-11-25T03:00:00Z", "execution_id": "e1", "attempt": "1"}
+    event = {
+        "source": "push-janitor.sweeper",
+        "scheduled_time": "2026-11-25T03:00:00Z",
+        "execution_id": "e1",
+        "attempt": "1",
+    }
     result = handler(event, LocalLambdaContext(timeout_seconds=300))
     assert (result["candidates_read"], result["enqueued"], result["swept_at"]) == (1, 1, "2026-11-25T03:00:00Z")
     [message] = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"]

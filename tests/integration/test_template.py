@@ -48,9 +48,12 @@ def test_work_queue_redrives_to_the_dead_letter_queue_after_at_least_five_receiv
 
 
 def test_worker_reports_partial_batch_failures_with_bounded_concurrency(template):
-    mappings = [res["Properties"] for res in template["Resources"].values()
-                if res["Type"] == "AWS::Lambda::EventSourceMapping"
-                and res["Properties"]["FunctionName"] == {"Ref": "WorkerFunction"}]  # fmt: skip
+    mappings = [
+        res["Properties"]
+        for res in template["Resources"].values()
+        if res["Type"] == "AWS::Lambda::EventSourceMapping"
+        and res["Properties"]["FunctionName"] == {"Ref": "WorkerFunction"}
+    ]
     assert len(mappings) == 1
     (event,) = mappings
     assert event["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}

@@ -33,8 +33,9 @@ BREAKER = "factor_cleanup.adapters.aws.breaker_store:DynamoDbBreakerStore."
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb:DynamoDBPersistenceLayer."
 # Event source mappings poll, and report failed batches, with the function's role (Lambda developer guide).
 SQS_TRIGGER = frozenset({"receive_message", "delete_message", "get_queue_attributes"})
-KINESIS_TRIGGER = frozenset({"describe_stream", "describe_stream_summary", "get_records", "get_shard_iterator",
-                             "list_shards"})  # fmt: skip
+KINESIS_TRIGGER = frozenset(
+    {"describe_stream", "describe_stream_summary", "get_records", "get_shard_iterator", "list_shards"}
+)
 ON_FAILURE_DESTINATION = frozenset({"send_message"})
 
 CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
@@ -47,11 +48,31 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     ],
     "WorkerFunction": [  # App.worker: cleanup, registry, breaker, tracker
         ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
-        ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
-                                                                    "_delete_record")]),
-        ("dynamodb", "LedgerTable", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger." + m for m in ("record", "get")]),
-        ("dynamodb", "FactorRegistryTable", [REGISTRY + m for m in ("get", "record_factor", "mark_seen", "mark_deleted",
-                                                                    "mark_delete_intent", "verified_push_count")]),
+        (
+            "dynamodb",
+            "IdempotencyTable",
+            [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record", "_delete_record")],
+        ),
+        (
+            "dynamodb",
+            "LedgerTable",
+            ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger." + m for m in ("record", "get")],
+        ),
+        (
+            "dynamodb",
+            "FactorRegistryTable",
+            [
+                REGISTRY + m
+                for m in (
+                    "get",
+                    "record_factor",
+                    "mark_seen",
+                    "mark_deleted",
+                    "mark_delete_intent",
+                    "verified_push_count",
+                )
+            ],
+        ),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
         ("dynamodb", "SafetyTable", [BREAKER + m for m in ("add", "total_since", "open_state", "trip")]),
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
@@ -59,8 +80,11 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     ],
     "ActivityFunction": [  # App.activity_worker: the tracker alone
         ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
-        ("dynamodb", "IdempotencyTable", [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record",
-                                                                    "_delete_record")]),
+        (
+            "dynamodb",
+            "IdempotencyTable",
+            [IDEMPOTENCY + m for m in ("_get_record", "_put_record", "_update_record", "_delete_record")],
+        ),
         ("dynamodb", "FactorRegistryTable", [REGISTRY + "mark_seen"]),
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
     ],
@@ -108,8 +132,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def transformed() -> dict[str, Any]:
-    parameters = {"TwilioAccountSid": "AC" + "1" * 32, "VerifyServiceSids": "VA" + "a" * 32,
-                  "EventStreamsKinesis": "true"}  # fmt: skip
+    parameters = {
+        "TwilioAccountSid": "AC" + "1" * 32,
+        "VerifyServiceSids": "VA" + "a" * 32,
+        "EventStreamsKinesis": "true",
+    }
     return transform_offline(TEMPLATE, parameters)
 
 
@@ -125,8 +152,12 @@ def _methods(module: str, class_name: str) -> dict[str, ast.FunctionDef]:
 
 
 def _is_client(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr in CLIENT_ATTRIBUTES
-            and isinstance(node.value, ast.Name) and node.value.id == "self")  # fmt: skip
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in CLIENT_ATTRIBUTES
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
 
 
 def traced(reference: str) -> tuple[set[str], set[str]]:
@@ -214,10 +245,16 @@ def test_every_function_has_its_code_paths_listed(transformed):
 @pytest.mark.parametrize("function", sorted(CODE_PATHS))
 def test_a_function_is_granted_exactly_the_calls_its_code_makes(transformed, function):
     grants, needed = granted(transformed, function), expected_grants(function)
-    unused = {resource: sorted(extra) for resource, actions in grants.items()
-              if (extra := actions - needed.get(resource, set()))}  # fmt: skip
-    missing = {resource: sorted(lacking) for resource, actions in needed.items()
-               if (lacking := actions - grants.get(resource, set()))}  # fmt: skip
+    unused = {
+        resource: sorted(extra)
+        for resource, actions in grants.items()
+        if (extra := actions - needed.get(resource, set()))
+    }
+    missing = {
+        resource: sorted(lacking)
+        for resource, actions in needed.items()
+        if (lacking := actions - grants.get(resource, set()))
+    }
     assert not unused, f"{function} is granted what no code path of it calls: {unused}"
     assert not missing, f"{function}'s code calls what its role does not grant: {missing}"
 

@@ -27,8 +27,11 @@ def template() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def resources() -> dict[str, Any]:
     """Transformed with the Kinesis option on, so SAM's generated resources and every condition's are present."""
-    parameters = {"TwilioAccountSid": "AC" + "1" * 32, "VerifyServiceSids": "VA" + "a" * 32,
-                  "EventStreamsKinesis": "true"}  # fmt: skip
+    parameters = {
+        "TwilioAccountSid": "AC" + "1" * 32,
+        "VerifyServiceSids": "VA" + "a" * 32,
+        "EventStreamsKinesis": "true",
+    }
     return transform_offline(TEMPLATE, parameters)["Resources"]
 
 
@@ -58,7 +61,9 @@ def test_the_ingest_function_reserves_its_concurrency_from_a_parameter(template,
     reserved = resources["IngestFunction"]["Properties"]["ReservedConcurrentExecutions"]
     condition, value, otherwise = reserved["Fn::If"]
     assert value == {"Ref": "IngestReservedConcurrency"} and otherwise == {"Ref": "AWS::NoValue"}
-    assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "IngestReservedConcurrency"}, "0"]}]}
+    assert template["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "IngestReservedConcurrency"}, "0"]}]
+    }
     [default] = defaults(template, "IngestReservedConcurrency")
     assert default >= 1  # 0 would leave the account's pool unprotected by default
 
@@ -82,8 +87,11 @@ def dead_letter_queues(resources: dict[str, Any]) -> set[str]:
     """Queues holding what failed: redrive targets, Scheduler dead-letter configs, event source on-failure destinations."""
     targets = set()
     for node in walk(resources):
-        found = [node.get("deadLetterTargetArn"), (node.get("DeadLetterConfig") or {}).get("Arn"),
-                 (node.get("OnFailure") or {}).get("Destination")]  # fmt: skip
+        found = [
+            node.get("deadLetterTargetArn"),
+            (node.get("DeadLetterConfig") or {}).get("Arn"),
+            (node.get("OnFailure") or {}).get("Destination"),
+        ]
         targets |= {value["Fn::GetAtt"][0] for value in found if isinstance(value, dict) and "Fn::GetAtt" in value}
     return targets
 
@@ -92,8 +100,11 @@ def test_every_dead_letter_queue_keeps_its_messages_fourteen_days_and_has_an_ala
     queues = dead_letter_queues(resources)
     assert queues >= {"DeadLetterQueue", "SweeperDeadLetterQueue", "ReportDeadLetterQueue", "KinesisFailureQueue"}
     alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
-    watched = {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]: a for a in alarms
-               if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"}  # fmt: skip
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]: a
+        for a in alarms
+        if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    }
     for queue in queues:
         assert retention(resources[queue]) == SQS_MAX_RETENTION, queue
         assert queue in watched, f"{queue} has no alarm"
@@ -109,8 +120,11 @@ def test_an_event_is_remembered_as_long_as_a_dead_letter_copy_can_come_back(reso
 
 
 def test_the_kinesis_reader_bisects_and_sets_aside_what_it_gives_up_on(resources):
-    [mapping] = [m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
-                 if m["Properties"]["FunctionName"] == {"Ref": "KinesisEventsFunction"}]  # fmt: skip
+    [mapping] = [
+        m["Properties"]
+        for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": "KinesisEventsFunction"}
+    ]
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["KinesisFailureQueue", "Arn"]}

@@ -15,8 +15,12 @@ def transformed():
 
 
 def test_transform_succeeds_and_makes_the_worker_event_source_mapping(transformed):
-    mappings = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
-                and r["Properties"]["FunctionName"] == {"Ref": "WorkerFunction"}]  # fmt: skip
+    mappings = [
+        r
+        for r in transformed["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "WorkerFunction"}
+    ]
     assert mappings, "the worker's SQS event became no event source mapping"
     for mapping in mappings:
         assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -34,8 +38,11 @@ def test_no_iam_statement_grants_a_wildcard_action(transformed):
 
 
 def test_every_resource_a_policy_names_exists(transformed):
-    known = set(transformed["Resources"]) | set(transformed.get("Parameters", {})) | {
-        "AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::NoValue", "AWS::StackName"}  # fmt: skip
+    known = (
+        set(transformed["Resources"])
+        | set(transformed.get("Parameters", {}))
+        | {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::NoValue", "AWS::StackName"}
+    )
     for role, statement in iam_statements(transformed):
         missing = set(referenced_logical_ids(statement.get("Resource"))) - known
         assert not missing, f"{role} names resources that do not exist: {missing}"
@@ -52,7 +59,13 @@ def test_the_kinesis_option_adds_a_stream_a_role_twilio_assumes_and_a_reader():
     role = resources["TwilioKinesisRole"]["Properties"]
     [trust] = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"]["StringEquals"]["sts:ExternalId"] == {"Ref": "EventStreamsExternalId"}
-    [mapping] = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
-                 and r["Properties"]["FunctionName"] == {"Ref": "KinesisEventsFunction"}]  # fmt: skip
+    [mapping] = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["FunctionName"] == {"Ref": "KinesisEventsFunction"}
+    ]
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert all(r.get("Condition") == "UsesKinesis" for k, r in resources.items() if k.startswith("KinesisEventsFunction"))
+    assert all(
+        r.get("Condition") == "UsesKinesis" for k, r in resources.items() if k.startswith("KinesisEventsFunction")
+    )

@@ -18,14 +18,17 @@ from tests.support.tracker import NOW, activity, event
 @pytest.fixture
 def worker():
     with mock_aws():
-        app = moto_app(local_aws(), settings(idempotency_window_seconds=3600, worker_record_concurrency=4),
-                       clock=FixedClock(NOW))
+        app = moto_app(
+            local_aws(), settings(idempotency_window_seconds=3600, worker_record_concurrency=4), clock=FixedClock(NOW)
+        )
         yield app.worker, app.registry
 
 
 def batch(*messages) -> dict:
-    raw = [{"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": m.model_dump_json(), "Attributes": {}}
-           for i, m in enumerate(messages)]  # fmt: skip
+    raw = [
+        {"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": m.model_dump_json(), "Attributes": {}}
+        for i, m in enumerate(messages)
+    ]
     return sqs_event(raw, "arn:aws:sqs:us-east-1:123456789012:work")
 
 
@@ -45,13 +48,22 @@ def test_a_batch_mixing_kinds_is_routed_by_kind(worker):
     work, registry = worker
     messages = [event("factor.verified", "2026-11-25T08:00:00Z"), activity(factor_sid="YF" + "7" * 32)]
     assert work.handle_batch(batch(*messages), LocalLambdaContext()) == {"batchItemFailures": []}
-    assert registry.get(FACTOR_SID).status == "verified" and registry.get("YF" + "7" * 32).last_seen_via == "app_activity"
+    assert (
+        registry.get(FACTOR_SID).status == "verified" and registry.get("YF" + "7" * 32).last_seen_via == "app_activity"
+    )
 
 
 def test_an_unknown_kind_fails_alone(worker):
     work, _ = worker
     good = event("factor.verified")
-    raw = [{"MessageId": "bad", "ReceiptHandle": "r", "Body": json.dumps({"kind": "factor_renamed", "event_id": "x"}),
-            "Attributes": {}}, {"MessageId": "good", "ReceiptHandle": "r2", "Body": good.model_dump_json(), "Attributes": {}}]
+    raw = [
+        {
+            "MessageId": "bad",
+            "ReceiptHandle": "r",
+            "Body": json.dumps({"kind": "factor_renamed", "event_id": "x"}),
+            "Attributes": {},
+        },
+        {"MessageId": "good", "ReceiptHandle": "r2", "Body": good.model_dump_json(), "Attributes": {}},
+    ]
     response = work.handle_batch(sqs_event(raw, "arn:aws:sqs:us-east-1:123456789012:work"), LocalLambdaContext())
     assert response == {"batchItemFailures": [{"itemIdentifier": "bad"}]}

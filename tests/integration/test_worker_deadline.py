@@ -42,8 +42,14 @@ class SlowVerifyWorker:
         queue = FakeQueue()
         self.visibility = queue.delays
         # One Verify slot, as the fake serializes its calls: worst case, records take their calls' time in turn.
-        config = settings(verify_timeout_seconds=VERIFY_TIMEOUT, verify_max_in_flight=1, inactive_days=30,
-                          unanswered_challenges=3, idempotency_window_seconds=3600, worker_record_concurrency=10)
+        config = settings(
+            verify_timeout_seconds=VERIFY_TIMEOUT,
+            verify_max_in_flight=1,
+            inactive_days=30,
+            unanswered_challenges=3,
+            idempotency_window_seconds=3600,
+            worker_record_concurrency=10,
+        )
         app = moto_app(aws, config, verify=self.verify, registry=self.registry, clock=self.clock, work_queue=queue)
         self.worker = app.worker
 
@@ -58,12 +64,15 @@ class SlowVerifyWorker:
         return {item["factor_sid"]["S"]: item["outcome"]["S"] for item in items}
 
     def verify_calls_for(self, factor_sid: str) -> int:
-        return sum(1 for call in self.verify.calls if call[2] == factor_sid) + \
-            sum(1 for _, sid in self.verify.reads if sid == factor_sid)  # fmt: skip
+        return sum(1 for call in self.verify.calls if call[2] == factor_sid) + sum(
+            1 for _, sid in self.verify.reads if sid == factor_sid
+        )
 
 
 def push_failures() -> dict:
-    return records(*(message(f"NO{i:032x}", identity=identity, factor_sid=sid) for i, (_, identity, sid) in enumerate(FACTORS)))
+    return records(
+        *(message(f"NO{i:032x}", identity=identity, factor_sid=sid) for i, (_, identity, sid) in enumerate(FACTORS))
+    )
 
 
 def factor_of(batch: dict, message_ids: set[str]) -> set[str]:
@@ -101,13 +110,27 @@ def test_a_sweeper_candidate_needs_room_for_three_calls_a_push_failure_for_two(a
     worker = SlowVerifyWorker(aws, delay=VERIFY_TIMEOUT)
     service, identity, sid = CANDIDATE
     last_seen = worker.clock.now() - timedelta(days=100)
-    worker.registry.record_factor(FactorRecord(sid, service_sid=service, identity=identity, status="verified",
-                                               verified_at=iso_utc(last_seen), last_seen=iso_utc(last_seen)))  # fmt: skip
+    worker.registry.record_factor(
+        FactorRecord(
+            sid,
+            service_sid=service,
+            identity=identity,
+            status="verified",
+            verified_at=iso_utc(last_seen),
+            last_seen=iso_utc(last_seen),
+        )
+    )
     worker.verify.add_factor(service, identity, sid)
     for days in (30, 20, 10):
         worker.verify.add_challenge(sid, "expired", worker.clock.now() - timedelta(days=days))
-    candidate = InactiveCandidate(event_id=f"inactive:{sid}", factor_sid=sid, service_sid=service, identity=identity,
-                                  last_seen=iso_utc(last_seen), swept_at=iso_utc(worker.clock.now()))  # fmt: skip
+    candidate = InactiveCandidate(
+        event_id=f"inactive:{sid}",
+        factor_sid=sid,
+        service_sid=service,
+        identity=identity,
+        last_seen=iso_utc(last_seen),
+        swept_at=iso_utc(worker.clock.now()),
+    )
     _, push_identity, push_sid = FACTORS[0]
     batch = records(candidate.model_dump_json(), message(identity=push_identity, factor_sid=push_sid))
 

@@ -20,16 +20,22 @@ NOW_UNIX = str(int(CLOCK.now().timestamp()))
 def make_service(queue=None, enabled=True):
     queue = queue if queue is not None else FakeQueue()
     auth = ActivityAuthenticator(lambda: SECRET, CLOCK, max_skew_seconds=300) if enabled else None
-    service = IngestService(queue, SignatureChecker(lambda: [AUTH_TOKEN]), ACCOUNT_SID, BASE_URL, auth, CLOCK,
-                            activity_queue=queue)  # fmt: skip
+    service = IngestService(
+        queue, SignatureChecker(lambda: [AUTH_TOKEN]), ACCOUNT_SID, BASE_URL, auth, CLOCK, activity_queue=queue
+    )
     return service, queue
 
 
 def post(service, body: str, *, timestamp=NOW_UNIX, secret=SECRET, signature=None, content_type="application/json"):
-    headers = {"Content-Type": content_type, "X-Push-Janitor-Timestamp": timestamp,
-               "X-Push-Janitor-Signature": signature if signature is not None else activity_signature(secret, timestamp, body)}
+    headers = {
+        "Content-Type": content_type,
+        "X-Push-Janitor-Timestamp": timestamp,
+        "X-Push-Janitor-Signature": signature if signature is not None else activity_signature(secret, timestamp, body),
+    }
     headers = {k: v for k, v in headers.items() if v}
-    response = service.handle(HttpRequest.from_api_gateway(api_gateway_event("POST", "/app/activity", body=body, headers=headers)))
+    response = service.handle(
+        HttpRequest.from_api_gateway(api_gateway_event("POST", "/app/activity", body=body, headers=headers))
+    )
     return response.status, response.body
 
 

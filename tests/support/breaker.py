@@ -15,13 +15,23 @@ def factor(n: int) -> str:
 
 
 def failure(n: int, service: str = SERVICE_SID, code: str = "52103") -> PushFailure:
-    return PushFailure(event_id="NO" + f"{n:032x}", source="debugger", error_code=code, service_sid=service,
-                       identity=IDENTITY, factor_sid=factor(n), occurred_at="2026-11-25T11:00:00Z")  # fmt: skip
+    return PushFailure(
+        event_id="NO" + f"{n:032x}",
+        source="debugger",
+        error_code=code,
+        service_sid=service,
+        identity=IDENTITY,
+        factor_sid=factor(n),
+        occurred_at="2026-11-25T11:00:00Z",
+    )
 
 
 def service(store, limit=5, config_trips=3, clock=None, factors=range(100)):
     verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
-    config = settings(verify_service_sids=frozenset({SERVICE_SID, OTHER_SERVICE}), max_deletions_per_hour=limit,
-                      config_error_trip_count=config_trips)
+    config = settings(
+        verify_service_sids=frozenset({SERVICE_SID, OTHER_SERVICE}),
+        max_deletions_per_hour=limit,
+        config_error_trip_count=config_trips,
+    )
     cleanup = fake_app(config, verify=verify, clock=clock or FixedClock(), breaker_store=store).cleanup
     return cleanup, verify

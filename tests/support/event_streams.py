@@ -15,12 +15,26 @@ NO_SID = "NO" + "d" * 32
 def error_log(event_id="ce-1", sid=NO_SID, code="52103", payload=None, **data_changes):
     if payload is None:
         payload = json.loads(debugger_params()["Payload"])
-    data = {"sid": sid, "account_sid": ACCOUNT_SID, "date_created": "2026-11-25T11:59:00Z", "level": "ERROR",
-            "service_sid": SERVICE_SID, "product_name": "Verify", "error_code": code, "payload": json.dumps(payload)}  # fmt: skip
+    data = {
+        "sid": sid,
+        "account_sid": ACCOUNT_SID,
+        "date_created": "2026-11-25T11:59:00Z",
+        "level": "ERROR",
+        "service_sid": SERVICE_SID,
+        "product_name": "Verify",
+        "error_code": code,
+        "payload": json.dumps(payload),
+    }
     data.update(data_changes)
-    return {"specversion": "1.0", "type": "com.twilio.error-logs.error.logged", "id": event_id,
-            "source": "/v1/errors", "time": "2026-11-25T11:59:01Z",
-            "dataschema": "https://events-schemas.twilio.com/ErrorLogs.Error/2", "data": data}  # fmt: skip
+    return {
+        "specversion": "1.0",
+        "type": "com.twilio.error-logs.error.logged",
+        "id": event_id,
+        "source": "/v1/errors",
+        "time": "2026-11-25T11:59:01Z",
+        "dataschema": "https://events-schemas.twilio.com/ErrorLogs.Error/2",
+        "data": data,
+    }
 
 
 URL = BASE_URL + "/twilio/events"

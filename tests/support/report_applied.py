@@ -15,9 +15,18 @@ HELD, APPLIED, ALIVE = "NO" + "b1" * 16, "NO" + "b2" * 16, "NO" + "b3" * 16
 
 
 def _action(event_sid: str, at: str, outcome: str, reason_code: str, reviewed: str | None = None) -> Action:
-    return Action(event_sid=event_sid, factor_sid="YF" + event_sid[2:], service_sid="VA" + "a" * 32, identity="user-1",
-                  error_code="52103", outcome=outcome, reason=f"{outcome} because {reason_code}", reason_code=reason_code,
-                  at=at, reviewed_event_sid=reviewed)  # fmt: skip
+    return Action(
+        event_sid=event_sid,
+        factor_sid="YF" + event_sid[2:],
+        service_sid="VA" + "a" * 32,
+        identity="user-1",
+        error_code="52103",
+        outcome=outcome,
+        reason=f"{outcome} because {reason_code}",
+        reason_code=reason_code,
+        at=at,
+        reviewed_event_sid=reviewed,
+    )
 
 
 def reviewed_then_applied() -> list[Action]:

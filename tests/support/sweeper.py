@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from factor_cleanup.domain.actions import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
@@ -11,15 +11,25 @@ from factor_cleanup.services.sweeper import Sweeper
 from tests.conftest import SERVICE_SID
 from tests.fakes import FixedClock
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OTHER_SERVICE = "VA" + "0" * 32
 STALE_IOS = "YF" + "5" * 32
 
 
-def factor(sid: str, days_ago: float, service: str = SERVICE_SID, identity: str | None = None, **changes) -> FactorRecord:
+def factor(
+    sid: str, days_ago: float, service: str = SERVICE_SID, identity: str | None = None, **changes
+) -> FactorRecord:
     seen = iso_utc(NOW - timedelta(days=days_ago))
-    fields = dict(service_sid=service, identity=identity or f"user-{sid[-6:]}", factor_type="push", platform="apn",
-                  status="verified", verified_at=seen, last_seen=seen, last_seen_via="backfill")  # fmt: skip
+    fields = dict(
+        service_sid=service,
+        identity=identity or f"user-{sid[-6:]}",
+        factor_type="push",
+        platform="apn",
+        status="verified",
+        verified_at=seen,
+        last_seen=seen,
+        last_seen_via="backfill",
+    )
     return FactorRecord(sid, **{**fields, **changes})
 
 

@@ -24,8 +24,15 @@ def make_service(queue=None):
 
 
 def webhook(event_type="challenge.approved", uuid="3f9a3a8e-0c4f-4a7e-9a57-2b1c0f0e1d01", **extra) -> dict:
-    body = {"uuid": uuid, "type": event_type, "account_sid": ACCOUNT_SID, "service_sid": SERVICE_SID,
-            "entity_identity": IDENTITY, "factor_sid": FACTOR_SID, "factor_type": "push"}  # fmt: skip
+    body = {
+        "uuid": uuid,
+        "type": event_type,
+        "account_sid": ACCOUNT_SID,
+        "service_sid": SERVICE_SID,
+        "entity_identity": IDENTITY,
+        "factor_sid": FACTOR_SID,
+        "factor_type": "push",
+    }
     return {**body, **extra}
 
 
@@ -41,7 +48,10 @@ def post_json(service, body: str, *, token=AUTH_TOKEN, body_for_hash: str | None
     digest = hashlib.sha256((body if body_for_hash is None else body_for_hash).encode()).hexdigest()
     query = f"bodySHA256={digest}" if with_hash else ""
     signed_url = f"{URL}?{query}" if query else URL
-    headers = {"Content-Type": "application/json", "X-Twilio-Signature": RequestValidator(token).compute_signature(signed_url, {})}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Twilio-Signature": RequestValidator(token).compute_signature(signed_url, {}),
+    }
     event = api_gateway_event("POST", "/twilio/verify", body=body, headers=headers, query=query)
     response = service.handle(HttpRequest.from_api_gateway(event))
     return response.status, response.body

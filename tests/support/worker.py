@@ -34,7 +34,9 @@ class Harness:
         self.queue = RetryAtOnceQueue(aws)
         self.delays = self.queue.delays
         self.registry = FakeRegistry()
-        self.registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, factor_type="push", status="verified"))
+        self.registry.record_factor(
+            FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, factor_type="push", status="verified")
+        )
         config = settings(cleanup_mode=mode, idempotency_window_seconds=3600, worker_record_concurrency=4)
         self.app = moto_app(aws, config, verify=self.verify, registry=self.registry, work_queue=self.queue)
         self.ledger = self.app.ledger
@@ -48,14 +50,26 @@ class Harness:
 
 
 def message(event_id="NO" + "1" * 32, **changes) -> str:
-    fields = dict(event_id=event_id, source="debugger", error_code="52103", service_sid=SERVICE_SID,
-                  identity=IDENTITY, factor_sid=FACTOR_SID, occurred_at="2026-11-25T11:59:00Z")  # fmt: skip
+    fields = dict(
+        event_id=event_id,
+        source="debugger",
+        error_code="52103",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_sid=FACTOR_SID,
+        occurred_at="2026-11-25T11:59:00Z",
+    )
     return PushFailure(**{**fields, **changes}).model_dump_json()
 
 
 def records(*bodies: str, receive_count: int = 1) -> dict:
     raw = [
-        {"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": body, "Attributes": {"ApproximateReceiveCount": str(receive_count)}}
+        {
+            "MessageId": f"m{i}",
+            "ReceiptHandle": f"r{i}",
+            "Body": body,
+            "Attributes": {"ApproximateReceiveCount": str(receive_count)},
+        }
         for i, body in enumerate(bodies)
     ]
     return sqs_event(raw, "arn:aws:sqs:us-east-1:123456789012:work")

@@ -62,5 +62,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Only when nothing but unit tests was collected: no module they import may have imported moto."""
     paths = {Path(item.path) for item in session.items}
     if paths and all(UNIT in path.parents for path in paths) and "moto" in sys.modules:
-        raise pytest.UsageError("moto was imported while collecting tests/unit: a unit test module or a helper it "
-                                "imports uses moto; move that test to tests/integration")
+        raise pytest.UsageError(
+            "moto was imported while collecting tests/unit: a unit test module or a helper it "
+            "imports uses moto; move that test to tests/integration"
+        )

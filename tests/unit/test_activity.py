@@ -19,12 +19,17 @@ def test_a_signed_report_is_queued_and_answered_202():
     status, body = post(service, report(activity_id="app-open-42"))
     assert status == 202 and body == {"status": "queued", "event_id": "activity:app-open-42"}
     [message] = queue.sent
-    assert isinstance(message, AppActivity) and message.factor_sid == FACTOR_SID and message.source == "app_activity_api"
+    assert (
+        isinstance(message, AppActivity) and message.factor_sid == FACTOR_SID and message.source == "app_activity_api"
+    )
 
 
 def test_a_report_by_identity_is_accepted():
     service, queue = make_service()
-    status, _ = post(service, json.dumps({"service_sid": SERVICE_SID, "identity": IDENTITY, "occurred_at": "2026-11-25T11:58:00+00:00"}))
+    status, _ = post(
+        service,
+        json.dumps({"service_sid": SERVICE_SID, "identity": IDENTITY, "occurred_at": "2026-11-25T11:58:00+00:00"}),
+    )
     assert status == 202 and queue.sent[0].identity == IDENTITY
 
 
@@ -105,13 +110,27 @@ def test_queue_down_is_a_503():
 
 # --- the JSON message a backend may put straight on the queue (IAM-authorized) ------------------
 def test_the_documented_queue_message_is_read():
-    message = parse_message(json.dumps({"kind": "app_activity", "factor_sid": FACTOR_SID, "occurred_at": "2026-11-25T11:58:00Z",
-                                        "activity_id": "open-1"}))  # fmt: skip
+    message = parse_message(
+        json.dumps(
+            {
+                "kind": "app_activity",
+                "factor_sid": FACTOR_SID,
+                "occurred_at": "2026-11-25T11:58:00Z",
+                "activity_id": "open-1",
+            }
+        )
+    )
     assert isinstance(message, AppActivity) and message.event_id == "activity:open-1" and message.source == "queue"
 
 
-@pytest.mark.parametrize("fields", [{"occurred_at": "2026-11-25T11:58:00Z"}, {"factor_sid": FACTOR_SID},
-                                    {"factor_sid": FACTOR_SID, "occurred_at": "2026-11-25T11:58:00Z", "extra": 1}])  # fmt: skip
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"occurred_at": "2026-11-25T11:58:00Z"},
+        {"factor_sid": FACTOR_SID},
+        {"factor_sid": FACTOR_SID, "occurred_at": "2026-11-25T11:58:00Z", "extra": 1},
+    ],
+)
 def test_incomplete_queue_messages_fail_validation(fields):
     with pytest.raises(ValidationError):
         parse_message(json.dumps({"kind": "app_activity", **fields}))

@@ -38,9 +38,13 @@ def test_the_activity_function_can_reach_nothing_that_deletes():
     granted = json.dumps(function["Policies"])
     for resource in ("LedgerTable", "SafetyTable", "WorkQueue", "TwilioAuthTokenParameter", "TwilioApiKey"):
         assert resource not in granted
-    assert set(function["Environment"]["Variables"]) <= {"ACTIVITY_QUEUE_URL", "IDEMPOTENCY_TABLE",
-                                                          "IDEMPOTENCY_WINDOW_SECONDS", "REGISTRY_TABLE",
-                                                          "WORKER_RECORD_CONCURRENCY"}  # fmt: skip
+    assert set(function["Environment"]["Variables"]) <= {
+        "ACTIVITY_QUEUE_URL",
+        "IDEMPOTENCY_TABLE",
+        "IDEMPOTENCY_WINDOW_SECONDS",
+        "REGISTRY_TABLE",
+        "WORKER_RECORD_CONCURRENCY",
+    }
 
 
 def test_the_readme_grants_backends_the_activity_queue_only():

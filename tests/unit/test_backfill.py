@@ -14,8 +14,14 @@ VERIFIED, PENDING, ELSEWHERE = "YF" + "1" * 32, "YF" + "2" * 32, "YF" + "3" * 32
 
 def verify_with_factors() -> FakeVerify:
     verify = FakeVerify()
-    verify.add_factor(SERVICE_SID, IDENTITY, VERIFIED, platform="apn", created=T0 - timedelta(days=120),
-                      updated=T0 - timedelta(days=119))  # fmt: skip
+    verify.add_factor(
+        SERVICE_SID,
+        IDENTITY,
+        VERIFIED,
+        platform="apn",
+        created=T0 - timedelta(days=120),
+        updated=T0 - timedelta(days=119),
+    )
     verify.add_factor(SERVICE_SID, IDENTITY, PENDING, status="unverified", created=T0 - timedelta(days=1))
     verify.add_factor("VA" + "0" * 32, IDENTITY, ELSEWHERE)
     return verify
@@ -27,7 +33,11 @@ def test_backfill_records_the_managed_services_factors():
     assert result["factors"] == 2 and set(registry.rows) == {VERIFIED, PENDING}
     row = registry.rows[VERIFIED]
     assert (row.status, row.platform, row.identity) == ("verified", "apn", IDENTITY)
-    assert (row.created_at, row.last_seen, row.last_seen_via) == ("2026-07-28T12:00:00Z", "2026-07-29T12:00:00Z", "backfill")
+    assert (row.created_at, row.last_seen, row.last_seen_via) == (
+        "2026-07-28T12:00:00Z",
+        "2026-07-29T12:00:00Z",
+        "backfill",
+    )
     assert registry.rows[PENDING].status == "unverified" and registry.rows[PENDING].last_seen is None
 
 

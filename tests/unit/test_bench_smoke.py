@@ -24,4 +24,13 @@ def test_ingest_and_cost_benchmarks_produce_figures():
 
     rendered = table([ingest, cost]).splitlines()
     assert rendered[0].startswith("| Benchmark") and len(rendered) == 4
-    assert set(BENCHMARKS) >= {"ingest", "event-streams", "cold-start", "worker", "sweeper", "report", "package", "cost"}
+    assert set(BENCHMARKS) >= {
+        "ingest",
+        "event-streams",
+        "cold-start",
+        "worker",
+        "sweeper",
+        "report",
+        "package",
+        "cost",
+    }

@@ -29,7 +29,7 @@ def test_a_storm_of_deletions_trips_the_breaker_and_the_rest_are_held_back():
 
 
 def test_the_breaker_is_per_service():
-    cleanup, verify = service(FakeBreakerStore(), limit=2)
+    cleanup, _verify = service(FakeBreakerStore(), limit=2)
     for n in range(4):
         cleanup.handle_push_failure(failure(n))
     assert cleanup.handle_push_failure(failure(50, service=OTHER_SERVICE)).outcome == "deleted"
@@ -45,7 +45,7 @@ def test_the_window_slides():
 
 
 def test_deletions_that_did_not_happen_give_their_place_back():
-    cleanup, verify = service(FakeBreakerStore(), limit=2, factors=range(0))  # every DELETE answers 404
+    cleanup, _verify = service(FakeBreakerStore(), limit=2, factors=range(0))  # every DELETE answers 404
     outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(5)]
     assert outcomes == ["already_gone"] * 5
 
@@ -90,13 +90,16 @@ class Counts:
         return self.by_service.get(service_sid, 0)
 
 
-@pytest.mark.parametrize(("factors", "percent", "allowed"), [
-    (1_000_000, 1, 10_000),  # the proportional part
-    (500, 1, 100),  # the floor
-    (1_000_000, 0.5, 5_000),
-    (12_345, 1, 123),  # rounded down
-    (1_000_000, 0, 100),  # 0 turns the proportional part off
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("factors", "percent", "allowed"),
+    [
+        (1_000_000, 1, 10_000),  # the proportional part
+        (500, 1, 100),  # the floor
+        (1_000_000, 0.5, 5_000),
+        (12_345, 1, 123),  # rounded down
+        (1_000_000, 0, 100),  # 0 turns the proportional part off
+    ],
+)
 def test_the_allowance_is_the_larger_of_the_floor_and_the_percentage(factors, percent, allowed):
     breaker = CircuitBreaker(FakeBreakerStore(), 100, 50, percent, Counts(**{SERVICE_SID: factors}))
     allowance = breaker.allowance(SERVICE_SID, FixedClock().now())
@@ -110,12 +113,15 @@ def test_without_a_factor_count_the_floor_alone_applies():
 
 def test_a_big_service_deletes_its_percentage_before_the_breaker_trips():
     store = FakeBreakerStore()
-    cleanup, verify = service(store, limit=2)
+    cleanup, _verify = service(store, limit=2)
     cleanup.breaker = CircuitBreaker(store, 2, 50, 1.0, Counts(**{SERVICE_SID: 1_000, OTHER_SERVICE: 10}))
     outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(12)]
     assert outcomes == ["deleted"] * 10 + ["would_delete"] * 2
     assert [cleanup.handle_push_failure(failure(50 + n, service=OTHER_SERVICE)).outcome for n in range(3)] == [
-        "deleted", "deleted", "would_delete"]  # the small service: its floor  # fmt: skip
+        "deleted",
+        "deleted",
+        "would_delete",
+    ]  # the small service: its floor
     held = cleanup.ledger.rows[failure(11).event_id]
     assert held.reason_code == "breaker_open" and "10" in held.reason and store.open_state(SERVICE_SID)
 
@@ -141,7 +147,9 @@ def test_the_count_is_read_at_most_once_a_minute_and_logged_as_the_allowance():
         clock.advance(seconds=61)
         breaker.reserve_deletion(SERVICE_SID, clock.now())
     assert counts.reads == 2
-    assert [(e["service_sid"], e["allowance"]) for e in logs if e["event"] == "breaker_allowance"] == [(SERVICE_SID, 500)] * 2
+    assert [(e["service_sid"], e["allowance"]) for e in logs if e["event"] == "breaker_allowance"] == [
+        (SERVICE_SID, 500)
+    ] * 2
 
 
 def test_status_shows_the_count_the_allowance_and_the_last_hour():
@@ -151,4 +159,8 @@ def test_status_shows_the_count_the_allowance_and_the_last_hour():
         breaker.reserve_deletion(SERVICE_SID, clock.now())
     status = breaker.status(SERVICE_SID, clock.now())
     assert (status.allowance.factors, status.allowance.per_hour, status.deletions_last_hour, status.state) == (
-        20_000, 200, 3, None)  # fmt: skip
+        20_000,
+        200,
+        3,
+        None,
+    )

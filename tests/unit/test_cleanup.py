@@ -19,16 +19,24 @@ FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
 def failure(**changes) -> PushFailure:
     fields = dict(
-        event_id="NO" + "1" * 32, source="debugger", error_code="52103", service_sid=SERVICE_SID,
-        identity=IDENTITY, factor_sid=FACTOR_SID, challenge_sid=CHALLENGE_SID, binding_type="fcm",
+        event_id="NO" + "1" * 32,
+        source="debugger",
+        error_code="52103",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_sid=FACTOR_SID,
+        challenge_sid=CHALLENGE_SID,
+        binding_type="fcm",
         occurred_at="2026-11-25T11:59:00Z",
-    )  # fmt: skip
+    )
     return PushFailure(**{**fields, **changes})
 
 
 def service(mode="delete", verify=None, managed=(SERVICE_SID,), registry=None, ledger=None):
     verify = verify if verify is not None else FakeVerify({FACTOR})
-    config = settings(cleanup_mode=mode, verify_service_sids=frozenset(managed), inactive_days=30, unanswered_challenges=3)
+    config = settings(
+        cleanup_mode=mode, verify_service_sids=frozenset(managed), inactive_days=30, unanswered_challenges=3
+    )
     svc = fake_app(config, verify=verify, registry=registry, ledger=ledger or FakeLedger()).cleanup
     return svc, svc.ledger, verify
 
@@ -38,7 +46,12 @@ def test_dead_token_deletes_the_factor_and_records_it():
     action = svc.handle_push_failure(failure())
     assert action.outcome == "deleted" and verify.calls == [FACTOR] and not verify.factors
     row = ledger.rows["NO" + "1" * 32]
-    assert (row.factor_sid, row.service_sid, row.identity, row.error_code) == (FACTOR_SID, SERVICE_SID, IDENTITY, "52103")
+    assert (row.factor_sid, row.service_sid, row.identity, row.error_code) == (
+        FACTOR_SID,
+        SERVICE_SID,
+        IDENTITY,
+        "52103",
+    )
     assert row.at == "2026-11-25T12:00:00Z" and "uninstalled" in row.reason
 
 
@@ -74,7 +87,9 @@ def test_unmanaged_service_is_skipped():
 
 def test_ambiguous_ids_are_skipped_with_the_reason():
     svc, ledger, verify = service()
-    action = svc.handle_push_failure(failure(factor_sid=None, correlation_problem="correlationIds has no factor SID (YF…)"))
+    action = svc.handle_push_failure(
+        failure(factor_sid=None, correlation_problem="correlationIds has no factor SID (YF…)")
+    )
     assert action.outcome == "skipped" and "no factor SID" in action.reason and verify.calls == []
     assert ledger.rows[action.event_sid].reason_code == "ambiguous_ids"
 
@@ -103,16 +118,27 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 def with_registry(mode="delete", verify=None, managed=(SERVICE_SID,), **row):
     registry = FakeRegistry()
-    fields = {"service_sid": SERVICE_SID, "identity": IDENTITY, "status": "verified", "platform": "apn",
-              "last_seen": "2026-10-01T00:00:00Z", **row}  # fmt: skip
+    fields = {
+        "service_sid": SERVICE_SID,
+        "identity": IDENTITY,
+        "status": "verified",
+        "platform": "apn",
+        "last_seen": "2026-10-01T00:00:00Z",
+        **row,
+    }
     registry.rows[FACTOR_SID] = FactorRecord(FACTOR_SID, **fields)
     svc, ledger, verify = service(mode=mode, verify=verify, managed=managed, registry=registry)
     return svc, ledger, verify, registry
 
 
 def missing_identity(**changes) -> PushFailure:
-    return failure(identity=None, occurred_at=ERROR_AT, correlation_problem="correlationIds has no entity identity",
-                   correlation_problem_code="missing_identity", **changes)  # fmt: skip
+    return failure(
+        identity=None,
+        occurred_at=ERROR_AT,
+        correlation_problem="correlationIds has no entity identity",
+        correlation_problem_code="missing_identity",
+        **changes,
+    )
 
 
 def test_missing_identity_is_resolved_through_the_registry():
@@ -138,8 +164,13 @@ def test_registry_entry_under_another_service_does_not_resolve_the_identity():
 
 def test_other_correlation_problems_are_not_papered_over_by_the_registry():
     svc, _, verify, _ = with_registry()
-    action = svc.handle_push_failure(failure(factor_sid=None, correlation_problem="correlationIds has no factor SID",
-                                             correlation_problem_code="missing_ids"))  # fmt: skip
+    action = svc.handle_push_failure(
+        failure(
+            factor_sid=None,
+            correlation_problem="correlationIds has no factor SID",
+            correlation_problem_code="missing_ids",
+        )
+    )
     assert action.reason_code == "ambiguous_ids" and verify.calls == []
 
 
@@ -174,8 +205,15 @@ def test_a_404_records_the_factor_as_deleted_by_someone_else():
 
 # --- inactive candidates (the sweeper's road) -------------------------------------------------
 def candidate(last_seen="2026-08-17T12:00:00Z", **changes) -> InactiveCandidate:
-    fields = dict(event_id=f"inactive:{FACTOR_SID}:{last_seen}:2026-11-25", factor_sid=FACTOR_SID, service_sid=SERVICE_SID,
-                  identity=IDENTITY, last_seen=last_seen, binding_type="apn", swept_at="2026-11-25T12:00:00Z")  # fmt: skip
+    fields = dict(
+        event_id=f"inactive:{FACTOR_SID}:{last_seen}:2026-11-25",
+        factor_sid=FACTOR_SID,
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        last_seen=last_seen,
+        binding_type="apn",
+        swept_at="2026-11-25T12:00:00Z",
+    )
     return InactiveCandidate(**{**fields, **changes})
 
 
@@ -253,7 +291,6 @@ def test_a_rejected_challenge_list_is_recorded_as_failed():
     verify.errors.append(VerifyRejected("HTTP 403"))
     action = svc.handle_inactive_candidate(candidate())
     assert action.outcome == "failed" and action.reason_code == "verify_rejected" and verify.calls == []
-
 
 
 class LedgerThatFailsOnce(FakeLedger):

@@ -14,8 +14,11 @@ ITEMS = [SERVICE_SID, IDENTITY, FACTOR_SID, CHALLENGE_SID]
 def _assert_complete(ids):
     assert ids.problem is None
     assert (ids.service_sid, ids.identity, ids.factor_sid, ids.challenge_sid) == (
-        SERVICE_SID, IDENTITY, FACTOR_SID, CHALLENGE_SID,
-    )  # fmt: skip
+        SERVICE_SID,
+        IDENTITY,
+        FACTOR_SID,
+        CHALLENGE_SID,
+    )
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(ITEMS)), ids=lambda o: "-".join(i[:2] for i in o))
@@ -40,7 +43,17 @@ def test_all_24_orders_are_covered():
         f"[{SERVICE_SID}, {IDENTITY}, {FACTOR_SID}, {CHALLENGE_SID}, ]",
         f"[{SERVICE_SID}, {IDENTITY}, {FACTOR_SID}, {FACTOR_SID}, {CHALLENGE_SID}]",  # a repeat is not a second factor
     ],
-    ids=["twilio", "no-spaces", "extra-whitespace", "no-brackets", "single-quotes", "json-array", "list", "trailing-comma", "repeat"],
+    ids=[
+        "twilio",
+        "no-spaces",
+        "extra-whitespace",
+        "no-brackets",
+        "single-quotes",
+        "json-array",
+        "list",
+        "trailing-comma",
+        "repeat",
+    ],
 )
 def test_spacing_and_quoting_variants(raw):
     _assert_complete(parse_correlation_ids(raw))

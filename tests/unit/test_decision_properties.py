@@ -21,7 +21,7 @@ from factor_cleanup.domain.decision import (
     ReasonCode,
     Step,
     decide,
-)  # fmt: skip
+)
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.sids import is_verify_identity
 
@@ -31,7 +31,17 @@ settings.load_profile(os.environ.get("DECISION_PROFILE", "decision-quick"))
 
 MANAGED, OTHER = "VA" + "a" * 32, "VA" + "e" * 32
 FACTOR = "YF" + "b" * 32
-IDENTITIES = ["user-7f3a-0001", "other-user-0002", "user-7f3a-0001\n", ".", "..", "short", f"u/Factors/{FACTOR}#", "a" * 65, "user--0001"]
+IDENTITIES = [
+    "user-7f3a-0001",
+    "other-user-0002",
+    "user-7f3a-0001\n",
+    ".",
+    "..",
+    "short",
+    f"u/Factors/{FACTOR}#",
+    "a" * 65,
+    "user--0001",
+]
 BASE = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 moments = st.integers(min_value=-90 * 24, max_value=24).map(lambda hours: BASE + timedelta(hours=hours))
@@ -48,30 +58,43 @@ def evidence(draw: st.DrawFn) -> Evidence:
         return draw(bad if rule in broken else good)
 
     evidence_at = pick("dated", moments, st.none())
-    code = pick("cause", st.sampled_from(sorted(GONE_CODES)), st.sampled_from([c for c in ReasonCode if c not in GONE_CODES]))
+    code = pick(
+        "cause", st.sampled_from(sorted(GONE_CODES)), st.sampled_from([c for c in ReasonCode if c not in GONE_CODES])
+    )
     identity = pick("identity", st.sampled_from(IDENTITIES[:1]), st.sampled_from([None, *IDENTITIES[2:]]))
-    known = draw(st.none()) if not ({"registry", "deleted", "alive"} & broken) and draw(st.booleans()) else FactorRecord(
-        factor_sid=FACTOR,
-        service_sid=pick("registry", st.sampled_from([None, MANAGED]), st.just(OTHER)),
-        identity=pick("registry", st.sampled_from([None, identity]), st.just(IDENTITIES[1])),
-        factor_type=draw(st.sampled_from([None, PUSH])) if "type" not in broken else draw(st.sampled_from(["totp", "passkeys"])),
-        status="verified",
-        last_seen=iso_utc(pick("alive", _before(evidence_at), _after(evidence_at))) if evidence_at or "alive" in broken else None,
-        deleted_at=pick("deleted", st.none(), moments.map(iso_utc)),
-        deleted_by="user" if "deleted" in broken else None,
-        delete_intent_event=draw(st.sampled_from([None, "NO-this", "NO-other"])),
-    )  # fmt: skip
+    known = (
+        draw(st.none())
+        if not ({"registry", "deleted", "alive"} & broken) and draw(st.booleans())
+        else FactorRecord(
+            factor_sid=FACTOR,
+            service_sid=pick("registry", st.sampled_from([None, MANAGED]), st.just(OTHER)),
+            identity=pick("registry", st.sampled_from([None, identity]), st.just(IDENTITIES[1])),
+            factor_type=draw(st.sampled_from([None, PUSH]))
+            if "type" not in broken
+            else draw(st.sampled_from(["totp", "passkeys"])),
+            status="verified",
+            last_seen=iso_utc(pick("alive", _before(evidence_at), _after(evidence_at)))
+            if evidence_at or "alive" in broken
+            else None,
+            deleted_at=pick("deleted", st.none(), moments.map(iso_utc)),
+            deleted_by="user" if "deleted" in broken else None,
+            delete_intent_event=draw(st.sampled_from([None, "NO-this", "NO-other"])),
+        )
+    )
     type_given = draw(st.sampled_from([None, PUSH])) if known is None or known.factor_type in (None, PUSH) else None
     return Evidence(
-        event_id="NO-this", service_sid=pick("service", st.just(MANAGED), st.sampled_from([None, OTHER])),
-        identity=identity, factor_sid=pick("factor", st.just(FACTOR), st.none()),
-        cause=Cause(code, draw(st.text(min_size=1, max_size=20)), evidence_at), known=known,
+        event_id="NO-this",
+        service_sid=pick("service", st.just(MANAGED), st.sampled_from([None, OTHER])),
+        identity=identity,
+        factor_sid=pick("factor", st.just(FACTOR), st.none()),
+        cause=Cause(code, draw(st.text(min_size=1, max_size=20)), evidence_at),
+        known=known,
         mode=pick("mode", st.sampled_from(["delete", "report-only"]), st.just("report-only")),
         managed_services=frozenset({MANAGED}),
         ids_problem=pick("ids", st.none(), st.just("correlationIds holds 2 factor SIDs")),
         factor_type=pick("type", st.just(type_given), st.sampled_from(["totp", "passkeys"])),
         reviewed=False if "mode" in broken else draw(st.booleans()),
-    )  # fmt: skip
+    )
 
 
 def _before(moment: datetime | None) -> st.SearchStrategy[datetime]:
@@ -88,19 +111,22 @@ def every_rule_holds(e: Evidence) -> bool:
     """The brief's list, written out independently of decide()."""
     known, cause = e.known, e.cause
     factor_type = e.factor_type or (known.factor_type if known else None)
-    agrees = known is None or (
-        (known.service_sid in (None, e.service_sid)) and (known.identity in (None, e.identity))
-    )
+    agrees = known is None or ((known.service_sid in (None, e.service_sid)) and (known.identity in (None, e.identity)))
     alive_after = bool(known and known.last_seen and cause.evidence_at and known.last_seen > iso_utc(cause.evidence_at))
     return (
-        cause.reason_code in GONE_CODES and e.ids_problem is None
-        and e.service_sid == MANAGED and e.factor_sid is not None
-        and e.identity is not None and is_verify_identity(e.identity)
-        and agrees and not (known and known.deleted)
+        cause.reason_code in GONE_CODES
+        and e.ids_problem is None
+        and e.service_sid == MANAGED
+        and e.factor_sid is not None
+        and e.identity is not None
+        and is_verify_identity(e.identity)
+        and agrees
+        and not (known and known.deleted)
         and factor_type == PUSH
-        and cause.evidence_at is not None and not alive_after
+        and cause.evidence_at is not None
+        and not alive_after
         and (e.mode == "delete" or e.reviewed)
-    )  # fmt: skip
+    )
 
 
 @given(evidence())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -19,8 +20,15 @@ ERROR_AT = "2026-11-25T11:59:00Z"
 
 
 def failure(**changes) -> PushFailure:
-    fields = dict(event_id="NO" + "1" * 32, source="debugger", error_code="52103", service_sid=SERVICE_SID,
-                  identity=IDENTITY, factor_sid=FACTOR_SID, occurred_at=ERROR_AT)  # fmt: skip
+    fields = dict(
+        event_id="NO" + "1" * 32,
+        source="debugger",
+        error_code="52103",
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_sid=FACTOR_SID,
+        occurred_at=ERROR_AT,
+    )
     return PushFailure(**{**fields, **changes})
 
 
@@ -35,9 +43,17 @@ class Stack:
         self.breaker_store = FakeBreakerStore()
         self.ledger = FakeLedger()
         self.queue = FakeQueue()
-        config = settings(verify_service_sids=frozenset(managed), max_deletions_per_hour=100, config_error_trip_count=50)
-        self.app = fake_app(config, verify=self.verify, registry=self.registry, breaker_store=self.breaker_store,
-                            ledger=self.ledger, work_queue=self.queue)
+        config = settings(
+            verify_service_sids=frozenset(managed), max_deletions_per_hour=100, config_error_trip_count=50
+        )
+        self.app = fake_app(
+            config,
+            verify=self.verify,
+            registry=self.registry,
+            breaker_store=self.breaker_store,
+            ledger=self.ledger,
+            work_queue=self.queue,
+        )
         self.service = self.app.cleanup
 
     def reserved(self) -> int:
@@ -48,14 +64,30 @@ class Stack:
 
 
 def push_factor(**changes) -> FactorRecord:
-    fields = dict(factor_sid=FACTOR_SID, service_sid=SERVICE_SID, identity=IDENTITY, factor_type="push",
-                  status="verified", last_seen="2026-11-01T00:00:00Z")  # fmt: skip
+    fields = dict(
+        factor_sid=FACTOR_SID,
+        service_sid=SERVICE_SID,
+        identity=IDENTITY,
+        factor_type="push",
+        status="verified",
+        last_seen="2026-11-01T00:00:00Z",
+    )
     return FactorRecord(**{**fields, **changes})
 
 
 # 1. An undated error -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("timestamp", [None, "", "Wed, 25 Nov 2026 11:59:00 +0000", "yesterday", "2026-11-25T11:59:00",
-                                       "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])  # fmt: skip
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        None,
+        "",
+        "Wed, 25 Nov 2026 11:59:00 +0000",
+        "yesterday",
+        "2026-11-25T11:59:00",
+        "9999-12-31T23:59:59-12:00",
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
 def test_an_undated_error_never_deletes_even_a_factor_seen_seconds_ago(timestamp):
     stack = Stack(known=push_factor(last_seen="2026-11-25T11:59:58Z"))
     action = stack.service.handle_push_failure(failure(occurred_at=timestamp))
@@ -82,9 +114,19 @@ def test_a_date_past_the_ends_of_the_calendar_is_a_400_on_every_route(timestamp)
 def test_an_event_streams_error_log_past_the_calendar_is_rejected_not_queued():
     from factor_cleanup.intake.event_streams import parse_batch
 
-    log = {"specversion": "1.0", "type": "com.twilio.error-logs.error.logged", "id": "CE" + "0" * 32, "source": "x",
-           "data": {"sid": "NO" + "2" * 32, "account_sid": ACCOUNT_SID, "date_created": "9999-12-31T23:59:59-12:00",
-                    "error_code": "52103", "payload": json.dumps(json.loads(debugger_params()["Payload"]))}}  # fmt: skip
+    log = {
+        "specversion": "1.0",
+        "type": "com.twilio.error-logs.error.logged",
+        "id": "CE" + "0" * 32,
+        "source": "x",
+        "data": {
+            "sid": "NO" + "2" * 32,
+            "account_sid": ACCOUNT_SID,
+            "date_created": "9999-12-31T23:59:59-12:00",
+            "error_code": "52103",
+            "payload": json.dumps(json.loads(debugger_params()["Payload"])),
+        },
+    }
     batch = parse_batch(json.dumps([log]))
     assert batch.failures == [] and [r["id"] for r in batch.rejected] == ["CE" + "0" * 32]
 
@@ -143,8 +185,21 @@ def test_a_404_where_the_registry_agrees_marks_the_factor_deleted():
 
 
 # 5. Identities that are path segments ------------------------------------------------------------------------
-@pytest.mark.parametrize("identity", [".", "..", f"u/Factors/{FACTOR_SID}#", "short", "a" * 65, "user--0001",
-                                      "-user-00001", "user 0001x", "usér-00001", "user-0001\n"])  # fmt: skip
+@pytest.mark.parametrize(
+    "identity",
+    [
+        ".",
+        "..",
+        f"u/Factors/{FACTOR_SID}#",
+        "short",
+        "a" * 65,
+        "user--0001",
+        "-user-00001",
+        "user 0001x",
+        "usér-00001",
+        "user-0001\n",
+    ],
+)
 def test_an_identity_that_is_not_a_verify_identity_never_reaches_verify(identity):
     stack = Stack(factors={(SERVICE_SID, identity, FACTOR_SID)})
     action = stack.service.handle_push_failure(failure(identity=identity))
@@ -188,10 +243,8 @@ def _run_first_inside(stack: Stack, event_id: str, answer: Exception | None = No
 
     def delete_factor(service_sid: str, identity: str, factor_sid: str) -> None:
         stack.verify.delete_factor = real  # once
-        try:
+        with contextlib.suppress(VerifyRetryable):  # that attempt failed; its message would come back later
             stack.service.handle_push_failure(failure(event_id=event_id))
-        except VerifyRetryable:
-            pass  # that attempt failed; its message would come back later
         if answer:
             raise answer
         real(service_sid, identity, factor_sid)

@@ -31,8 +31,12 @@ BAD_IDENTITIES = ("short-1", "user_0001_abc", "-dash-first-1", "a" * 65)
 def twilio_routes() -> list[tuple[str, str]]:
     """(Flask rule, method) of every Twilio API route the emulators serve (not their /_emulator controls)."""
     app = create_emulator_app(EmulatorState())
-    return sorted((rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith(("/v1/", "/v2/"))
-                  for method in rule.methods - {"HEAD", "OPTIONS"})  # fmt: skip
+    return sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/v1/", "/v2/"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
 
 
 ROUTES = twilio_routes()
@@ -78,15 +82,22 @@ class World:
         """A body the spec accepts for each create or update the emulators serve."""
         return {
             "CreateChallenge": {"FactorSid": self.sids.get("YF"), "Details.Message": "Sign in?"},
-            "CreateWebhook": {"FriendlyName": "janitor", "EventTypes": ["factor.deleted", "challenge.approved"],
-                              "WebhookUrl": "https://hooks.example.com/verify"},
+            "CreateWebhook": {
+                "FriendlyName": "janitor",
+                "EventTypes": ["factor.deleted", "challenge.approved"],
+                "WebhookUrl": "https://hooks.example.com/verify",
+            },
             "UpdateWebhook": {"Status": "disabled"},
-            "CreateSink": {"Description": "janitor", "SinkType": "webhook",
-                           "SinkConfiguration": json.dumps({"destination": "https://hooks.example.com/twilio/events",
-                                                            "method": "POST", "batch_events": True})},
+            "CreateSink": {
+                "Description": "janitor",
+                "SinkType": "webhook",
+                "SinkConfiguration": json.dumps(
+                    {"destination": "https://hooks.example.com/twilio/events", "method": "POST", "batch_events": True}
+                ),
+            },
             "UpdateSink": {"Description": "renamed"},
             "CreateSubscription": {"Description": "error logs", "SinkSid": self.sids.get("DG"), "Types": [ERROR_LOGS]},
-        }.get(operation_id, {})  # fmt: skip
+        }.get(operation_id, {})
 
 
 def active_sink(world: World) -> str:
@@ -104,14 +115,22 @@ def world() -> World:
     for n in range(MANY):
         state.add_factor(SERVICE_SID, f"spec-user-000{n + 2}")
     factors = [state.add_factor(SERVICE_SID, IDENTITY, platform=platform)["sid"] for platform in ("fcm", "apn", "fcm")]
-    challenges = [state.add_challenge(SERVICE_SID, IDENTITY, factors[0], status)["sid"] for status in ("pending", "approved", "expired")]
-    webhooks = [state.add_webhook(SERVICE_SID, f"hook {n}", ["*"], f"https://hooks.example.com/{n}")["sid"] for n in range(MANY)]
-    world = World(create_emulator_app(state).test_client(), {"VA": SERVICE_SID, "YF": factors[0], "YC": challenges[0],
-                                                             "YW": webhooks[0], "AC": ACCOUNT_SID})  # fmt: skip
+    challenges = [
+        state.add_challenge(SERVICE_SID, IDENTITY, factors[0], status)["sid"]
+        for status in ("pending", "approved", "expired")
+    ]
+    webhooks = [
+        state.add_webhook(SERVICE_SID, f"hook {n}", ["*"], f"https://hooks.example.com/{n}")["sid"] for n in range(MANY)
+    ]
+    world = World(
+        create_emulator_app(state).test_client(),
+        {"VA": SERVICE_SID, "YF": factors[0], "YC": challenges[0], "YW": webhooks[0], "AC": ACCOUNT_SID},
+    )
     sinks = [active_sink(world) for _ in range(MANY)]
     world.sids["DG"] = sinks[0]
-    world.sids["DF"] = world.call("POST", "/v1/Subscriptions", {**world.form_for("CreateSubscription"),
-                                                                 "Types": [ERROR_LOGS] * MANY}).get_json()["sid"]  # fmt: skip
+    world.sids["DF"] = world.call(
+        "POST", "/v1/Subscriptions", {**world.form_for("CreateSubscription"), "Types": [ERROR_LOGS] * MANY}
+    ).get_json()["sid"]
     for _ in range(MANY - 1):
         world.call("POST", "/v1/Subscriptions", world.form_for("CreateSubscription"))
     return world
@@ -129,8 +148,10 @@ def test_the_schema_checks_formats_and_requires_every_declared_field() -> None:
     assert {"date-time", "uri"} <= set(FORMAT_CHECKER.checkers)  # else formats would pass unchecked
     sink = EVENTS.schema_validator("/components/schemas/events.v1.sink")
     assert any("links" in problem for problem in problems(sink, {"sid": None}))
-    assert any("unexpected" in problem for problem in problems(ERROR_BODY, {"code": 1, "message": "m", "more_info": "u",
-                                                                          "status": 400, "extra": 1}))  # fmt: skip
+    assert any(
+        "unexpected" in problem
+        for problem in problems(ERROR_BODY, {"code": 1, "message": "m", "more_info": "u", "status": 400, "extra": 1})
+    )
 
 
 @pytest.mark.parametrize(("rule", "method"), ROUTES)
@@ -166,9 +187,13 @@ def path_parameters() -> Iterator[tuple[str, str, str, str]]:
 
 
 @pytest.mark.parametrize(("rule", "method", "name", "bad"), list(path_parameters()))
-def test_a_malformed_sid_or_identity_in_the_path_is_refused(world: World, rule: str, method: str, name: str, bad: str) -> None:
+def test_a_malformed_sid_or_identity_in_the_path_is_refused(
+    world: World, rule: str, method: str, name: str, bad: str
+) -> None:
     spec, template, operation = operation_of(rule, method)
-    answer = world.call(method, world.path(template, operation, **{name: bad}), world.form_for(operation["operationId"]))
+    answer = world.call(
+        method, world.path(template, operation, **{name: bad}), world.form_for(operation["operationId"])
+    )
     # Verify answers 400 with a code naming the parameter; Event Streams finds nothing by that SID (404).
     assert answer.status_code == (400 if spec is VERIFY else 404)
     assert problems(ERROR_BODY, answer.get_json()) == [] and answer.get_json()["status"] == answer.status_code
@@ -208,7 +233,9 @@ def send(world: World, rule: str, method: str, where: str, name: str, value: str
 
 
 @pytest.mark.parametrize(("rule", "method", "where", "name", "bad"), list(body_and_query_constraints()))
-def test_a_value_outside_the_spec_is_refused(world: World, rule: str, method: str, where: str, name: str, bad: str) -> None:
+def test_a_value_outside_the_spec_is_refused(
+    world: World, rule: str, method: str, where: str, name: str, bad: str
+) -> None:
     answer = send(world, rule, method, where, name, bad)
     assert answer.status_code == 400
     assert problems(ERROR_BODY, answer.get_json()) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 from factor_cleanup.intake.http import HttpRequest
 from factor_cleanup.local.events import api_gateway_event
@@ -33,8 +34,9 @@ def test_the_same_delivery_twice_is_acknowledged_twice_with_the_same_idempotency
 def test_forged_or_unhashed_batches_are_refused():
     service, queue = make_service()
     assert post(service, [error_log()], token="wrong")[0] == 403
-    event = api_gateway_event("POST", "/twilio/events", body="[]", headers={"Content-Type": "application/json",
-                                                                           "X-Twilio-Signature": "x"})  # fmt: skip
+    event = api_gateway_event(
+        "POST", "/twilio/events", body="[]", headers={"Content-Type": "application/json", "X-Twilio-Signature": "x"}
+    )
     response = service.handle(HttpRequest.from_api_gateway(event))
     assert response.status == 403 and "bodySHA256" in response.body["message"] and not queue.sent
 
@@ -66,7 +68,7 @@ def test_kinesis_function_reports_records_it_could_not_queue():
     from factor_cleanup.local.verify_emulator import DEMO_ACCOUNT_SID
 
     config = settings(twilio_account_sid=DEMO_ACCOUNT_SID)  # the sample's account
-    event = json.loads(open("events/kinesis-error-logs.json").read())
+    event = json.loads(Path("events/kinesis-error-logs.json").read_text())
     response = fake_app(config, work_queue=FakeQueue(down=True)).kinesis.handle_batch(event, None)
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}
     queue = FakeQueue()
@@ -76,16 +78,22 @@ def test_kinesis_function_reports_records_it_could_not_queue():
 
 def kinesis_record(sequence: str, cloud_event: dict) -> dict:
     data = base64.b64encode(json.dumps(cloud_event).encode()).decode()
-    return {"eventSource": "aws:kinesis", "eventID": f"shardId-000000000000:{sequence}",
-            "kinesis": {"sequenceNumber": sequence, "partitionKey": "p", "data": data}}  # fmt: skip
+    return {
+        "eventSource": "aws:kinesis",
+        "eventID": f"shardId-000000000000:{sequence}",
+        "kinesis": {"sequenceNumber": sequence, "partitionKey": "p", "data": data},
+    }
 
 
 def test_only_the_kinesis_record_that_could_not_be_queued_is_retried():
     """ReportBatchItemFailures: Lambda resumes the shard at the failed record, not at the start of the batch."""
     second = "NO" + "e" * 32
     queue = FakeQueue(refuse={second})
-    records = [kinesis_record("101", error_log()), kinesis_record("102", error_log("ce-2", sid=second)),
-               kinesis_record("103", error_log("ce-3", sid="NO" + "f" * 32))]  # fmt: skip
+    records = [
+        kinesis_record("101", error_log()),
+        kinesis_record("102", error_log("ce-2", sid=second)),
+        kinesis_record("103", error_log("ce-3", sid="NO" + "f" * 32)),
+    ]
     response = fake_app(work_queue=queue).kinesis.handle_batch({"Records": records}, None)
     queued = [m.event_id for m in queue.sent]
     assert response == {"batchItemFailures": [{"itemIdentifier": "102"}]}

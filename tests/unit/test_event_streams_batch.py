@@ -42,17 +42,31 @@ def test_a_retried_batch_queues_the_rest_and_repeats_only_event_ids():
 
 def test_sqs_adapter_counts_only_entries_listed_as_successful():
     sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    messages = [parse_message(json.dumps({"event_id": f"NO{i:032x}", "source": "event_streams", "error_code": "52103"}))
-                for i in range(12)]  # fmt: skip
+    messages = [
+        parse_message(json.dumps({"event_id": f"NO{i:032x}", "source": "event_streams", "error_code": "52103"}))
+        for i in range(12)
+    ]
     with Stubber(sqs) as stub:
-        first = [{"Id": str(i), "MessageBody": m.model_dump_json(exclude_none=True)} for i, m in enumerate(messages[:10])]
-        stub.add_response("send_message_batch", {
-            "Successful": [{"Id": str(i), "MessageId": f"m{i}", "MD5OfMessageBody": "x"} for i in range(10) if i != 4],
-            "Failed": [{"Id": "4", "SenderFault": False, "Code": "InternalError"}],
-        }, {"QueueUrl": QUEUE_URL, "Entries": first})  # fmt: skip
+        first = [
+            {"Id": str(i), "MessageBody": m.model_dump_json(exclude_none=True)} for i, m in enumerate(messages[:10])
+        ]
+        stub.add_response(
+            "send_message_batch",
+            {
+                "Successful": [
+                    {"Id": str(i), "MessageId": f"m{i}", "MD5OfMessageBody": "x"} for i in range(10) if i != 4
+                ],
+                "Failed": [{"Id": "4", "SenderFault": False, "Code": "InternalError"}],
+            },
+            {"QueueUrl": QUEUE_URL, "Entries": first},
+        )
         stub.add_client_error("send_message_batch", "AWS.SimpleQueueService.NonExistentQueue")
         unqueued = SqsWorkQueue(sqs, QUEUE_URL).send_batch(messages)
-    assert [u.message.event_id for u in unqueued] == [messages[4].event_id, messages[10].event_id, messages[11].event_id]
+    assert [u.message.event_id for u in unqueued] == [
+        messages[4].event_id,
+        messages[10].event_id,
+        messages[11].event_id,
+    ]
     assert "InternalError" in unqueued[0].reason and "NonExistentQueue" in unqueued[1].reason
 
 

@@ -13,8 +13,11 @@ from factor_cleanup.domain.breaker import BreakerStore
 from tests import fakes
 
 NOT_A_PORT = {"FakeLambdaContext"}  # stands in for the Lambda runtime's context object, not one of our ports
-FAKES = [cls for name, cls in vars(fakes).items()
-         if isinstance(cls, type) and cls.__module__ == fakes.__name__ and name not in NOT_A_PORT]  # fmt: skip
+FAKES = [
+    cls
+    for name, cls in vars(fakes).items()
+    if isinstance(cls, type) and cls.__module__ == fakes.__name__ and name not in NOT_A_PORT
+]
 
 
 def port_of(fake: type) -> type:

@@ -16,7 +16,9 @@ def test_missing_configuration_is_a_clear_503(restore_environ):
 def test_an_invalid_setting_is_a_clear_503_naming_it(restore_environ):
     from structlog.testing import capture_logs
 
-    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, VERIFY_SERVICE_SIDS="not-a-sid")
+    restore_environ.update(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, VERIFY_SERVICE_SIDS="not-a-sid"
+    )
     with capture_logs() as logs:
         status, body = call_ingest(signed_event())
     assert status == 503 and body["error"] == "configuration_error"

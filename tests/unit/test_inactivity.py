@@ -18,7 +18,9 @@ def ago(days: float) -> datetime:
 
 
 def challenge(status: str, days: float, responded_days: float | None = None) -> Challenge:
-    responded = ago(responded_days) if responded_days is not None else (ago(days) if status in ("approved", "denied") else None)
+    responded = (
+        ago(responded_days) if responded_days is not None else (ago(days) if status in ("approved", "denied") else None)
+    )
     return Challenge(f"YC{int(days * 100):032d}", status, ago(days), responded)
 
 
@@ -29,7 +31,9 @@ def test_three_expired_challenges_after_a_long_silence_mean_inactive():
 
 
 def test_a_recent_approval_keeps_the_factor_and_moves_last_seen():
-    verdict = RULE.judge(ago(60), [challenge("approved", 1 / 24), *(challenge("expired", d) for d in (30, 20, 10))], NOW)
+    verdict = RULE.judge(
+        ago(60), [challenge("approved", 1 / 24), *(challenge("expired", d) for d in (30, 20, 10))], NOW
+    )
     assert not verdict.inactive and verdict.reason_code == "answered_recently"
     assert verdict.last_seen == ago(1 / 24)
 

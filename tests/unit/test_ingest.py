@@ -54,14 +54,18 @@ def test_stage_path_is_part_of_the_signed_url():
     service, queue = make_service(base_url=staged)
     status, _ = post(service, debugger_params(), url=staged + "/twilio/debugger")
     assert status == 200
-    status, _ = post(service, debugger_params(), url="https://abc123.execute-api.us-east-1.amazonaws.com/twilio/debugger")
+    status, _ = post(
+        service, debugger_params(), url="https://abc123.execute-api.us-east-1.amazonaws.com/twilio/debugger"
+    )
     assert status == 403 and len(queue.sent) == 1
 
 
 def test_without_public_base_url_the_api_gateway_domain_and_stage_are_used():
     service, queue = make_service(base_url=None)
     url = "https://abc123.execute-api.us-east-1.amazonaws.com/Prod/twilio/debugger"
-    status, _ = post(service, debugger_params(), url=url, domain="abc123.execute-api.us-east-1.amazonaws.com", stage="Prod")
+    status, _ = post(
+        service, debugger_params(), url=url, domain="abc123.execute-api.us-east-1.amazonaws.com", stage="Prod"
+    )
     assert status == 200 and len(queue.sent) == 1
 
 
@@ -98,7 +102,9 @@ def test_base64_body_from_api_gateway_is_decoded():
 
 
 def test_invalid_base64_body_is_a_400():
-    event = api_gateway_event("POST", "/twilio/debugger", body="x", headers={"content-type": "application/x-www-form-urlencoded"})
+    event = api_gateway_event(
+        "POST", "/twilio/debugger", body="x", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     event.update(body="%%%not-base64%%%", isBase64Encoded=True)
     from handlers.ingest import handler
 
@@ -152,7 +158,9 @@ def test_older_timestamp_spelling_is_read():
 def test_event_that_is_not_a_push_failure_is_acknowledged_and_not_queued():
     service, queue = make_service()
     params = debugger_params()
-    params["Payload"] = json.dumps({"resource_sid": "SM" + "0" * 32, "error_code": "30008", "more_info": {"Msg": "Unknown"}})
+    params["Payload"] = json.dumps(
+        {"resource_sid": "SM" + "0" * 32, "error_code": "30008", "more_info": {"Msg": "Unknown"}}
+    )
     status, body = post(service, params)
     assert status == 200 and body["status"] == "ignored" and not queue.sent
 

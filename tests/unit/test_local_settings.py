@@ -7,9 +7,12 @@ import pytest
 
 @pytest.mark.parametrize(
     "text, overrides",
-    [("52119=bad_token,52141=unknown", {"52119": "bad_token", "52141": "unknown"}),
-     ('{"52119": "bad_token"}', {"52119": "bad_token"}), ("", {})],
-)  # fmt: skip
+    [
+        ("52119=bad_token,52141=unknown", {"52119": "bad_token", "52141": "unknown"}),
+        ('{"52119": "bad_token"}', {"52119": "bad_token"}),
+        ("", {}),
+    ],
+)
 def test_error_code_overrides_take_the_form_make_deploy_can_pass(text, overrides):
     from factor_cleanup.runtime.settings import Settings
 

@@ -17,4 +17,6 @@ def test_the_interval_scheduler_calls_its_job_until_stopped():
 
 def test_the_local_schedule_sends_what_eventbridge_scheduler_sends():
     event = scheduler_event()
-    assert set(event) == {"source", "scheduled_time", "execution_id", "attempt"} and event["scheduled_time"].endswith("Z")
+    assert set(event) == {"source", "scheduled_time", "execution_id", "attempt"} and event["scheduled_time"].endswith(
+        "Z"
+    )

@@ -19,8 +19,13 @@ def test_loader_turns_short_tags_into_long_form():
 def test_the_shell_sets_the_parameter_a_variable_comes_from():
     from factor_cleanup.local.template import parameters_from_environment
 
-    shell = {"MAX_DELETIONS_PER_HOUR": "1000", "TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL": "2999-01-01T00:00:00Z",
-             "LOG_LEVEL": "DEBUG", "QUEUE_URL": "https://elsewhere", "UNRELATED": "x"}  # fmt: skip
+    shell = {
+        "MAX_DELETIONS_PER_HOUR": "1000",
+        "TWILIO_AUTH_TOKEN_PREVIOUS_UNTIL": "2999-01-01T00:00:00Z",
+        "LOG_LEVEL": "DEBUG",
+        "QUEUE_URL": "https://elsewhere",
+        "UNRELATED": "x",
+    }
     assert parameters_from_environment(TEMPLATE, shell) == {
         "MaxDeletionsPerHour": "1000",
         "TwilioAuthTokenPreviousUntil": "2999-01-01T00:00:00Z",

@@ -40,12 +40,22 @@ def assert_valid_emf(record: dict) -> set[tuple[str, frozenset[str]]]:
 def test_a_decision_is_logged_with_its_metric(capsys):
     logs.configure()
     service = fake_app(verify=FakeVerify({(SERVICE_SID, IDENTITY, FACTOR_SID)})).cleanup
-    service.handle_push_failure(PushFailure(event_id="NO" + "1" * 32, source="debugger", error_code="52143",
-                                            service_sid=SERVICE_SID, identity=IDENTITY, factor_sid=FACTOR_SID))  # fmt: skip
+    service.handle_push_failure(
+        PushFailure(
+            event_id="NO" + "1" * 32,
+            source="debugger",
+            error_code="52143",
+            service_sid=SERVICE_SID,
+            identity=IDENTITY,
+            factor_sid=FACTOR_SID,
+        )
+    )
     [record] = emf_lines(capsys.readouterr().out)
-    assert assert_valid_emf(record) == {("Decisions", frozenset({"Outcome", "ReasonCode"})),
-                                        ("ConfigurationErrors", frozenset({"Outcome", "ReasonCode"})),
-                                        ("ConfigurationErrors", frozenset({"ErrorCode", "ServiceSid"}))}  # fmt: skip
+    assert assert_valid_emf(record) == {
+        ("Decisions", frozenset({"Outcome", "ReasonCode"})),
+        ("ConfigurationErrors", frozenset({"Outcome", "ReasonCode"})),
+        ("ConfigurationErrors", frozenset({"ErrorCode", "ServiceSid"})),
+    }
     assert record["Decisions"] == 1 and record["ConfigurationErrors"] == 1
     assert (record["Outcome"], record["ReasonCode"]) == ("skipped", "configuration")
     assert (record["ErrorCode"], record["ServiceSid"]) == ("52143", SERVICE_SID)
@@ -53,10 +63,14 @@ def test_a_decision_is_logged_with_its_metric(capsys):
 
 
 def test_verify_latency_and_errors():
-    record = emf_processor(None, "info", {"event": "verify_call", "operation": "delete_factor", "status": 429, "duration_ms": 12.5})
+    record = emf_processor(
+        None, "info", {"event": "verify_call", "operation": "delete_factor", "status": 429, "duration_ms": 12.5}
+    )
     assert_valid_emf(record)
     assert record["VerifyLatency"] == 12.5 and record["VerifyErrors"] == 1 and record["Operation"] == "delete_factor"
-    ok = emf_processor(None, "info", {"event": "verify_call", "operation": "delete_factor", "status": 204, "duration_ms": 3})
+    ok = emf_processor(
+        None, "info", {"event": "verify_call", "operation": "delete_factor", "status": 204, "duration_ms": 3}
+    )
     assert "VerifyErrors" not in ok
 
 
@@ -71,10 +85,21 @@ def test_metrics_can_be_switched_off(monkeypatch):
 
 
 def test_a_deletion_counts_for_its_service():
-    record = emf_processor(None, "info", {"event": "decision", "outcome": "deleted", "reason_code": "uninstalled",
-                                          "service_sid": SERVICE_SID, "error_code": "52103"})  # fmt: skip
-    assert assert_valid_emf(record) == {("Decisions", frozenset({"Outcome", "ReasonCode"})),
-                                        ("Deletions", frozenset({"ServiceSid"}))}  # fmt: skip
+    record = emf_processor(
+        None,
+        "info",
+        {
+            "event": "decision",
+            "outcome": "deleted",
+            "reason_code": "uninstalled",
+            "service_sid": SERVICE_SID,
+            "error_code": "52103",
+        },
+    )
+    assert assert_valid_emf(record) == {
+        ("Decisions", frozenset({"Outcome", "ReasonCode"})),
+        ("Deletions", frozenset({"ServiceSid"})),
+    }
     assert record["Deletions"] == 1 and record["ServiceSid"] == SERVICE_SID
     kept = emf_processor(None, "info", {"event": "decision", "outcome": "would_delete", "reason_code": "uninstalled"})
     assert "Deletions" not in kept and kept["Decisions"] == 1
@@ -84,8 +109,10 @@ def test_a_deletion_counts_for_its_service():
 def test_webhook_answers_count_by_status_class_with_their_latency(status, status_class):
     event = {"event": "webhook_answered", "route": "POST /twilio/debugger", "status": status, "duration_ms": 4.5}
     record = emf_processor(None, "info", event)
-    assert assert_valid_emf(record) == {("IngestResponses", frozenset({"Route", "StatusClass"})),
-                                        ("IngestLatency", frozenset({"Route"}))}  # fmt: skip
+    assert assert_valid_emf(record) == {
+        ("IngestResponses", frozenset({"Route", "StatusClass"})),
+        ("IngestLatency", frozenset({"Route"})),
+    }
     assert (record["IngestResponses"], record["IngestLatency"]) == (1, 4.5)
     assert (record["Route"], record["StatusClass"]) == ("POST /twilio/debugger", status_class)
 
@@ -114,10 +141,11 @@ def test_every_metric_the_processor_emits_is_declared():
         {"event": "decision", "outcome": "deleted", "reason_code": "uninstalled", "service_sid": SERVICE_SID},
         {"event": "decision", "outcome": "skipped", "reason_code": "configuration", "error_code": "52143"},
         {"event": "verify_call", "operation": "delete_factor", "status": 500, "duration_ms": 1},
-        {"event": "breaker_tripped"}, {"event": "signature_rejected"},
+        {"event": "breaker_tripped"},
+        {"event": "signature_rejected"},
         {"event": "breaker_allowance", "service_sid": SERVICE_SID, "factors": 500, "allowance": 100},
         {"event": "webhook_answered", "route": "POST /twilio/verify", "status": 200, "duration_ms": 1},
-    ]  # fmt: skip
+    ]
     emitted = set().union(*(assert_valid_emf(emf_processor(None, "info", event)) for event in events))
     assert emitted == emitted_metrics()
 
@@ -130,9 +158,19 @@ def test_the_ingest_function_starts_without_powertools():
     from bench.cold_start import VARIANTS
     from bench.common import ROOT, child_env
 
-    code = VARIANTS["ingest"] + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'aws_lambda_powertools', 'structlog'}))"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_env(), capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+    code = (
+        VARIANTS["ingest"]
+        + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'aws_lambda_powertools', 'structlog'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.stdout.split() == ["['structlog']"], done.stderr[-2000:]  # the log chain loaded, Powertools not
 
 

@@ -11,8 +11,24 @@ def test_uninstall_codes_are_delete_candidates(code):
     assert verdict.delete_candidate and verdict.category is Category.UNINSTALLED
 
 
-CONFIG_CODES = ["52101", "52104", "52105", "52109", "52117", "52131", "52134", "52143", "52145",
-                "52147", "52148", "52149", "52161", "52162", "52163", "52164"]  # fmt: skip
+CONFIG_CODES = [
+    "52101",
+    "52104",
+    "52105",
+    "52109",
+    "52117",
+    "52131",
+    "52134",
+    "52143",
+    "52145",
+    "52147",
+    "52148",
+    "52149",
+    "52161",
+    "52162",
+    "52163",
+    "52164",
+]
 
 
 @pytest.mark.parametrize("code", CONFIG_CODES)
@@ -23,8 +39,15 @@ def test_configuration_codes_never_delete_and_say_so(code):
     assert "credential" in verdict.reason
 
 
-@pytest.mark.parametrize("code, category", [("52102", Category.BAD_TOKEN), ("52108", Category.TRANSIENT),
-                                            ("30008", Category.UNKNOWN), (None, Category.UNKNOWN)])  # fmt: skip
+@pytest.mark.parametrize(
+    "code, category",
+    [
+        ("52102", Category.BAD_TOKEN),
+        ("52108", Category.TRANSIENT),
+        ("30008", Category.UNKNOWN),
+        (None, Category.UNKNOWN),
+    ],
+)
 def test_everything_else_is_skipped(code, category):
     verdict = ErrorCodePolicy().classify(code)
     assert verdict.category is category and not verdict.delete_candidate

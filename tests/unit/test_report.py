@@ -25,7 +25,7 @@ from tests.report_ledger import (
     SERVICE_A,
     TOTAL,
     known_actions,
-)  # fmt: skip
+)
 
 APPLIED_COLUMNS = ("reviewed_event_sid", "applied_outcome", "applied_reason_code", "applied_event_sid", "applied_at")
 
@@ -112,9 +112,19 @@ def test_table_puts_attention_first_then_totals_then_actions(ledger):
 def test_html_shows_the_same_totals_attention_first_and_a_chart(ledger):
     page = produce("html", ledger)
     text = texts(page)
-    tiles = {key: text[f"tile-{key}"] for key in ("total", "deleted", "would_delete", "already_gone", "skipped", "failed", "dlq")}
-    assert tiles == {"total": "14Events", "deleted": "3Deleted", "would_delete": "2Would delete",
-                     "already_gone": "1Already gone", "skipped": "7Skipped", "failed": "1Failed", "dlq": "3Dead-letter queue"}  # fmt: skip
+    tiles = {
+        key: text[f"tile-{key}"]
+        for key in ("total", "deleted", "would_delete", "already_gone", "skipped", "failed", "dlq")
+    }
+    assert tiles == {
+        "total": "14Events",
+        "deleted": "3Deleted",
+        "would_delete": "2Would delete",
+        "already_gone": "1Already gone",
+        "skipped": "7Skipped",
+        "failed": "1Failed",
+        "dlq": "3Dead-letter queue",
+    }
     assert page.index('id="attention"') < page.index('id="summary"') < page.index('id="actions"')
     assert text["attention"].startswith("Needs attention (6)critical") and "3 events in 7 d" in text["attention"]
     assert page.count('<g class="bar"') == len(DELETIONS_PER_DAY) and "Actions (14)" in text["actions"]
@@ -130,11 +140,11 @@ def test_html_escapes_customer_data_and_fetches_nothing(ledger):
 
 def test_csv_cells_survive_commas_quotes_newlines_and_cannot_become_formulas():
     ledger = FakeLedger()
-    identities = ['a,"b"\nc', "=HYPERLINK(\"http://x\")", "+1", "-2", "@sum", "plain"]
+    identities = ['a,"b"\nc', '=HYPERLINK("http://x")', "+1", "-2", "@sum", "plain"]
     for n, identity in enumerate(identities):
         ledger.record(_one(n, identity=identity))
     rows = list(csv.DictReader(io.StringIO(produce("csv", ledger))))
-    assert [r["identity"] for r in rows] == ['a,"b"\nc', "'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@sum", "plain"]
+    assert [r["identity"] for r in rows] == ['a,"b"\nc', '\'=HYPERLINK("http://x")', "'+1", "'-2", "'@sum", "plain"]
 
 
 def test_an_empty_period_reports_zeros_in_every_form():
@@ -149,7 +159,9 @@ def test_an_empty_period_reports_zeros_in_every_form():
     assert "unknown (DEAD_LETTER_QUEUE_URL not set)" in table and "No deletions in this period." in table
     text = texts(produce("html", empty, dlq_depth=0))
     assert text["attention"] == "Needs attentionNothing needs attention." and text["tile-total"] == "0Events"
-    assert "No deletions in this period" in text["deletions-chart"] and "No decisions in this period." in text["actions"]
+    assert (
+        "No deletions in this period" in text["deletions-chart"] and "No decisions in this period." in text["actions"]
+    )
 
 
 def test_capped_rows_keep_the_newest_and_still_count_everything(ledger):
@@ -158,7 +170,7 @@ def test_capped_rows_keep_the_newest_and_still_count_everything(ledger):
     assert [row["event_sid"][-2:] for row in report["actions"]] == ["0b", "0c", "0d", "0e", "0f"]
     page = produce("html", ledger, rows=5)
     assert "Showing the latest 5 of 14 actions; 9 older ones are left out here" in page
-    assert page.count("<tr class=\"o-") == 5
+    assert page.count('<tr class="o-') == 5
 
 
 def test_actions_outside_the_period_are_left_out(ledger):
@@ -197,8 +209,14 @@ def test_build_report_reads_the_ledger_once(ledger):
 def _one(n: int, **fields):
     from factor_cleanup.domain.actions import Action
 
-    values = {"event_sid": f"NO{n:032x}", "outcome": "deleted", "reason": "r", "reason_code": "uninstalled",
-              "at": f"2026-11-25T0{n}:00:00Z", **fields}  # fmt: skip
+    values = {
+        "event_sid": f"NO{n:032x}",
+        "outcome": "deleted",
+        "reason": "r",
+        "reason_code": "uninstalled",
+        "at": f"2026-11-25T0{n}:00:00Z",
+        **fields,
+    }
     return Action(**values)
 
 

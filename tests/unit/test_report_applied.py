@@ -50,11 +50,16 @@ def test_csv_adds_the_marks_after_the_documented_columns(ledger):
 
 def test_table_and_page_say_applied_or_not(ledger):
     table = produce("table", ledger)
-    header, *rows = table[table.index("ACTIONS ("):].splitlines()[1:]
+    header, *rows = table[table.index("ACTIONS (") :].splitlines()[1:]
     start, end = header.index("APPLIED"), header.index("CODE")
     assert {row[13:21]: row[start:end].strip() for row in rows} == {
-        "08:00:00": "deleted", "08:01:00": "skipped: alive", "08:02:00": "not applied",
-        "10:00:00": "not applied", "11:00:00": "-", "11:00:01": "-"}  # fmt: skip
+        "08:00:00": "deleted",
+        "08:01:00": "skipped: alive",
+        "08:02:00": "not applied",
+        "10:00:00": "not applied",
+        "11:00:00": "-",
+        "11:00:01": "-",
+    }
     page = produce("html", ledger)
     assert page.count('<span class="mark applied">applied: deleted</span>') == 1
     assert page.count('<span class="mark applied">applied: skipped: alive</span>') == 1

@@ -1,4 +1,4 @@
-""""Needs attention": what is listed, in which order, and what it tells ops to do."""
+""" "Needs attention": what is listed, in which order, and what it tells ops to do."""
 
 from __future__ import annotations
 
@@ -12,13 +12,23 @@ from tests.report_ledger import NOW, SERVICE_A, SERVICE_B, known_actions
 
 
 def attention(actions, dlq_depth=None, since="7d"):
-    return build_report(actions, period_since(FixedClock(NOW), since), keep_rows=0, dlq_depth=dlq_depth)["summary"]["attention"]
+    return build_report(actions, period_since(FixedClock(NOW), since), keep_rows=0, dlq_depth=dlq_depth)["summary"][
+        "attention"
+    ]
 
 
 def config_error(n: int, code: str | None, service: str = SERVICE_A, platform: str = "apn", **fields) -> Action:
-    return Action(event_sid=f"NO{n:032x}", service_sid=service, error_code=code, outcome="skipped",
-                  reason_code="configuration", reason="configuration", at=f"2026-11-25T{n % 10:02d}:00:00Z",
-                  binding_type=platform, **fields)  # fmt: skip
+    return Action(
+        event_sid=f"NO{n:032x}",
+        service_sid=service,
+        error_code=code,
+        outcome="skipped",
+        reason_code="configuration",
+        reason="configuration",
+        at=f"2026-11-25T{n % 10:02d}:00:00Z",
+        binding_type=platform,
+        **fields,
+    )
 
 
 def test_a_configuration_surge_is_one_item_per_code_and_service_with_advice_for_that_code():
@@ -26,7 +36,12 @@ def test_a_configuration_surge_is_one_item_per_code_and_service_with_advice_for_
     first, second = attention(actions, since="24h")
     assert first["title"] == f"Error 52143 on {SERVICE_A}: 1,204 events in 24 h (apn)"
     assert "bundle id" in first["advice"] and "nothing was deleted" in first["advice"]
-    assert (first["severity"], first["count"], first["error_code"], first["service_sid"]) == ("critical", 1204, "52143", SERVICE_A)
+    assert (first["severity"], first["count"], first["error_code"], first["service_sid"]) == (
+        "critical",
+        1204,
+        "52143",
+        SERVICE_A,
+    )
     assert second["title"].startswith("Error 52109 on " + SERVICE_B) and "FCM" in second["advice"]
     assert (first["first_at"], first["last_at"]) == ("2026-11-25T00:00:00Z", "2026-11-25T09:00:00Z")
 
@@ -51,7 +66,11 @@ def test_critical_items_come_before_warnings_and_information():
 
 
 def test_decisions_of_no_concern_are_not_listed():
-    quiet = [a for a in known_actions() if a.reason_code in ("uninstalled", "transient", "ambiguous_ids") and a.outcome != "would_delete"]
+    quiet = [
+        a
+        for a in known_actions()
+        if a.reason_code in ("uninstalled", "transient", "ambiguous_ids") and a.outcome != "would_delete"
+    ]
     assert quiet and attention(quiet) == []
 
 

@@ -75,8 +75,11 @@ def test_the_lambda_lock_leaves_the_aws_sdk_to_the_runtime():
 
 def test_tests_run_the_versions_lambda_gets():
     runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
-    differ = {name: (sorted(map(str, v)), sorted(map(str, dev.get(name, set())))) for name, v in runtime.items()
-              if dev.get(name) != v}  # fmt: skip
+    differ = {
+        name: (sorted(map(str, v)), sorted(map(str, dev.get(name, set()))))
+        for name, v in runtime.items()
+        if dev.get(name) != v
+    }
     assert differ == {}, f"requirements-dev.lock must pin the Lambda lock's versions: {FIX}"
 
 

@@ -23,9 +23,14 @@ def test_every_handler_has_a_sample():
     assert not missing, f"no sample event in events/ for handlers {missing}"
 
 
-SAMPLE_KEYS = {"ingest": ("debugger-webhook",), "worker": ("worker-sqs",), "report": ("report-request",),
-               "daily_report": ("daily-report",), "kinesis_events": ("kinesis-error-logs",),
-               "activity": ("activity-sqs-batch",)}  # fmt: skip
+SAMPLE_KEYS = {
+    "ingest": ("debugger-webhook",),
+    "worker": ("worker-sqs",),
+    "report": ("report-request",),
+    "daily_report": ("daily-report",),
+    "kinesis_events": ("kinesis-error-logs",),
+    "activity": ("activity-sqs-batch",),
+}
 
 
 def test_worker_sample_carries_a_valid_message():
@@ -43,8 +48,12 @@ def _ingest(clock):
     from tests.fakes import FakeQueue
 
     queue = FakeQueue()
-    config = settings(twilio_account_sid=DEMO_ACCOUNT_SID, twilio_auth_token=DEMO_AUTH_TOKEN,
-                      public_base_url=f"http://127.0.0.1:{DEMO_PORT}", app_activity_secret=DEMO_APP_ACTIVITY_SECRET)
+    config = settings(
+        twilio_account_sid=DEMO_ACCOUNT_SID,
+        twilio_auth_token=DEMO_AUTH_TOKEN,
+        public_base_url=f"http://127.0.0.1:{DEMO_PORT}",
+        app_activity_secret=DEMO_APP_ACTIVITY_SECRET,
+    )
     return fake_app(config, clock=clock, work_queue=queue, activity_queue=queue).ingest, queue
 
 

@@ -69,7 +69,9 @@ def settings_read_by(handler: Path, units: dict[str, ast.AST], fields: set[str])
         attributes = {node.attr for node in nodes if isinstance(node, ast.Attribute)}
         found |= attributes & fields
         calls = [node.func for node in nodes if isinstance(node, ast.Call)]
-        for name in ({getattr(call, "id", getattr(call, "attr", "")) for call in calls} | attributes) & units.keys() - seen:
+        for name in (
+            {getattr(call, "id", getattr(call, "attr", "")) for call in calls} | attributes
+        ) & units.keys() - seen:
             seen.add(name)
             pending.append(units[name])
     return {name.upper() for name in found}
@@ -78,12 +80,24 @@ def settings_read_by(handler: Path, units: dict[str, ast.AST], fields: set[str])
 def inventory() -> Inventory:
     template = load_template(TEMPLATE_PATH)
     trees = [ast.parse(path.read_text(encoding="utf-8")) for path in WIRING]
-    units = {node.name: node for tree in trees for node in tree.body
-             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in APP_CLASSES}
-    parts = [item for tree in trees for node in tree.body if isinstance(node, ast.ClassDef) and node.name in APP_CLASSES
-             for item in node.body if isinstance(item, ast.FunctionDef)]
+    units = {
+        node.name: node
+        for tree in trees
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in APP_CLASSES
+    }
+    parts = [
+        item
+        for tree in trees
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name in APP_CLASSES
+        for item in node.body
+        if isinstance(item, ast.FunctionDef)
+    ]
     units.update((part.name, part) for part in parts)
-    functions = {key: r["Properties"] for key, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    functions = {
+        key: r["Properties"] for key, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"
+    }
     handlers = {key: ROOT / (properties["Handler"].rpartition(".")[0] + ".py") for key, properties in functions.items()}
     reads = {key: settings_read_by(path, units, set(Settings.model_fields)) for key, path in handlers.items()}
     fields = {name.upper(): info for name, info in Settings.model_fields.items()}
@@ -97,7 +111,9 @@ def drift(inv: Inventory) -> list[str]:
 
 
 def _readme_drift(inv: Inventory) -> list[str]:
-    problems = [f"{name} is a Settings field missing from the README table" for name in inv.fields.keys() - inv.rows.keys()]
+    problems = [
+        f"{name} is a Settings field missing from the README table" for name in inv.fields.keys() - inv.rows.keys()
+    ]
     for name, mark in inv.rows.items():
         if name not in inv.fields and name not in NOT_SETTINGS:
             problems.append(f"{name} is in the README table but is no Settings field")
@@ -120,10 +136,16 @@ def _environment_drift(inv: Inventory) -> list[str]:
                 problems.append(f"{where} sets {name}, which the README marks {LOCAL_ONLY}")
             elif mark == RESOURCE and (sources & parameters or not sources & created):
                 problems.append(f"{where} sets {name} from {sorted(sources)}; the README says a resource")
-            elif mark not in (None, LOCAL_ONLY, RESOURCE) and (mark not in sources or shell_to_parameter.get(name) != mark):
+            elif mark not in (None, LOCAL_ONLY, RESOURCE) and (
+                mark not in sources or shell_to_parameter.get(name) != mark
+            ):
                 problems.append(f"{where} sets {name} from {sorted(sources)}; the README says parameter {mark}")
     given = set().union(*map(set, environments.values()))
-    problems += [f"{name} ({mark}) reaches no function" for name, mark in inv.rows.items() if mark != LOCAL_ONLY and name not in given]
+    problems += [
+        f"{name} ({mark}) reaches no function"
+        for name, mark in inv.rows.items()
+        if mark != LOCAL_ONLY and name not in given
+    ]
     return problems
 
 
@@ -147,16 +169,22 @@ def _parameter_drift(inv: Inventory) -> list[str]:
         if parameter is None or info is None:
             continue
         declared = {"ge": parameter.get("MinValue"), "le": parameter.get("MaxValue")}
-        model = {key: next((getattr(item, key) for item in info.metadata if hasattr(item, key)), None) for key in declared}
+        model = {
+            key: next((getattr(item, key) for item in info.metadata if hasattr(item, key)), None) for key in declared
+        }
         if parameter["Type"] == "Number" and declared != model:
             problems.append(f"{mark} range {declared} differs from {name}'s {model}")
         choices = set(get_args(info.annotation)) if get_origin(info.annotation) is Literal else set()
         if choices and set(parameter.get("AllowedValues", ())) != choices:
-            problems.append(f"{mark} AllowedValues {parameter.get('AllowedValues')} differ from {name}'s {sorted(choices)}")
+            problems.append(
+                f"{mark} AllowedValues {parameter.get('AllowedValues')} differ from {name}'s {sorted(choices)}"
+            )
         if "Default" in parameter and name not in TEMPLATE_DEFAULTS:
             ours, theirs = _parsed_default(name.lower()), _parsed_default(name.lower(), str(parameter["Default"]))
             if ours != theirs:
-                problems.append(f"{mark} Default {parameter['Default']!r} means {theirs!r}, {name}'s default is {ours!r}")
+                problems.append(
+                    f"{mark} Default {parameter['Default']!r} means {theirs!r}, {name}'s default is {ours!r}"
+                )
     return problems
 
 
@@ -169,7 +197,11 @@ def _documented_default_drift(inv: Inventory) -> list[str]:
         parameter = inv.rows.get(name, "")
         values = [str(inv.template["Parameters"].get(parameter, {}).get("Default"))]
         values += [deployed[parameter].replace("$(ENV)", "$ENV")] if parameter in deployed else []
-        problems += [f"the README row of {name} does not give {value}" for value in values if f"`{value}`" not in inv.lines.get(name, "")]
+        problems += [
+            f"the README row of {name} does not give {value}"
+            for value in values
+            if f"`{value}`" not in inv.lines.get(name, "")
+        ]
     return problems
 
 

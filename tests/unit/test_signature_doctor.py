@@ -14,7 +14,9 @@ CONFIGURED = "https://abc.execute-api.us-east-1.amazonaws.com/twilio/debugger"
 
 def captured(signed_url: str, token: str = AUTH_TOKEN, stage: str = "$default") -> HttpRequest:
     body, headers = signed_form(signed_url, debugger_params(), token)
-    return HttpRequest.from_api_gateway(api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers, stage=stage))
+    return HttpRequest.from_api_gateway(
+        api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers, stage=stage)
+    )
 
 
 def test_valid_request_is_reported_valid():

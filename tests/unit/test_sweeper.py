@@ -29,7 +29,11 @@ def test_a_candidate_message_carries_what_the_worker_needs():
     sweeper(registry, queue).sweep()
     [message] = queue.sent
     assert isinstance(message, InactiveCandidate) and parse_message(message.model_dump_json()) == message
-    assert (message.identity, message.binding_type, message.last_seen) == ("demo-user-0001", "apn", "2026-08-17T12:00:00Z")
+    assert (message.identity, message.binding_type, message.last_seen) == (
+        "demo-user-0001",
+        "apn",
+        "2026-08-17T12:00:00Z",
+    )
     assert message.event_id == f"inactive:{STALE_IOS}:2026-08-17T12:00:00Z:2026-11-25"
 
 
@@ -54,8 +58,9 @@ def test_a_run_out_of_time_stops_and_says_so():
 
 def test_a_candidate_without_an_identity_is_kept_not_queued():
     registry, queue = FakeRegistry(), FakeQueue()
-    registry.rows["YF" + "1" * 32] = FactorRecord("YF" + "1" * 32, SERVICE_SID, None, "push", status="verified",
-                                                last_seen="2026-01-01T00:00:00Z")
+    registry.rows["YF" + "1" * 32] = FactorRecord(
+        "YF" + "1" * 32, SERVICE_SID, None, "push", status="verified", last_seen="2026-01-01T00:00:00Z"
+    )
     report = sweeper(registry, queue).sweep()
     assert (report.candidates_read, report.kept, queue.sent) == (1, 1, [])
 

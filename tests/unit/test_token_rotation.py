@@ -45,7 +45,12 @@ def test_ingest_accepts_the_previous_token_only_in_grace():
     request = HttpRequest.from_api_gateway(api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers))
     statuses = {}
     for until in ("2999-01-01T00:00:00Z", "2020-01-01T00:00:00Z"):
-        config = Settings(twilio_account_sid=ACCOUNT_SID, twilio_auth_token="new-primary", public_base_url=BASE_URL,
-                          twilio_auth_token_previous=AUTH_TOKEN, twilio_auth_token_previous_until=until)  # fmt: skip
+        config = Settings(
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token="new-primary",
+            public_base_url=BASE_URL,
+            twilio_auth_token_previous=AUTH_TOKEN,
+            twilio_auth_token_previous_until=until,
+        )
         statuses[until[:4]] = fake_app(config).ingest.handle(request).status
     assert statuses == {"2999": 200, "2020": 403}

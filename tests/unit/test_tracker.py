@@ -27,14 +27,20 @@ def test_factor_lifecycle(tracker):
     assert row(tracker).status == "unverified" and row(tracker).last_seen is None
     tracker.apply_verify_event(event("factor.verified", "2026-11-25T10:00:30Z"))
     assert (row(tracker).status, row(tracker).verified_at, row(tracker).last_seen) == (
-        "verified", "2026-11-25T10:00:30Z", "2026-11-25T10:00:30Z")  # fmt: skip
+        "verified",
+        "2026-11-25T10:00:30Z",
+        "2026-11-25T10:00:30Z",
+    )
     tracker.apply_verify_event(event("challenge.approved", "2026-11-25T11:00:00Z"))
     assert (row(tracker).last_seen, row(tracker).last_seen_via) == ("2026-11-25T11:00:00Z", "challenge.approved")
     tracker.apply_verify_event(event("challenge.denied", "2026-11-25T11:30:00Z"))
     assert row(tracker).last_seen_via == "challenge.denied"
     tracker.apply_verify_event(event("factor.deleted", "2026-11-25T11:45:00Z"))
     assert (row(tracker).deleted_at, row(tracker).deleted_by, row(tracker).deletion_confirmed) == (
-        "2026-11-25T11:45:00Z", "user", True)  # fmt: skip
+        "2026-11-25T11:45:00Z",
+        "user",
+        True,
+    )
 
 
 def test_an_old_answer_arriving_late_does_not_move_last_seen_back(tracker):
@@ -60,14 +66,18 @@ def test_activity_naming_the_factor_marks_it_seen(tracker):
 
 
 def test_activity_naming_an_identity_with_one_factor_marks_that_factor(tracker):
-    tracker.registry.record_factor(FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, status="verified", last_seen="2026-01-01T00:00:00Z"))
+    tracker.registry.record_factor(
+        FactorRecord(FACTOR_SID, SERVICE_SID, IDENTITY, status="verified", last_seen="2026-01-01T00:00:00Z")
+    )
     result = tracker.apply_activity(activity(service_sid=SERVICE_SID, identity=IDENTITY))
     assert result["factor_sid"] == FACTOR_SID and row(tracker).last_seen == "2026-11-25T11:50:00Z"
 
 
 def test_activity_naming_an_identity_with_two_devices_changes_nothing(tracker):
     for sid in (FACTOR_SID, "YF" + "2" * 32):
-        tracker.registry.record_factor(FactorRecord(sid, SERVICE_SID, IDENTITY, status="verified", last_seen="2026-01-01T00:00:00Z"))
+        tracker.registry.record_factor(
+            FactorRecord(sid, SERVICE_SID, IDENTITY, status="verified", last_seen="2026-01-01T00:00:00Z")
+        )
     result = tracker.apply_activity(activity(service_sid=SERVICE_SID, identity=IDENTITY))
     assert result["status"] == "ignored" and "2 verified factors" in result["detail"]
     assert {r.last_seen for r in tracker.registry.rows.values()} == {"2026-01-01T00:00:00Z"}

@@ -31,8 +31,12 @@ def test_every_event_type_is_queued_and_answered_exactly_200(event_type, encodin
 
 def test_unknown_fields_are_accepted_and_a_challenge_date_is_used():
     service, queue = make_service()
-    body = webhook(challenge_sid="YC" + "c" * 32, challenge_status="approved", challenge_date_responded="2026-11-25T11:58:30Z",
-                   something_new={"nested": True})  # fmt: skip
+    body = webhook(
+        challenge_sid="YC" + "c" * 32,
+        challenge_status="approved",
+        challenge_date_responded="2026-11-25T11:58:30Z",
+        something_new={"nested": True},
+    )
     status, _ = post_json(service, json.dumps(body))
     assert status == 200 and queue.sent[0].occurred_at == "2026-11-25T11:58:30Z"
     assert queue.sent[0].challenge_sid == "YC" + "c" * 32
@@ -89,8 +93,10 @@ def test_another_accounts_event_is_refused():
     assert status == 403 and answer["error"] == "wrong_account" and not queue.sent
 
 
-@pytest.mark.parametrize("change, problem", [({"factor_sid": "not-a-factor"}, "factor_sid"), ({"uuid": ""}, "uuid"),
-                                             ({"service_sid": None}, "service_sid")])  # fmt: skip
+@pytest.mark.parametrize(
+    "change, problem",
+    [({"factor_sid": "not-a-factor"}, "factor_sid"), ({"uuid": ""}, "uuid"), ({"service_sid": None}, "service_sid")],
+)
 def test_malformed_known_events_are_a_400(change, problem):
     service, queue = make_service()
     body = {k: v for k, v in {**webhook(), **change}.items() if v is not None}

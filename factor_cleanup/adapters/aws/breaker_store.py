@@ -31,15 +31,18 @@ class DynamoDbBreakerStore:
             TableName=self._table,
             ConsistentRead=True,
             KeyConditionExpression="service_sid = :service AND slot BETWEEN :first AND :last",
-            ExpressionAttributeValues={":service": {"S": service_sid}, ":first": {"S": f"{counter}#{first_minute}"},
-                                       ":last": {"S": f"{counter}#~"}},
+            ExpressionAttributeValues={
+                ":service": {"S": service_sid},
+                ":first": {"S": f"{counter}#{first_minute}"},
+                ":last": {"S": f"{counter}#~"},
+            },
         )
         return sum(int(item["count"]["N"]) for page in pages for item in page.get("Items", []))
 
     def open_state(self, service_sid: str) -> BreakerState | None:
-        item = self._client.get_item(
-            TableName=self._table, Key=self._state_key(service_sid), ConsistentRead=True
-        ).get("Item")
+        item = self._client.get_item(TableName=self._table, Key=self._state_key(service_sid), ConsistentRead=True).get(
+            "Item"
+        )
         return BreakerState(service_sid, item["tripped_at"]["S"], item["reason"]["S"]) if item else None
 
     def trip(self, state: BreakerState) -> bool:
@@ -48,8 +51,11 @@ class DynamoDbBreakerStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item={**self._state_key(state.service_sid), "tripped_at": {"S": state.tripped_at},
-                      "reason": {"S": state.reason}},
+                Item={
+                    **self._state_key(state.service_sid),
+                    "tripped_at": {"S": state.tripped_at},
+                    "reason": {"S": state.reason},
+                },
                 ConditionExpression="attribute_not_exists(service_sid)",
             )
             return True
@@ -62,12 +68,15 @@ class DynamoDbBreakerStore:
         state = self.open_state(service_sid)
         self._client.delete_item(TableName=self._table, Key=self._state_key(service_sid))
         pages = self._client.get_paginator("query").paginate(
-            TableName=self._table, KeyConditionExpression="service_sid = :service",
+            TableName=self._table,
+            KeyConditionExpression="service_sid = :service",
             ExpressionAttributeValues={":service": {"S": service_sid}},
-        )  # fmt: skip
+        )
         for page in pages:
             for item in page.get("Items", []):
-                self._client.delete_item(TableName=self._table, Key={"service_sid": item["service_sid"], "slot": item["slot"]})
+                self._client.delete_item(
+                    TableName=self._table, Key={"service_sid": item["service_sid"], "slot": item["slot"]}
+                )
         return state
 
     @staticmethod

@@ -93,14 +93,20 @@ def redrive(sqs: Any, dlq_url: str, queue_url: str, max_messages: int = 1000) ->
 
 def _receive(sqs: Any, queue_url: str, count: int, visibility: int) -> list[dict[str, Any]]:
     return sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=count, VisibilityTimeout=visibility, WaitTimeSeconds=0,
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=count,
+        VisibilityTimeout=visibility,
+        WaitTimeSeconds=0,
         AttributeNames=["All"],
-    ).get("Messages", [])  # fmt: skip
+    ).get("Messages", [])
 
 
 def _make_visible(sqs: Any, queue_url: str, handles: list[str]) -> None:
     for start in range(0, len(handles), 10):
-        entries = [{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0} for i, h in enumerate(handles[start:start + 10])]
+        entries = [
+            {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+            for i, h in enumerate(handles[start : start + 10])
+        ]
         sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
 
 
@@ -117,16 +123,25 @@ def _describe(message: dict[str, Any]) -> DeadLetter:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         kind, event_id, factor_sid = "malformed", None, None
-        why = f"not a message the worker can read ({where}: {first['msg']}); it would fail again: inspect, then delete it"
+        why = (
+            f"not a message the worker can read ({where}: {first['msg']}); it would fail again: inspect, then delete it"
+        )
     else:
         kind, event_id, factor_sid = parsed.kind, parsed.event_id, getattr(parsed, "factor_sid", None)
-        why = (f"no decision after {count} receives (Verify 429/5xx or a failed ledger/idempotency write); "
-               f"worker logs: event_sid={event_id}. Safe to redrive.")  # fmt: skip
+        why = (
+            f"no decision after {count} receives (Verify 429/5xx or a failed ledger/idempotency write); "
+            f"worker logs: event_sid={event_id}. Safe to redrive."
+        )
     return DeadLetter(
-        message_id=message["MessageId"], kind=kind, event_id=event_id, factor_sid=factor_sid, receive_count=count,
-        sent_at=_time(attributes.get("SentTimestamp")), first_received_at=_time(attributes.get("ApproximateFirstReceiveTimestamp")),
+        message_id=message["MessageId"],
+        kind=kind,
+        event_id=event_id,
+        factor_sid=factor_sid,
+        receive_count=count,
+        sent_at=_time(attributes.get("SentTimestamp")),
+        first_received_at=_time(attributes.get("ApproximateFirstReceiveTimestamp")),
         why=why,
-    )  # fmt: skip
+    )
 
 
 def _time(epoch_millis: str | None) -> str | None:
@@ -138,9 +153,13 @@ def _time(epoch_millis: str | None) -> str | None:
 def render_table(letters: list[DeadLetter]) -> str:
     if not letters:
         return "The dead-letter queue is empty."
-    lines = [f"{len(letters)} dead letter(s), oldest first:",
-             f"{'SENT':20}  {'KIND':18}  {'EVENT':36}  {'FACTOR':34}  RECEIVES  WHY"]  # fmt: skip
+    lines = [
+        f"{len(letters)} dead letter(s), oldest first:",
+        f"{'SENT':20}  {'KIND':18}  {'EVENT':36}  {'FACTOR':34}  RECEIVES  WHY",
+    ]
     for letter in letters:
-        lines.append(f"{letter.sent_at or '-':20}  {letter.kind:18}  {letter.event_id or '-':36}  "
-                     f"{letter.factor_sid or '-':34}  {letter.receive_count:8}  {letter.why}")  # fmt: skip
+        lines.append(
+            f"{letter.sent_at or '-':20}  {letter.kind:18}  {letter.event_id or '-':36}  "
+            f"{letter.factor_sid or '-':34}  {letter.receive_count:8}  {letter.why}"
+        )
     return "\n".join(lines)

@@ -36,14 +36,27 @@ ENTITY_INDEX = "by_entity"
 SWEEP_SHARDS = 4  # changing it needs every verified item rewritten: the sweeper only queries these shards
 COUNTER_PREFIX = "count#"  # never a factor SID (YF…), so no factor's item
 TRANSACTION_TRIES = 5  # a service's counter is shared: concurrent transitions may conflict and are tried again
-_COUNTABLE = ("attribute_not_exists(counted_in) AND attribute_not_exists(deleted_at) AND #status = :verified"
-              " AND factor_type = :push AND service_sid = :service")  # fmt: skip
+_COUNTABLE = (
+    "attribute_not_exists(counted_in) AND attribute_not_exists(deleted_at) AND #status = :verified"
+    " AND factor_type = :push AND service_sid = :service"
+)
 
 log = structlog.get_logger(__name__)
 _TEXT_FIELDS = (
-    "service_sid", "identity", "factor_type", "platform", "status", "created_at", "verified_at",
-    "last_seen", "last_seen_via", "deleted_at", "deleted_by", "deleted_event", "delete_intent_event",
-)  # fmt: skip
+    "service_sid",
+    "identity",
+    "factor_type",
+    "platform",
+    "status",
+    "created_at",
+    "verified_at",
+    "last_seen",
+    "last_seen_via",
+    "deleted_at",
+    "deleted_by",
+    "deleted_event",
+    "delete_intent_event",
+)
 
 
 def sweep_shard(service_sid: str, factor_sid: str) -> str:
@@ -82,7 +95,9 @@ class DynamoDbFactorRegistry:
         if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
             update.set("status", "verified")
             update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
-            update.set("sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid))  # push factors alone are swept
+            update.set(
+                "sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid)
+            )  # push factors alone are swept
         elif factor.status == "verified":
             update.set("status", "verified")
             update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
@@ -92,7 +107,9 @@ class DynamoDbFactorRegistry:
         if factor.last_seen:  # one write when last_seen moves forward (new factors), two otherwise
             seen.set("last_seen", factor.last_seen)
             seen.set("last_seen_via", factor.last_seen_via or "registry")
-        moved = bool(factor.last_seen) and self._update(factor.factor_sid, seen, f"attribute_not_exists(deleted_at) AND ({_FORWARD})")
+        moved = bool(factor.last_seen) and self._update(
+            factor.factor_sid, seen, f"attribute_not_exists(deleted_at) AND ({_FORWARD})"
+        )
         if not moved and update:
             self._update(factor.factor_sid, update, "attribute_not_exists(deleted_at)")
         if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
@@ -149,13 +166,17 @@ class DynamoDbFactorRegistry:
             KeyConditionExpression="entity_key = :key",
             ExpressionAttributeValues={":key": _s(entity_key(service_sid, identity))},
         ):
-            found += [item["factor_sid"]["S"] for item in page["Items"] if item.get("status", {}).get("S") == "verified"]
+            found += [
+                item["factor_sid"]["S"] for item in page["Items"] if item.get("status", {}).get("S") == "verified"
+            ]
         return sorted(found)
 
     def stale_factors(self, service_sid: str, seen_before: datetime, page_size: int) -> Iterator[FactorRecord]:
         """Each shard comes sorted by last_seen from the index; merged, the oldest come first overall."""
-        shards = [self._stale_in_shard(f"{service_sid}#{shard}", iso_utc(seen_before), page_size)
-                  for shard in range(SWEEP_SHARDS)]  # fmt: skip
+        shards = [
+            self._stale_in_shard(f"{service_sid}#{shard}", iso_utc(seen_before), page_size)
+            for shard in range(SWEEP_SHARDS)
+        ]
         return heapq.merge(*shards, key=lambda record: record.last_seen or "")
 
     def _stale_in_shard(self, shard: str, before: str, page_size: int) -> Iterator[FactorRecord]:
@@ -178,31 +199,51 @@ class DynamoDbFactorRegistry:
 
     def _count(self, factor_sid: str, service_sid: str) -> None:
         """+1 on the service's counter, only in the transition to a counted verified push factor."""
-        request = {"TableName": self._table, "Key": _key(factor_sid), "UpdateExpression": "SET counted_in = :service",
-                   "ConditionExpression": _COUNTABLE, "ExpressionAttributeNames": {"#status": "status"},
-                   "ExpressionAttributeValues": {":service": _s(service_sid), ":verified": _s("verified"),
-                                                 ":push": _s("push")}}  # fmt: skip
+        request = {
+            "TableName": self._table,
+            "Key": _key(factor_sid),
+            "UpdateExpression": "SET counted_in = :service",
+            "ConditionExpression": _COUNTABLE,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":service": _s(service_sid),
+                ":verified": _s("verified"),
+                ":push": _s("push"),
+            },
+        }
         self._with_counter(request, service_sid, 1)
 
-    def _uncount(self, factor_sid: str, deletion: "_Update", service_sid: str) -> bool:
+    def _uncount(self, factor_sid: str, deletion: _Update, service_sid: str) -> bool:
         """The deletion and -1 on the counter of the service the factor was counted in, together."""
         update = deletion.copy()
         update.remove("counted_in")
-        request = {"TableName": self._table, "Key": _key(factor_sid), **update.request(),
-                   "ConditionExpression": "#counted_in = :counted_in"}  # fmt: skip
-        request["ExpressionAttributeValues"] = {**request.get("ExpressionAttributeValues", {}), ":counted_in": _s(service_sid)}
+        request = {
+            "TableName": self._table,
+            "Key": _key(factor_sid),
+            **update.request(),
+            "ConditionExpression": "#counted_in = :counted_in",
+        }
+        request["ExpressionAttributeValues"] = {
+            **request.get("ExpressionAttributeValues", {}),
+            ":counted_in": _s(service_sid),
+        }
         return self._with_counter(request, service_sid, -1)
 
     def _counted_in(self, factor_sid: str) -> str | None:
-        item = self._client.get_item(TableName=self._table, Key=_key(factor_sid), ConsistentRead=True,
-                                     ProjectionExpression="counted_in").get("Item")  # fmt: skip
+        item = self._client.get_item(
+            TableName=self._table, Key=_key(factor_sid), ConsistentRead=True, ProjectionExpression="counted_in"
+        ).get("Item")
         return item["counted_in"]["S"] if item and "counted_in" in item else None
 
     def _with_counter(self, factor_update: dict[str, Any], service_sid: str, delta: int) -> bool:
         """The factor's conditional update and the counter's ADD in one transaction. False when the factor's
         condition does not hold (nothing written), or when other transactions kept conflicting (logged)."""
-        counter = {"TableName": self._table, "Key": _key(COUNTER_PREFIX + service_sid),
-                   "UpdateExpression": "ADD verified_push :delta", "ExpressionAttributeValues": {":delta": {"N": str(delta)}}}  # fmt: skip
+        counter = {
+            "TableName": self._table,
+            "Key": _key(COUNTER_PREFIX + service_sid),
+            "UpdateExpression": "ADD verified_push :delta",
+            "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
+        }
         for attempt in range(TRANSACTION_TRIES):
             try:
                 self._client.transact_write_items(TransactItems=[{"Update": factor_update}, {"Update": counter}])
@@ -267,11 +308,13 @@ class _Update:
 
     def request(self) -> dict[str, Any]:
         expression = " ".join(
-            part for part in (
+            part
+            for part in (
                 "SET " + ", ".join(self._sets) if self._sets else "",
                 "REMOVE " + ", ".join(self._removes) if self._removes else "",
-            ) if part
-        )  # fmt: skip
+            )
+            if part
+        )
         request: dict[str, Any] = {"UpdateExpression": expression, "ExpressionAttributeNames": self._names}
         if self._values:
             request["ExpressionAttributeValues"] = self._values

@@ -11,8 +11,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 log = structlog.get_logger(__name__)
 
 _DEPTH_ATTRIBUTES = [
-    "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
-]  # fmt: skip
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
 SNS_SUBJECT_MAX = 99  # SNS: ASCII, no line breaks, under 100 characters
 SNS_MESSAGE_MAX_BYTES = 250_000  # SNS caps a message at 256 KiB
 PRESIGN_SECONDS = 3600  # the link the mailed command prints works for an hour
@@ -27,7 +29,9 @@ class SqsQueueStats:
 
     def dlq_depth(self) -> int | None:
         try:
-            attributes = self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=_DEPTH_ATTRIBUTES)["Attributes"]
+            attributes = self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=_DEPTH_ATTRIBUTES)[
+                "Attributes"
+            ]
         except (BotoCoreError, ClientError) as exc:
             log.warning("dlq_depth_unavailable", queue_url=self._url, error=str(exc))
             return None

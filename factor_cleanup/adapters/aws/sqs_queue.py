@@ -49,9 +49,14 @@ class SqsWorkQueue:
         except (BotoCoreError, ClientError) as exc:
             return [Unqueued(message, str(exc)) for message, _ in chunk]
         stored = {entry["Id"] for entry in answer.get("Successful", [])}
-        reasons = {entry["Id"]: f"{entry.get('Code')}: {entry.get('Message', '')}" for entry in answer.get("Failed", [])}
-        return [Unqueued(message, reasons.get(str(index), "not confirmed by SQS"))
-                for index, (message, _) in enumerate(chunk) if str(index) not in stored]  # fmt: skip
+        reasons = {
+            entry["Id"]: f"{entry.get('Code')}: {entry.get('Message', '')}" for entry in answer.get("Failed", [])
+        }
+        return [
+            Unqueued(message, reasons.get(str(index), "not confirmed by SQS"))
+            for index, (message, _) in enumerate(chunk)
+            if str(index) not in stored
+        ]
 
     def delay_retry(self, receipt_handle: str, seconds: int) -> None:
         """Hide a failed message for `seconds` so its retry waits, without sleeping in the function."""

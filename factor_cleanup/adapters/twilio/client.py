@@ -21,8 +21,9 @@ Credentials = Callable[[], "tuple[str, str]"]
 class LazyVerifyApi:
     """Implements the VerifyApi port by building a TwilioVerifyApi on first use and keeping it."""
 
-    def __init__(self, account_sid: str, credentials: Credentials, *, base_url: str, timeout: float,
-                 max_in_flight: int) -> None:  # fmt: skip
+    def __init__(
+        self, account_sid: str, credentials: Credentials, *, base_url: str, timeout: float, max_in_flight: int
+    ) -> None:
         self._account_sid = account_sid
         self._credentials = credentials
         self._base_url, self._timeout, self._max_in_flight = base_url, timeout, max_in_flight
@@ -47,6 +48,12 @@ class LazyVerifyApi:
                 from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
 
                 username, password = self._credentials()
-                self._api = TwilioVerifyApi(self._account_sid, username, password, base_url=self._base_url,
-                                            timeout=self._timeout, max_in_flight=self._max_in_flight)  # fmt: skip
+                self._api = TwilioVerifyApi(
+                    self._account_sid,
+                    username,
+                    password,
+                    base_url=self._base_url,
+                    timeout=self._timeout,
+                    max_in_flight=self._max_in_flight,
+                )
             return self._api

@@ -93,15 +93,17 @@ class EventStreamsSetup:
 
     def apply(self, destination: str) -> str:
         sink = self._sink_for(destination) or self._events.sinks.create(
-            description=FRIENDLY_NAME, sink_type="webhook",
+            description=FRIENDLY_NAME,
+            sink_type="webhook",
             sink_configuration={"destination": destination, "method": "POST", "batch_events": True},
-        )  # fmt: skip
+        )
         self._wait_until_active(sink.sid, destination)
         if not self._subscribed(sink.sid):
             self._events.subscriptions.create(
-                description=f"{FRIENDLY_NAME}: error logs", sink_sid=sink.sid,
+                description=f"{FRIENDLY_NAME}: error logs",
+                sink_sid=sink.sid,
                 types=[{"type": ERROR_LOG_TYPE, "schema_version": ERROR_LOG_SCHEMA_VERSION}],
-            )  # fmt: skip
+            )
         return sink.sid
 
     def _wait_until_active(self, sink_sid: str, destination: str) -> None:
@@ -111,20 +113,36 @@ class EventStreamsSetup:
             if status == "active":
                 return
             if status == "failed":
-                raise SinkNotActive(sink_sid, status, (
-                    f"Event Streams sink {sink_sid} failed: Twilio could not validate {destination}. Check that it "
-                    "is reachable over HTTPS and answers 200, delete the sink (Console > Event Streams > Manage "
-                    "sinks), then run configure-twilio again. Nothing was subscribed."))  # fmt: skip
+                raise SinkNotActive(
+                    sink_sid,
+                    status,
+                    (
+                        f"Event Streams sink {sink_sid} failed: Twilio could not validate {destination}. Check that it "
+                        "is reachable over HTTPS and answers 200, delete the sink (Console > Event Streams > Manage "
+                        "sinks), then run configure-twilio again. Nothing was subscribed."
+                    ),
+                )
             if check + 1 < self._checks:
                 time.sleep(self._pause)
-        raise SinkNotActive(sink_sid, status, (
-            f"Event Streams sink {sink_sid} is still {status} after {self._checks} checks "
-            f"{self._pause:g} s apart; nothing was subscribed. Run configure-twilio again later: it reuses the sink."))  # fmt: skip
+        raise SinkNotActive(
+            sink_sid,
+            status,
+            (
+                f"Event Streams sink {sink_sid} is still {status} after {self._checks} checks "
+                f"{self._pause:g} s apart; nothing was subscribed. Run configure-twilio again later: it reuses the sink."
+            ),
+        )
 
     def _sink_for(self, destination: str) -> Any:
         sinks = self._events.sinks.list()
-        return next((s for s in sinks if s.sink_type == "webhook"
-                     and (s.sink_configuration or {}).get("destination") == destination), None)  # fmt: skip
+        return next(
+            (
+                s
+                for s in sinks
+                if s.sink_type == "webhook" and (s.sink_configuration or {}).get("destination") == destination
+            ),
+            None,
+        )
 
     def _subscribed(self, sink_sid: str) -> bool:
         for subscription in self._events.subscriptions.list(sink_sid=sink_sid):
@@ -146,8 +164,9 @@ class VerifyWebhookSetup:
             self._client.verify.v2.services(service_sid).fetch()
         except TwilioRestException as exc:
             if exc.status in (401, 403):
-                raise SetupError("Twilio rejected the credentials (check TWILIO_ACCOUNT_SID and "
-                                 "TWILIO_AUTH_TOKEN or the API key)") from None  # fmt: skip
+                raise SetupError(
+                    "Twilio rejected the credentials (check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN or the API key)"
+                ) from None
             if exc.status == 404:
                 raise SetupError(f"Verify Service {service_sid} does not exist in this account") from None
             raise SetupError(f"Twilio answered {exc.status} for {service_sid}: {exc.msg}") from None
@@ -159,18 +178,31 @@ class VerifyWebhookSetup:
         ours = next((h for h in hooks if h.webhook_url == webhook_url), None) or next(
             (h for h in hooks if h.friendly_name == FRIENDLY_NAME), None
         )
-        wanted = {"webhook_url": webhook_url, "event_types": sorted(VERIFY_EVENT_TYPES), "status": "enabled", "version": "v2"}
+        wanted = {
+            "webhook_url": webhook_url,
+            "event_types": sorted(VERIFY_EVENT_TYPES),
+            "status": "enabled",
+            "version": "v2",
+        }
         if ours is None:
             return WebhookPlan(service_sid, "create", changes=wanted)
-        current = {"webhook_url": ours.webhook_url, "event_types": sorted(ours.event_types or []),
-                   "status": ours.status, "version": ours.version}  # fmt: skip
+        current = {
+            "webhook_url": ours.webhook_url,
+            "event_types": sorted(ours.event_types or []),
+            "status": ours.status,
+            "version": ours.version,
+        }
         changes = {key: value for key, value in wanted.items() if current[key] != value}
         return WebhookPlan(service_sid, "update" if changes else "unchanged", ours.sid, changes)
 
     def apply(self, plan: WebhookPlan) -> WebhookPlan:
         webhooks = self._client.verify.v2.services(plan.service_sid).webhooks
-        arguments = {"event_types": list(VERIFY_EVENT_TYPES), "status": "enabled", "resource_version": "v2",
-                     "webhook_url": plan.changes.get("webhook_url")}  # fmt: skip
+        arguments = {
+            "event_types": list(VERIFY_EVENT_TYPES),
+            "status": "enabled",
+            "resource_version": "v2",
+            "webhook_url": plan.changes.get("webhook_url"),
+        }
         if plan.action == "create":
             created = webhooks.create(friendly_name=FRIENDLY_NAME, **arguments)
             plan.webhook_sid = created.sid
@@ -180,7 +212,9 @@ class VerifyWebhookSetup:
         return plan
 
 
-def configure_event_streams(setup: EventStreamsSetup, base_url: str, dry_run: bool, say: Callable[[str], None] = print) -> list[str]:
+def configure_event_streams(
+    setup: EventStreamsSetup, base_url: str, dry_run: bool, say: Callable[[str], None] = print
+) -> list[str]:
     """Make Event Streams deliver error logs to /twilio/events (all regions; retried for hours)."""
     destination = f"{base_url.rstrip('/')}/twilio/events"
     steps = setup.plan(destination)
@@ -210,5 +244,7 @@ def configure(
     say("")
     say("One manual step: Twilio Console > Monitor > Debugger > Webhook, method POST, URL:")
     say(f"  {base}/twilio/debugger#{RETRY_FRAGMENT}")
-    say(f"(the #{RETRY_FRAGMENT} part asks Twilio to retry timeouts and 5xx; keep WEBHOOK_URL_FRAGMENT={RETRY_FRAGMENT})")
+    say(
+        f"(the #{RETRY_FRAGMENT} part asks Twilio to retry timeouts and 5xx; keep WEBHOOK_URL_FRAGMENT={RETRY_FRAGMENT})"
+    )
     return plans

@@ -66,9 +66,7 @@ class TwilioVerifyApi:
     ) -> None:
         from twilio.rest import Client
 
-        self._client = Client(
-            username, password, account_sid, http_client=build_http_client(timeout, max_in_flight)
-        )
+        self._client = Client(username, password, account_sid, http_client=build_http_client(timeout, max_in_flight))
         self._client.verify.base_url = base_url  # Twilio's Domain base URL; overridden for emulators and tests
         from factor_cleanup.adapters.twilio.setup import keep_custom_hosts
 
@@ -156,15 +154,24 @@ def _translated_errors() -> Iterator[None]:
 def _factor(item: Any, service_sid: str) -> VerifyFactor:
     config = getattr(item, "config", None) or {}
     return VerifyFactor(
-        sid=item.sid, service_sid=getattr(item, "service_sid", None) or service_sid, identity=item.identity,
-        status=str(item.status), factor_type=str(item.factor_type), platform=config.get("notification_platform"),
-        created_at=_utc(item.date_created), updated_at=_utc(item.date_updated or item.date_created),
-    )  # fmt: skip
+        sid=item.sid,
+        service_sid=getattr(item, "service_sid", None) or service_sid,
+        identity=item.identity,
+        status=str(item.status),
+        factor_type=str(item.factor_type),
+        platform=config.get("notification_platform"),
+        created_at=_utc(item.date_created),
+        updated_at=_utc(item.date_updated or item.date_created),
+    )
 
 
 def _challenge(item: Any) -> Challenge:
-    return Challenge(sid=item.sid, status=str(item.status), created_at=_utc(item.date_created),
-                     responded_at=_utc(item.date_responded) if item.date_responded else None)  # fmt: skip
+    return Challenge(
+        sid=item.sid,
+        status=str(item.status),
+        created_at=_utc(item.date_created),
+        responded_at=_utc(item.date_responded) if item.date_responded else None,
+    )
 
 
 def _utc(moment: datetime) -> datetime:
