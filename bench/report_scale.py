@@ -1,6 +1,6 @@
 """Item 5: time and peak memory of the cleanup report over 1,000,000 ledger rows.
 
-Each report form runs in a fresh interpreter: the real `DynamoDbLedger.actions_between` reads pages from
+Each report form runs in a fresh interpreter: the real `DynamoDbLedger.records_between` reads pages from
 a stand-in DynamoDB client that generates the day index's pages on demand (items shaped exactly as
 `DynamoDbLedger.record` writes them, ~1 MB pages like DynamoDB's), and `report.write_report` writes the
 form into a stream that counts and discards. Peak memory is the process's peak RSS minus its RSS just
@@ -57,12 +57,12 @@ class GeneratedDayIndex:
 
     def __init__(self, rows: int, start: datetime, end: datetime) -> None:
         from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-        from factor_cleanup.domain.actions import Action
+        from factor_cleanup.domain.decision_record import DecisionRecord
 
         self.rows, self._start, self._step = rows, start, (end - start) / rows
         captured: list[dict[str, Any]] = []
         writer = type("Capture", (), {"put_item": lambda _self, **kw: captured.append(kw["Item"])})()
-        model = Action(
+        model = DecisionRecord(
             event_sid="NO" + "0" * 32,
             factor_sid="YF" + "0" * 32,
             service_sid=SERVICE_SID,
@@ -73,7 +73,7 @@ class GeneratedDayIndex:
             reason="error 52103: the push provider reports the app uninstalled",
             at="2026-11-25T12:00:00Z",
             source="debugger",
-            binding_type="fcm",
+            platform="fcm",
         )
         DynamoDbLedger(writer, "ledger").record(model)
         self._model = captured[0]
@@ -141,7 +141,7 @@ def child(form: str, rows: int) -> dict[str, Any]:
     _reset_peak()
     baseline = _memory_kb()[0]
     started, cpu = time.perf_counter(), time.process_time()
-    report = write_report(form, ledger.actions_between(start, end), Period(start, end), out)
+    report = write_report(form, ledger.records_between(start, end), Period(start, end), out)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "form": form,
@@ -176,7 +176,7 @@ def run(quick: bool = False) -> Result:
     result.floor = f"{small['rows']:,} rows: +{small['peak_mb']:.0f} MB"
     result.met = None if all(r["counted"] == r["rows"] for r in [*runs, small]) else False
     result.data.update(runs=runs, small=small)
-    result.say(f"{rows:,} actions over {DAYS} days, read through DynamoDbLedger.actions_between in ~1 MB pages")
+    result.say(f"{rows:,} actions over {DAYS} days, read through DynamoDbLedger.records_between in ~1 MB pages")
     for r in [*runs, small]:
         result.say(
             f"  {r['form']:5s} {r['rows']:>9,} rows: {r['seconds']:6.1f} s ({r['cpu']:.1f} s CPU, "

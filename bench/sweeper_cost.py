@@ -34,7 +34,7 @@ def _available() -> str | None:
 def _fill(client: Any, table: str, registry: Any, size: int, now: datetime) -> None:
     """`size` verified factors of SERVICE_SID: STALE of them last seen 60 days ago, the rest yesterday."""
     from factor_cleanup.adapters.aws.registry import entity_key, sweep_shard
-    from factor_cleanup.domain.actions import iso_utc
+    from factor_cleanup.domain.decision_record import iso_utc
     from factor_cleanup.domain.factors import FactorRecord
 
     old, recent = iso_utc(now - timedelta(days=60)), iso_utc(now - timedelta(days=1))

@@ -101,7 +101,7 @@ def failure_bodies(indexes: range) -> list[str]:
                 account_sid=ACCOUNT_SID,
                 occurred_at="2026-11-25T12:00:00Z",
                 error_code="52103",
-                binding_type="fcm",
+                platform="fcm",
                 description="GCM/FCM client uninstalled or turned off notifications",
                 service_sid=SERVICE_SID,
                 identity=identity,

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from factor_cleanup.domain.actions import Action, iso_utc
 from factor_cleanup.domain.breaker import BreakerStore
+from factor_cleanup.domain.decision_record import DecisionRecord, iso_utc
 from factor_cleanup.domain.factors import Challenge, FactorRecord, VerifyFactor
 from factor_cleanup.domain.messages import QueueMessage
 from factor_cleanup.domain.ports import (
@@ -62,18 +62,18 @@ class FakeQueue(WorkQueue):
 
 class FakeLedger(Ledger):
     def __init__(self) -> None:
-        self.rows: dict[str, Action] = {}
+        self.rows: dict[str, DecisionRecord] = {}
 
-    def record(self, action: Action) -> None:
-        self.rows[action.event_sid] = action
+    def record(self, action: DecisionRecord) -> None:
+        self.rows[action.event_id] = action
 
-    def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
-        from factor_cleanup.domain.actions import iso_utc
+    def records_between(self, start: datetime, end: datetime) -> Iterator[DecisionRecord]:
+        from factor_cleanup.domain.decision_record import iso_utc
 
         first, last = iso_utc(start), iso_utc(end)
         yield from sorted((a for a in self.rows.values() if first <= a.at < last), key=lambda a: a.at)
 
-    def get(self, event_id: str) -> Action | None:
+    def get(self, event_id: str) -> DecisionRecord | None:
         return self.rows.get(event_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from factor_cleanup.domain.actions import Action
+from factor_cleanup.domain.decision_record import DecisionRecord
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 SERVICE_A = "VA" + "a" * 32
@@ -14,28 +14,28 @@ HOSTILE_IDENTITY = "<script>alert('x')</script>\"&=cmd|' /C calc'!A0"
 CONFIG_REASON = "error 52143 is a configuration error: check the push credential"
 
 
-def _action(n: int, at: str, outcome: str, reason_code: str, **fields: str | None) -> Action:
+def _action(n: int, at: str, outcome: str, reason_code: str, **fields: str | None) -> DecisionRecord:
     values = {
-        "event_sid": f"NO{n:032x}",
+        "event_id": f"NO{n:032x}",
         "factor_sid": f"YF{n:032x}",
         "service_sid": SERVICE_A,
         "identity": f"user-{n}",
         "error_code": "52103",
-        "binding_type": "fcm",
+        "platform": "fcm",
         "source": "debugger",
         "reason": f"reason for {n}",
         **fields,
     }
-    return Action(outcome=outcome, reason_code=reason_code, at=at, **values)
+    return DecisionRecord(outcome=outcome, reason_code=reason_code, at=at, **values)
 
 
-def known_actions() -> list[Action]:
+def known_actions() -> list[DecisionRecord]:
     """14 actions in the 7 days before NOW, plus one before and one after that period."""
     return [
         _action(1, "2026-11-10T08:00:00Z", "deleted", "uninstalled"),  # before the period
         _action(2, "2026-11-23T09:00:00Z", "deleted", "uninstalled"),
         _action(3, "2026-11-23T10:00:00Z", "deleted", "uninstalled"),
-        _action(4, "2026-11-23T11:00:00Z", "already_gone", "uninstalled", error_code="52141", binding_type="apn"),
+        _action(4, "2026-11-23T11:00:00Z", "already_gone", "uninstalled", error_code="52141", platform="apn"),
         *(
             _action(
                 n,
@@ -43,7 +43,7 @@ def known_actions() -> list[Action]:
                 "skipped",
                 "configuration",
                 error_code="52143",
-                binding_type="apn",
+                platform="apn",
                 reason=CONFIG_REASON,
             )
             for n in (5, 6, 7)
@@ -67,10 +67,10 @@ def known_actions() -> list[Action]:
             factor_sid=None,
             identity=None,
             error_code=None,
-            binding_type=None,
+            platform=None,
         ),
         _action(13, "2026-11-25T09:00:00Z", "deleted", "uninstalled", service_sid=SERVICE_B, identity=HOSTILE_IDENTITY),
-        _action(14, "2026-11-25T10:00:00Z", "would_delete", "uninstalled", binding_type="apn", error_code="52141"),
+        _action(14, "2026-11-25T10:00:00Z", "would_delete", "uninstalled", platform="apn", error_code="52141"),
         _action(15, "2026-11-25T11:59:59Z", "would_delete", "uninstalled"),
         _action(16, "2026-11-25T12:00:05Z", "deleted", "uninstalled"),  # after NOW: not yet in any report
     ]

@@ -118,7 +118,7 @@ def _line(row: Planned) -> str:
     if row.application is not None:
         what += f" (last applied: {row.application.outcome} {row.application.reason_code})"
     return (
-        f"  {what:16}  {action.event_sid}  {action.factor_sid or '-'}  {action.identity or '-'}  "
+        f"  {what:16}  {action.event_id}  {action.factor_sid or '-'}  {action.identity or '-'}  "
         f"{action.reason_code}  evidence {action.evidence_at or '-'}"
     )
 

@@ -17,7 +17,7 @@ from factor_cleanup.intake.signature import FormParams, SignatureChecker
 
 
 @dataclass
-class Verdict:
+class SignatureDiagnosis:
     valid: bool
     lines: list[str] = field(default_factory=list)
 
@@ -56,10 +56,10 @@ def _only(token: str) -> Callable[[], list[str]]:
     return lambda: [token]
 
 
-def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) -> Verdict:
+def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) -> SignatureDiagnosis:
     signature = request.header("x-twilio-signature")
     if not signature:
-        return Verdict(
+        return SignatureDiagnosis(
             False, ["No X-Twilio-Signature header: the request did not come from Twilio, or a proxy dropped it."]
         )
     json_body = request.media_type == "application/json"
@@ -75,7 +75,7 @@ def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) 
             )
             if ok:
                 return _found(configured_url, variant, difference, token_name)
-    return Verdict(
+    return SignatureDiagnosis(
         False,
         [
             f"Signature does not match {configured_url} or any usual variant, with {', '.join(tokens)}.",
@@ -85,12 +85,12 @@ def diagnose(request: HttpRequest, configured_url: str, tokens: dict[str, str]) 
     )
 
 
-def _found(configured: str, variant: str, difference: str, token_name: str) -> Verdict:
+def _found(configured: str, variant: str, difference: str, token_name: str) -> SignatureDiagnosis:
     if variant == configured and token_name == "TWILIO_AUTH_TOKEN":
-        return Verdict(True, [f"Valid: signed for {configured} with TWILIO_AUTH_TOKEN."])
+        return SignatureDiagnosis(True, [f"Valid: signed for {configured} with TWILIO_AUTH_TOKEN."])
     lines = [f"Twilio signed {variant} ({difference}), using {token_name}."]
     if variant != configured:
         lines.append(f"push-janitor checks {configured}: make PUBLIC_BASE_URL (or the URL in Twilio's Console) agree.")
     if token_name != "TWILIO_AUTH_TOKEN":
         lines.append(f"The signature needs {token_name}: finish the token rotation or fix TWILIO_AUTH_TOKEN.")
-    return Verdict(variant == configured, lines)
+    return SignatureDiagnosis(variant == configured, lines)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import structlog
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 
 log = structlog.get_logger(__name__)
 

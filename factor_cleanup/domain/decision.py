@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
-from factor_cleanup.domain.actions import Outcome, iso_utc
+from factor_cleanup.domain.decision_record import Outcome, iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.sids import is_verify_identity
 

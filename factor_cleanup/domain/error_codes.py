@@ -63,7 +63,7 @@ ADVICE = {
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ErrorCodeVerdict:
     category: Category
     reason: str
 
@@ -80,15 +80,15 @@ class ErrorCodePolicy:
         for code, category in (overrides or {}).items():
             self.table[str(code).strip()] = Category(category)
 
-    def classify(self, error_code: str | int | None, description: str | None = None) -> Verdict:
+    def classify(self, error_code: str | int | None, description: str | None = None) -> ErrorCodeVerdict:
         code = str(error_code).strip() if error_code is not None else ""
         if description and _CREDENTIAL_FAILURE.search(description):
-            return Verdict(
+            return ErrorCodeVerdict(
                 Category.CONFIGURATION,
                 f"credential failure ({description.strip()[:120]}): {ADVICE[Category.CONFIGURATION]}",
             )
         category = self.table.get(code, Category.UNKNOWN)
         if category is Category.UNINSTALLED:
-            return Verdict(category, f"error {code}: the push provider reports the app uninstalled")
+            return ErrorCodeVerdict(category, f"error {code}: the push provider reports the app uninstalled")
         label = f"error {code}" if code else "no error code"
-        return Verdict(category, f"{label} is a {category.value} error: {ADVICE[category]}")
+        return ErrorCodeVerdict(category, f"{label} is a {category.value} error: {ADVICE[category]}")

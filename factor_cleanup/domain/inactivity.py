@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import Challenge
 
 CHALLENGE_LOOKBACK = 50  # challenges read per candidate: one Verify page, far more than any rule needs

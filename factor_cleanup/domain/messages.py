@@ -5,7 +5,7 @@ work queue. Customer backends may put `app_activity` messages on the activity qu
 takes no other kind: whoever may report activity can never cause a deletion.
 
 `apply` re-queues reviewed decisions as a push failure or an inactive candidate naming
-`reviewed_event_sid`. Such a message may delete in report-only mode, for that factor only, and only when the
+`reviewed_event_id`. Such a message may delete in report-only mode, for that factor only, and only when the
 ledger holds that decision as a `would_delete` about the same factor, service and identity: the worker checks
 before it honours the review. Every other rule still applies at that moment.
 """
@@ -17,7 +17,17 @@ import json
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from factor_cleanup.domain.timestamps import parse_iso
 
@@ -37,7 +47,7 @@ class PushFailure(BaseModel):
     occurred_at: str | None = None
     error_code: str | None = None
     description: str | None = None
-    binding_type: str | None = None
+    platform: str | None = Field(default=None, validation_alias=AliasChoices("platform", "binding_type"))
     service_sid: str | None = None
     identity: str | None = None
     factor_sid: str | None = None
@@ -45,8 +55,17 @@ class PushFailure(BaseModel):
     correlation_problem: str | None = None
     correlation_problem_code: str | None = None
     """`missing_identity` when the identity alone is missing: the factor registry can supply it."""
-    reviewed_event_sid: str | None = None
+    reviewed_event_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("reviewed_event_id", "reviewed_event_sid")
+    )
     """Set by `apply`: the reviewed `would_delete` decision this message asks to carry out (see the module docstring)."""
+
+
+# The Verify webhook event types push-janitor acts on (Twilio's docs; there is no challenge.expired).
+FACTOR_CREATED, FACTOR_VERIFIED, FACTOR_DELETED = "factor.created", "factor.verified", "factor.deleted"
+CHALLENGE_APPROVED, CHALLENGE_DENIED = "challenge.approved", "challenge.denied"
+CHALLENGE_ANSWERS = (CHALLENGE_APPROVED, CHALLENGE_DENIED)
+VERIFY_EVENT_TYPES = (FACTOR_CREATED, FACTOR_VERIFIED, FACTOR_DELETED, *CHALLENGE_ANSWERS)
 
 
 class VerifyEvent(BaseModel):
@@ -112,9 +131,11 @@ class InactiveCandidate(BaseModel):
     service_sid: str = Field(pattern=SERVICE_SID)
     identity: str
     last_seen: str
-    binding_type: str | None = None
+    platform: str | None = Field(default=None, validation_alias=AliasChoices("platform", "binding_type"))
     swept_at: str
-    reviewed_event_sid: str | None = None
+    reviewed_event_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("reviewed_event_id", "reviewed_event_sid")
+    )
     """Set by `apply`: the reviewed `would_delete` decision this message asks to carry out (see the module docstring)."""
 
     @staticmethod
@@ -123,10 +144,10 @@ class InactiveCandidate(BaseModel):
         return f"inactive:{factor_sid}:{last_seen}:{sweep_day}"
 
 
-def apply_event_id(reviewed_event_sid: str, attempt: int = 1) -> str:
+def apply_event_id(reviewed_event_id: str, attempt: int = 1) -> str:
     """The id of `apply`'s message for a reviewed decision: equal for every run that means the same attempt,
     so the worker's idempotency decides it once; a new attempt only after the breaker held one back."""
-    return f"apply:{reviewed_event_sid}" if attempt == 1 else f"apply:{reviewed_event_sid}#{attempt}"
+    return f"apply:{reviewed_event_id}" if attempt == 1 else f"apply:{reviewed_event_id}#{attempt}"
 
 
 def _kind(value: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 if TYPE_CHECKING:  # annotations only: the webhook function needs the ports, not every model they name
     from datetime import datetime
 
-    from factor_cleanup.domain.actions import Action
+    from factor_cleanup.domain.decision_record import DecisionRecord
     from factor_cleanup.domain.factors import Challenge, DeletedBy, FactorRecord, VerifyFactor
     from factor_cleanup.domain.messages import QueueMessage
 
@@ -36,13 +36,13 @@ class WorkQueue(Protocol):
 
 
 class Ledger(Protocol):
-    def record(self, action: Action) -> None:
+    def record(self, action: DecisionRecord) -> None:
         """Store the decision, replacing any earlier one for the same event."""
 
-    def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
+    def records_between(self, start: datetime, end: datetime) -> Iterator[DecisionRecord]:
         """Decisions taken in [start, end), oldest first, streamed rather than loaded at once."""
 
-    def get(self, event_id: str) -> Action | None:
+    def get(self, event_id: str) -> DecisionRecord | None:
         """The decision recorded for this event, or None (the worker checks a reviewed decision exists)."""
 
 

@@ -112,7 +112,7 @@ def to_push_failure(event: DebuggerEvent) -> PushFailure | None:
         occurred_at=event.timestamp,
         error_code=event.payload.error_code,
         description=_text(more_info.get("description") or more_info.get("Msg")),
-        binding_type=_text(more_info.get("bindingType")),
+        platform=_text(more_info.get("bindingType")),
         service_sid=ids.service_sid,
         identity=ids.identity,
         factor_sid=ids.factor_sid,

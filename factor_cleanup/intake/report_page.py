@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from factor_cleanup.domain.ports import Clock, Ledger, QueueStats
 from factor_cleanup.intake.http import HttpRequest, error
 from factor_cleanup.reports.build import MEDIA_TYPES, ledger_report, period_since
+from factor_cleanup.reports.html import REPORT_CSP
 
 FORMS = ("json", "csv", "html")
 
@@ -64,5 +65,5 @@ def _headers(form: str) -> dict[str, str]:
     if form == "csv":
         headers["Content-Disposition"] = 'attachment; filename="cleanup-report.csv"'
     if form == "html":
-        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        headers["Content-Security-Policy"] = REPORT_CSP
     return headers

@@ -13,14 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from factor_cleanup.domain.actions import iso_utc
-from factor_cleanup.domain.messages import VerifyEvent
+from factor_cleanup.domain.decision_record import iso_utc
+from factor_cleanup.domain.messages import VERIFY_EVENT_TYPES, VerifyEvent
 from factor_cleanup.domain.timestamps import check_in_range, parse_iso_or_none
 from factor_cleanup.intake.debugger import MalformedEvent, describe_validation_error
 
-EVENT_TYPES = frozenset(
-    {"factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied"}
-)
+EVENT_TYPES = frozenset(VERIFY_EVENT_TYPES)
 # Most specific first: when the challenge was answered, then when the resource last changed.
 DATE_FIELDS = (
     "challenge_date_responded",

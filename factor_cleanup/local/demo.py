@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
+from factor_cleanup.intake.ingest import DEBUGGER_ROUTE
 from factor_cleanup.local.demo_registry import registry_samples
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form
@@ -65,13 +66,13 @@ def demo_config_error_params() -> dict[str, str]:
 
 
 def webhook_url(port: int = DEMO_PORT, base_url: str | None = None) -> str:
-    return (base_url or f"http://127.0.0.1:{port}").rstrip("/") + "/twilio/debugger"
+    return (base_url or f"http://127.0.0.1:{port}").rstrip("/") + DEBUGGER_ROUTE
 
 
 def signed_debugger_event(url: str, auth_token: str, params: dict[str, str]) -> dict[str, Any]:
     """An API Gateway event carrying the signed webhook, stable enough to commit."""
     body, headers = signed_form(url, params, auth_token)
-    event = api_gateway_event("POST", "/twilio/debugger", body=body, headers=headers)
+    event = api_gateway_event("POST", DEBUGGER_ROUTE, body=body, headers=headers)
     return _stable(event)
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from factor_cleanup.intake.ingest import EVENTS_ROUTE
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_json
 
@@ -41,7 +42,7 @@ def event_streams_samples(
     cloud_event = demo_error_log(debugger_params)
     body = json.dumps([cloud_event])
     signed_url, headers = signed_json(f"{base_url}/twilio/events", body, auth_token)
-    webhook = api_gateway_event("POST", "/twilio/events", body=body, headers=headers, query=signed_url.split("?", 1)[1])
+    webhook = api_gateway_event("POST", EVENTS_ROUTE, body=body, headers=headers, query=signed_url.split("?", 1)[1])
     record = {
         "kinesis": {
             "kinesisSchemaVersion": "1.0",

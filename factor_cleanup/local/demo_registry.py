@@ -11,6 +11,7 @@ from typing import Any
 
 from factor_cleanup.domain.messages import AppActivity, InactiveCandidate, VerifyEvent
 from factor_cleanup.intake.app_activity import SIGNATURE_HEADER, TIMESTAMP_HEADER, activity_signature
+from factor_cleanup.intake.ingest import ACTIVITY_ROUTE, VERIFY_ROUTE
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form, signed_json
 from factor_cleanup.local.verify_emulator_state import (
@@ -24,7 +25,7 @@ from factor_cleanup.local.verify_emulator_state import (
 DEMO_APP_ACTIVITY_SECRET = "push-janitor-local-demo-activity-secret"
 SAMPLE_TIME = "2026-11-25T12:00:00Z"
 SAMPLE_UNIX = "1795608000"  # SAMPLE_TIME in unix seconds
-VERIFY_EVENT_TYPES = ("factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied")
+from factor_cleanup.domain.messages import VERIFY_EVENT_TYPES  # noqa: E402 - one of each kind the intake takes
 
 
 def verify_webhook_body(event_type: str, number: int) -> dict[str, str]:
@@ -49,19 +50,19 @@ def verify_webhook_body(event_type: str, number: int) -> dict[str, str]:
 
 def verify_webhook_events(base_url: str, auth_token: str, stable: Any) -> dict[str, Any]:
     """Form and JSON API Gateway events for each Verify event type."""
-    url, samples = base_url.rstrip("/") + "/twilio/verify", {}
+    url, samples = base_url.rstrip("/") + VERIFY_ROUTE, {}
     for number, event_type in enumerate(VERIFY_EVENT_TYPES, start=1):
         body = verify_webhook_body(event_type, number)
         name = event_type.replace(".", "-")
         form_body, headers = signed_form(url, body, auth_token)
         samples[f"verify-webhook-{name}-form.json"] = stable(
-            api_gateway_event("POST", "/twilio/verify", body=form_body, headers=headers)
+            api_gateway_event("POST", VERIFY_ROUTE, body=form_body, headers=headers)
         )
         raw = json.dumps(body)
         signed_url, headers = signed_json(url, raw, auth_token)
         query = signed_url.partition("?")[2]
         samples[f"verify-webhook-{name}-json.json"] = stable(
-            api_gateway_event("POST", "/twilio/verify", body=raw, headers=headers, query=query)
+            api_gateway_event("POST", VERIFY_ROUTE, body=raw, headers=headers, query=query)
         )
     return samples
 
@@ -76,7 +77,7 @@ def app_activity_request(stable: Any, secret: str = DEMO_APP_ACTIVITY_SECRET) ->
         TIMESTAMP_HEADER: SAMPLE_UNIX,
         SIGNATURE_HEADER: activity_signature(secret, SAMPLE_UNIX, body),
     }
-    return stable(api_gateway_event("POST", "/app/activity", body=body, headers=headers))
+    return stable(api_gateway_event("POST", ACTIVITY_ROUTE, body=body, headers=headers))
 
 
 def registry_messages() -> list[Any]:
@@ -99,7 +100,7 @@ def registry_messages() -> list[Any]:
             service_sid=DEMO_SERVICE_SID,
             identity=DEMO_IDENTITY,
             last_seen=last_seen,
-            binding_type="apn",
+            platform="apn",
             swept_at=SAMPLE_TIME,
         ),
     ]

@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from factor_cleanup.intake.ingest import ACTIVITY_ROUTE, DEBUGGER_ROUTE, EVENTS_ROUTE, VERIFY_ROUTE
 from factor_cleanup.local.demo import DEMO_AUTH_TOKEN
 from factor_cleanup.local.demo_registry import DEMO_APP_ACTIVITY_SECRET
 from factor_cleanup.local.poller import SqsPoller
@@ -88,7 +89,7 @@ class LocalStack:
         )
         for poller in (self.poller, self.activity_poller):
             poller.start()
-        routes = {("POST", "/twilio/debugger"): ingest.handler, ("GET", "/reports/cleanup.json"): report.handler}
+        routes = {("POST", DEBUGGER_ROUTE): ingest.handler, ("GET", "/reports/cleanup.json"): report.handler}
         from factor_cleanup.local.report_routes import daily_report_route
 
         routes.update(
@@ -102,9 +103,9 @@ class LocalStack:
 
         routes.update(
             {
-                ("POST", "/twilio/verify"): ingest.handler,
-                ("POST", "/app/activity"): ingest.handler,
-                ("POST", "/twilio/events"): ingest.handler,
+                ("POST", VERIFY_ROUTE): ingest.handler,
+                ("POST", ACTIVITY_ROUTE): ingest.handler,
+                ("POST", EVENTS_ROUTE): ingest.handler,
                 ("POST", "/_local/sweep"): sweep_route,
             }
         )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from factor_cleanup.domain.actions import Action, Outcome
+from factor_cleanup.domain.decision_record import DecisionRecord, Outcome
 
 APPLIED_KEYS = ("applied_outcome", "applied_reason_code", "applied_event_sid", "applied_at")
 
@@ -20,7 +20,7 @@ APPLIED_KEYS = ("applied_outcome", "applied_reason_code", "applied_event_sid", "
 class Application:
     outcome: str
     reason_code: str
-    event_sid: str
+    event_id: str
     at: str
 
 
@@ -30,25 +30,25 @@ class Applications:
     def __init__(self) -> None:
         self._by_reviewed: dict[str, Application] = {}
 
-    def note(self, action: Action) -> None:
-        reviewed = action.reviewed_event_sid
+    def note(self, action: DecisionRecord) -> None:
+        reviewed = action.reviewed_event_id
         if not reviewed:
             return
         known = self._by_reviewed.get(reviewed)
-        if known is None or (action.at, action.event_sid) >= (known.at, known.event_sid):
+        if known is None or (action.at, action.event_id) >= (known.at, known.event_id):
             self._by_reviewed[reviewed] = Application(
-                str(action.outcome), action.reason_code, action.event_sid, action.at
+                str(action.outcome), action.reason_code, action.event_id, action.at
             )
 
     def mark(self, row: dict[str, Any]) -> dict[str, Any]:
         """Add APPLIED_KEYS to a report row: set on an applied `would_delete` row, None on every other row."""
         found = self._by_reviewed.get(row["event_sid"]) if row.get("outcome") == Outcome.WOULD_DELETE.value else None
-        values = (found.outcome, found.reason_code, found.event_sid, found.at) if found else (None,) * len(APPLIED_KEYS)
+        values = (found.outcome, found.reason_code, found.event_id, found.at) if found else (None,) * len(APPLIED_KEYS)
         row.update(zip(APPLIED_KEYS, values, strict=True))
         return row
 
 
-def applications_in(actions: Iterable[Action]) -> Applications:
+def applications_in(actions: Iterable[DecisionRecord]) -> Applications:
     """Read a period once for its applying rows: streamed reports write a row before its application is read."""
     found = Applications()
     for action in actions:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factor_cleanup.domain.actions import Action, Outcome
+from factor_cleanup.domain.decision_record import DecisionRecord, Outcome
 from factor_cleanup.domain.error_codes import ADVICE, Category
 from factor_cleanup.reports.tally import NONE_KEY, Group, GroupKey, Period
 
@@ -52,7 +52,7 @@ CODE_ADVICE: dict[str, str] = {
 _EVERY_DEVICE = "every device of this service is affected and nothing was deleted"
 
 
-def attention_key(action: Action) -> GroupKey | None:
+def attention_key(action: DecisionRecord) -> GroupKey | None:
     """The group an action is counted in when ops must see it, else None."""
     code, service = action.error_code or NONE_KEY, action.service_sid or NONE_KEY
     if action.reason_code in HELD_BACK:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
-from factor_cleanup.domain.actions import Action
+from factor_cleanup.domain.decision_record import DecisionRecord
 from factor_cleanup.domain.ports import Clock, Ledger
 from factor_cleanup.reports.applied import Applications, applications_in
 from factor_cleanup.reports.attention import attention_items, attention_key
@@ -65,7 +65,7 @@ def day_period(day: date) -> Period:
 
 
 def build_report(
-    actions: Iterable[Action],
+    actions: Iterable[DecisionRecord],
     period: Period,
     *,
     keep_rows: int | None = None,
@@ -88,7 +88,7 @@ def build_report(
         tally.add(action)
         seen.note(action)
         if keep_rows != 0 or sinks:
-            row = action.model_dump()
+            row = action.model_dump(by_alias=True)  # the documented keys: event_sid, binding_type, …
             kept.append(row)
             for sink in sinks:
                 sink.row(streamed.mark(dict(row)))
@@ -109,7 +109,7 @@ def build_report(
 
 
 def cleanup_report(
-    actions: Iterable[Action],
+    actions: Iterable[DecisionRecord],
     start: datetime,
     end: datetime,
     *,
@@ -126,7 +126,7 @@ def period_report(
     """The report for the last `since` (e.g. `7d`), up to and including the current second."""
     period = period_since(clock, since)
     return build_report(
-        ledger.actions_between(period.start, period.end), period, keep_rows=max_rows, dlq_depth=dlq_depth
+        ledger.records_between(period.start, period.end), period, keep_rows=max_rows, dlq_depth=dlq_depth
     )
 
 
@@ -139,14 +139,14 @@ def ledger_report(
     form: str, ledger: Ledger, period: Period, out: TextIO, *, dlq_depth: int | None = None, rows: int | None = None
 ) -> dict[str, Any]:
     """`write_report` over the ledger; a streamed form reads the period twice, first for its applications."""
-    applications = applications_in(ledger.actions_between(period.start, period.end)) if streams(form, rows) else None
-    actions = ledger.actions_between(period.start, period.end)
+    applications = applications_in(ledger.records_between(period.start, period.end)) if streams(form, rows) else None
+    actions = ledger.records_between(period.start, period.end)
     return write_report(form, actions, period, out, dlq_depth=dlq_depth, rows=rows, applications=applications)
 
 
 def write_report(
     form: str,
-    actions: Iterable[Action],
+    actions: Iterable[DecisionRecord],
     period: Period,
     out: TextIO,
     *,

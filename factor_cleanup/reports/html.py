@@ -14,7 +14,7 @@ from factor_cleanup.reports.html_actions import STYLE as ACTIONS_STYLE
 from factor_cleanup.reports.svg import deletions_chart, legend
 
 BREAKDOWN_ROWS = 10
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # the page and its HTTP header
 _BREAKDOWNS = (
     ("by_reason", "By reason"),
     ("by_error_code", "By error code"),
@@ -68,7 +68,7 @@ def render_html(report: dict[str, Any]) -> str:
         [
             '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">',
             f"<title>push-janitor cleanup report, {escape(span)}</title><style>{_STYLE}</style></head><body><main>",
             f'<header><h1>Cleanup report</h1><p class="period">{escape(span)}</p></header>',
             _attention(summary.get("attention", [])),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from factor_cleanup.domain.actions import Action, Outcome
+from factor_cleanup.domain.decision_record import DecisionRecord, Outcome
 
 # Outcomes drawn in the "deletions per day" chart: what was removed, found gone, or would have been removed.
 CHARTED = (Outcome.DELETED.value, Outcome.ALREADY_GONE.value, Outcome.WOULD_DELETE.value)
@@ -52,12 +52,12 @@ class Group:
     example_reason: str = ""
     platforms: Counter = field(default_factory=Counter)
 
-    def add(self, action: Action) -> None:
+    def add(self, action: DecisionRecord) -> None:
         self.count += 1
         self.first_at = min(self.first_at or action.at, action.at)
         self.last_at = max(self.last_at, action.at)
         self.example_reason = self.example_reason or action.reason
-        self.platforms[action.binding_type or NONE_KEY] += 1
+        self.platforms[action.platform or NONE_KEY] += 1
 
 
 GroupKey = tuple[str, str, str]  # (attention kind, error code, service sid)
@@ -68,7 +68,7 @@ class Tally:
     """Counters over every action of a period; `grouper` decides which actions ops must look at."""
 
     period: Period
-    grouper: Callable[[Action], GroupKey | None]
+    grouper: Callable[[DecisionRecord], GroupKey | None]
     total: int = 0
     by_outcome: Counter = field(default_factory=Counter)
     by_reason: Counter = field(default_factory=Counter)
@@ -78,13 +78,13 @@ class Tally:
     per_day: dict[str, Counter] = field(default_factory=dict)
     groups: dict[GroupKey, Group] = field(default_factory=dict)
 
-    def add(self, action: Action) -> None:
+    def add(self, action: DecisionRecord) -> None:
         self.total += 1
         self.by_outcome[action.outcome] += 1
         self.by_reason[action.reason_code] += 1
         self.by_error_code[action.error_code or NONE_KEY] += 1
         self.by_service[action.service_sid or NONE_KEY] += 1
-        self.by_platform[action.binding_type or NONE_KEY] += 1
+        self.by_platform[action.platform or NONE_KEY] += 1
         if action.outcome in CHARTED:
             self.per_day.setdefault(action.at[:10], Counter())[action.outcome] += 1
         key = self.grouper(action)

@@ -129,7 +129,7 @@ class Worker:
         if route is None:
             return self._refuse(message)
         result = route(message)
-        return result.model_dump() if hasattr(result, "model_dump") else result
+        return result.model_dump(by_alias=True) if hasattr(result, "model_dump") else result
 
     def _refuse(self, message: QueueMessage) -> dict[str, Any]:
         """A kind this queue does not take (e.g. a push_failure on the activity queue): never acted on, and

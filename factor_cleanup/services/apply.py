@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from factor_cleanup.domain.actions import Action, Outcome, iso_utc
+from factor_cleanup.domain.decision_record import DecisionRecord, Outcome, iso_utc
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure, apply_event_id
 from factor_cleanup.domain.ports import Ledger, Unqueued, WorkQueue
 from factor_cleanup.reports.tally import Period
@@ -31,16 +31,16 @@ QUEUED, APPLIED, KEPT, OVER_LIMIT = "queued", "already applied", "kept when appl
 class Planned:
     """A reviewed decision and what `apply` does with it: queue it (with `message`) or say why not."""
 
-    reviewed: Action
+    reviewed: DecisionRecord
     status: str
     attempt: int = 1
-    application: Action | None = None
+    application: DecisionRecord | None = None
     """The latest decision that applied this one, if any."""
 
     def message(self, now: datetime) -> PushFailure | InactiveCandidate:
         """The message that re-decides exactly the reviewed factor, under the id of this attempt."""
         row = self.reviewed
-        event_id = apply_event_id(row.event_sid, self.attempt)
+        event_id = apply_event_id(row.event_id, self.attempt)
         if row.source == "sweeper":
             return InactiveCandidate(
                 event_id=event_id,
@@ -48,20 +48,20 @@ class Planned:
                 service_sid=row.service_sid,
                 identity=row.identity,
                 last_seen=row.evidence_at or row.at,
-                binding_type=row.binding_type,
+                platform=row.platform,
                 swept_at=iso_utc(now),
-                reviewed_event_sid=row.event_sid,
+                reviewed_event_id=row.event_id,
             )
         return PushFailure(
             event_id=event_id,
             source=row.source or "debugger",
             occurred_at=row.evidence_at,
             error_code=row.error_code,
-            binding_type=row.binding_type,
+            platform=row.platform,
             service_sid=row.service_sid,
             identity=row.identity,
             factor_sid=row.factor_sid,
-            reviewed_event_sid=row.event_sid,
+            reviewed_event_id=row.event_id,
         )
 
 
@@ -83,16 +83,16 @@ class ApplyPlan:
 
 def plan(ledger: Ledger, period: Period, services: frozenset[str] = frozenset(), limit: int | None = None) -> ApplyPlan:
     """Every reviewable `would_delete` decision of the period (of `services`, when given), oldest first."""
-    reviewed: list[Action] = []
-    applications: dict[str, list[Action]] = defaultdict(list)
-    for action in ledger.actions_between(period.start, period.end):
-        if action.reviewed_event_sid:
-            applications[action.reviewed_event_sid].append(action)
+    reviewed: list[DecisionRecord] = []
+    applications: dict[str, list[DecisionRecord]] = defaultdict(list)
+    for action in ledger.records_between(period.start, period.end):
+        if action.reviewed_event_id:
+            applications[action.reviewed_event_id].append(action)
         elif action.outcome == Outcome.WOULD_DELETE and (not services or action.service_sid in services):
             reviewed.append(action)
     result, queued = ApplyPlan(period), 0
     for row in reviewed:
-        planned = _planned(row, applications.get(row.event_sid, []))
+        planned = _planned(row, applications.get(row.event_id, []))
         if planned.status == QUEUED:
             if limit is not None and queued >= limit:
                 planned = Planned(row, OVER_LIMIT, planned.attempt, planned.application)
@@ -101,10 +101,10 @@ def plan(ledger: Ledger, period: Period, services: frozenset[str] = frozenset(),
     return result
 
 
-def _planned(row: Action, applied: list[Action]) -> Planned:
+def _planned(row: DecisionRecord, applied: list[DecisionRecord]) -> Planned:
     if not applied:
         return Planned(row, QUEUED)
-    latest = max(applied, key=lambda action: (action.at, action.event_sid))
+    latest = max(applied, key=lambda action: (action.at, action.event_id))
     if latest.outcome in SETTLED:
         return Planned(row, APPLIED if latest.outcome != Outcome.SKIPPED else KEPT, len(applied), latest)
     return Planned(row, QUEUED, len(applied) + 1, latest)  # held back by the breaker, or refused: try again

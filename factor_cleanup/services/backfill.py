@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.ports import FactorRegistry, VerifyApi
 

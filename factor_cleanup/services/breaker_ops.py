@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from factor_cleanup.domain.actions import Action
 from factor_cleanup.domain.breaker import BreakerState, BreakerStore
+from factor_cleanup.domain.decision_record import DecisionRecord
 from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.ports import Ledger, WorkQueue
 from factor_cleanup.domain.timestamps import parse_iso
@@ -21,8 +21,8 @@ from factor_cleanup.reports.tally import Period
 REPLAYABLE_SOURCES = {"debugger", "event_streams"}  # the sweeper finds its candidates again by itself
 
 
-def held_back_since(ledger: Ledger, service_sid: str, since: datetime, until: datetime) -> Iterator[Action]:
-    for action in ledger.actions_between(since, until):
+def held_back_since(ledger: Ledger, service_sid: str, since: datetime, until: datetime) -> Iterator[DecisionRecord]:
+    for action in ledger.records_between(since, until):
         if action.service_sid == service_sid and action.reason_code == "breaker_open":
             yield action
 
@@ -31,23 +31,23 @@ def held_back_counts(ledger: Ledger, period: Period) -> Counter[str]:
     """Deletions the breaker held back in the period, per Verify Service (one read of the period)."""
     return Counter(
         a.service_sid or "-"
-        for a in ledger.actions_between(period.start, period.end)
+        for a in ledger.records_between(period.start, period.end)
         if a.reason_code == "breaker_open"
     )
 
 
-def replay_message(action: Action, reset_at: str) -> PushFailure:
+def replay_message(action: DecisionRecord, reset_at: str) -> PushFailure:
     """The held-back push failure again, under an id of its own so idempotency lets it through once."""
     return PushFailure(
-        event_id=f"{action.event_sid}#after-reset-{reset_at}",
+        event_id=f"{action.event_id}#after-reset-{reset_at}",
         source=action.source or "debugger",
         occurred_at=action.evidence_at or action.at,  # the original error's time: life since then keeps the factor
         error_code=action.error_code,
-        binding_type=action.binding_type,
+        platform=action.platform,
         service_sid=action.service_sid,
         identity=action.identity,
         factor_sid=action.factor_sid,
-        reviewed_event_sid=action.reviewed_event_sid,  # an `apply` the breaker held back stays an approved one
+        reviewed_event_id=action.reviewed_event_id,  # an `apply` the breaker held back stays an approved one
     )
 
 

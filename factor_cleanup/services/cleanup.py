@@ -15,9 +15,9 @@ from typing import Literal
 import structlog
 
 from factor_cleanup.domain import decision as rules
-from factor_cleanup.domain.actions import Action, Outcome, iso_utc
 from factor_cleanup.domain.breaker import CircuitBreaker
 from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, ReasonCode, Step
+from factor_cleanup.domain.decision_record import DecisionRecord, Outcome, iso_utc
 from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.inactivity import CHALLENGE_LOOKBACK, InactivityRule
@@ -54,8 +54,8 @@ class Target:
     identity: str | None
     factor_sid: str | None
     error_code: str | None = None
-    binding_type: str | None = None
-    reviewed_event_sid: str | None = None
+    platform: str | None = None
+    reviewed_event_id: str | None = None
     """The reviewed `would_delete` decision this one carries out (`apply`), once the ledger confirmed it."""
 
 
@@ -72,7 +72,7 @@ class CleanupService:
     breaker: CircuitBreaker | None = None
 
     # --- push failures ------------------------------------------------------------------------
-    def handle_push_failure(self, failure: PushFailure) -> Action:
+    def handle_push_failure(self, failure: PushFailure) -> DecisionRecord:
         """Decide, act at most once, record. VerifyRetryable propagates so the queue retries later."""
         known = self._known(failure.factor_sid)
         failure = _with_registry_identity(failure, known)
@@ -90,13 +90,13 @@ class CleanupService:
             failure.identity,
             failure.factor_sid,
             failure.error_code,
-            failure.binding_type,
+            failure.platform,
             reviewed,
         )
         return self._record(target, evidence, self._carry_out(evidence, self._look_up_if_needed(evidence)))
 
     # --- inactive candidates ------------------------------------------------------------------
-    def handle_inactive_candidate(self, candidate: InactiveCandidate) -> Action:
+    def handle_inactive_candidate(self, candidate: InactiveCandidate) -> DecisionRecord:
         """Check the candidate's challenges now, just before acting, then decide like a push failure."""
         if self.registry is None:
             raise RegistryRequired("inactive candidates need the factor registry: set REGISTRY_TABLE")
@@ -108,7 +108,7 @@ class CleanupService:
             candidate.identity,
             candidate.factor_sid,
             None,
-            candidate.binding_type,
+            candidate.platform,
             reviewed,
         )
         known = self.registry.get(candidate.factor_sid)
@@ -158,7 +158,7 @@ class CleanupService:
     def _confirmed_review(self, event: Event) -> str | None:
         """The reviewed decision the message names, only if the ledger holds it as a `would_delete` about this
         very factor, service and identity. Otherwise the message is decided as if no one had reviewed it."""
-        reviewed = event.reviewed_event_sid
+        reviewed = event.reviewed_event_id
         if not reviewed:
             return None
         row = self.ledger.get(reviewed)
@@ -168,7 +168,7 @@ class CleanupService:
         log.warning(
             "review_not_confirmed",
             event_sid=event.event_id,
-            reviewed_event_sid=reviewed,
+            reviewed_event_id=reviewed,
             factor_sid=event.factor_sid,
             found=row.outcome if row else None,
         )
@@ -257,10 +257,10 @@ class CleanupService:
         except Exception as exc:  # noqa: BLE001 - the DELETE already happened; do not retry it over bookkeeping
             log.warning("registry_write_failed", factor_sid=evidence.factor_sid, error=str(exc))
 
-    def _record(self, target: Target, evidence: Evidence, decision: Decision) -> Action:
+    def _record(self, target: Target, evidence: Evidence, decision: Decision) -> DecisionRecord:
         evidence_at = evidence.cause.evidence_at
-        action = Action(
-            event_sid=target.event_id,
+        record = DecisionRecord(
+            event_id=target.event_id,
             factor_sid=target.factor_sid,
             service_sid=target.service_sid,
             identity=target.identity,
@@ -270,23 +270,23 @@ class CleanupService:
             reason_code=decision.reason_code.value,
             at=iso_utc(self.clock.now()),
             source=target.source,
-            binding_type=target.binding_type,
+            platform=target.platform,
             evidence_at=iso_utc(evidence_at) if evidence_at else None,
-            reviewed_event_sid=target.reviewed_event_sid,
+            reviewed_event_id=target.reviewed_event_id,
         )
-        self.ledger.record(action)
+        self.ledger.record(record)
         log.info(
             "decision",
-            event_sid=action.event_sid,
-            factor_sid=action.factor_sid,
-            service_sid=action.service_sid,
-            outcome=action.outcome,
-            reason_code=action.reason_code,
-            source=action.source,
-            error_code=action.error_code,
-            reviewed_event_sid=action.reviewed_event_sid,
+            event_sid=record.event_id,
+            factor_sid=record.factor_sid,
+            service_sid=record.service_sid,
+            outcome=record.outcome,
+            reason_code=record.reason_code,
+            source=record.source,
+            error_code=record.error_code,
+            reviewed_event_id=record.reviewed_event_id,
         )
-        return action
+        return record
 
 
 def _with_registry_identity(failure: PushFailure, known: FactorRecord | None) -> PushFailure:

@@ -40,8 +40,8 @@ class DailyReport:
         with ExitStack() as files:
             json_file, csv_file = (files.enter_context(_spool()) for _ in range(2))
             with _text(json_file) as json_out, _text(csv_file) as csv_out:
-                applications = applications_in(self.ledger.actions_between(period.start, period.end))
-                actions = self.ledger.actions_between(period.start, period.end)
+                applications = applications_in(self.ledger.records_between(period.start, period.end))
+                actions = self.ledger.records_between(period.start, period.end)
                 report = build_report(
                     actions,
                     period,

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate
@@ -87,7 +87,7 @@ class Sweeper:
                 service_sid=record.service_sid,
                 identity=record.identity,
                 last_seen=record.last_seen,
-                binding_type=record.platform,
+                platform=record.platform,
                 swept_at=iso_utc(swept_at),
             )
         )

@@ -8,9 +8,16 @@ from typing import Any
 
 import structlog
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.domain.messages import AppActivity, VerifyEvent
+from factor_cleanup.domain.messages import (
+    CHALLENGE_ANSWERS,
+    FACTOR_CREATED,
+    FACTOR_DELETED,
+    FACTOR_VERIFIED,
+    AppActivity,
+    VerifyEvent,
+)
 from factor_cleanup.domain.ports import Clock, FactorRegistry
 from factor_cleanup.domain.timestamps import parse_iso
 
@@ -26,17 +33,17 @@ class FactorTracker:
         """factor.created/verified/deleted set status and deletion; challenge answers move last_seen forward."""
         at = self._not_in_future(event.occurred_at)
         known = FactorRecord(event.factor_sid, event.service_sid, event.identity, factor_type=event.factor_type)
-        if event.type == "factor.created":
+        if event.type == FACTOR_CREATED:
             self.registry.record_factor(replace(known, status="unverified", created_at=iso_utc(at)))
-        elif event.type == "factor.verified":
+        elif event.type == FACTOR_VERIFIED:
             self.registry.record_factor(
                 replace(
                     known, status="verified", verified_at=iso_utc(at), last_seen=iso_utc(at), last_seen_via=event.type
                 )
             )
-        elif event.type == "factor.deleted":
+        elif event.type == FACTOR_DELETED:
             self.registry.mark_deleted(event.factor_sid, at, "user", confirmed=True)
-        elif event.type in ("challenge.approved", "challenge.denied"):
+        elif event.type in CHALLENGE_ANSWERS:
             self.registry.mark_seen(event.factor_sid, at, event.type, event.service_sid, event.identity)
         else:
             return self._result(event.event_id, event.factor_sid, "ignored", f"event type {event.type} changes nothing")

@@ -116,10 +116,15 @@ def test_review_then_apply_deletes_the_dead_factors_and_keeps_the_one_answered_s
         answered: ("skipped", "alive"),
         dead[2]: ("deleted", "uninstalled"),
     }
-    marks = {
-        row["factor_sid"]: row["applied_outcome"] for row in applied["actions"] if row["outcome"] == "would_delete"
-    }
-    assert marks == {dead[0]: "deleted", answered: "skipped", dead[2]: "deleted"}
+
+    def marks() -> dict[str, str | None]:
+        rows = report(stack.port)["actions"]
+        return {row["factor_sid"]: row["applied_outcome"] for row in rows if row["outcome"] == "would_delete"}
+
+    expected = {dead[0]: "deleted", answered: "skipped", dead[2]: "deleted"}
+    # Seen flaking twice under a loaded full run (a mark None right after the 6th row appeared): wait for it,
+    # and say so in the issue notes rather than hide it.
+    assert wait_until(lambda: marks() == expected and marks(), "the applied marks") == expected
     assert not stack.emulator.has_factor(dead[0]) and not stack.emulator.has_factor(dead[2])
     assert stack.emulator.has_factor(answered) and stack.emulator.delete_calls(answered) == 0
 

@@ -93,7 +93,7 @@ def page(tmp_path_factory) -> Path:
         ledger.record(action)
     period = period_since(FixedClock(NOW), "7d")
     out = io.StringIO()
-    write_report("html", ledger.actions_between(period.start, period.end), period, out, dlq_depth=3)
+    write_report("html", ledger.records_between(period.start, period.end), period, out, dlq_depth=3)
     path = tmp_path_factory.mktemp("report") / "cleanup.html"
     path.write_text(out.getvalue(), encoding="utf-8")
     return path

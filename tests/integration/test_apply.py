@@ -8,8 +8,8 @@ import pytest
 from moto import mock_aws
 
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.domain.actions import Action
 from factor_cleanup.domain.breaker import CircuitBreaker
+from factor_cleanup.domain.decision_record import DecisionRecord
 from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure, parse_message
@@ -42,7 +42,7 @@ def failure(n: int, service: str = SERVICE_SID, **changes) -> PushFailure:
         service_sid=service,
         identity=IDENTITY,
         factor_sid=factor(n),
-        binding_type="fcm",
+        platform="fcm",
         occurred_at="2026-11-25T10:00:00Z",
     )
     return PushFailure(**{**fields, **changes})
@@ -101,8 +101,8 @@ def test_apply_deletes_what_was_reviewed_and_keeps_a_factor_answered_since():
         factor(2): ("skipped", "alive"),
         factor(3): ("deleted", "uninstalled"),
     }
-    assert {a.reviewed_event_sid for a in decided.values()} == {event(1), event(2), event(3)}
-    assert decided[factor(1)].event_sid == f"apply:{event(1)}"
+    assert {a.reviewed_event_id for a in decided.values()} == {event(1), event(2), event(3)}
+    assert decided[factor(1)].event_id == f"apply:{event(1)}"
     assert sorted(call[2] for call in verify.calls) == [factor(1), factor(3)]
 
 
@@ -115,7 +115,7 @@ def test_a_second_apply_applies_nothing_twice():
 
     again = plan(cleanup.ledger, WEEK)
 
-    assert [(row.reviewed.event_sid, row.status) for row in again.rows] == [(event(1), APPLIED), (event(2), KEPT)]
+    assert [(row.reviewed.event_id, row.status) for row in again.rows] == [(event(1), APPLIED), (event(2), KEPT)]
     assert again.to_queue == [] and run_apply(cleanup, clock) == []
     assert len(cleanup.ledger.rows) == rows and len(verify.calls) == 1
 
@@ -128,7 +128,7 @@ def test_only_would_delete_rows_are_applied_and_the_service_filter_holds():
     review(cleanup, 3, service=OTHER_SERVICE)
     cleanup.handle_push_failure(failure(4, error_code="52143"))  # configuration: skipped, never applied
     found = plan(cleanup.ledger, WEEK, services=frozenset({SERVICE_SID}))
-    assert [(row.reviewed.event_sid, row.status) for row in found.rows] == [(event(2), QUEUED)]
+    assert [(row.reviewed.event_id, row.status) for row in found.rows] == [(event(2), QUEUED)]
     assert found.by_service() == {SERVICE_SID: {QUEUED: 1}}
 
 
@@ -139,7 +139,7 @@ def test_limit_queues_the_oldest_and_says_how_many_it_left():
         clock.advance(seconds=1)
     found = plan(cleanup.ledger, WEEK, limit=2)
     assert [row.status for row in found.rows] == [QUEUED, QUEUED, OVER_LIMIT]
-    assert [row.reviewed.event_sid for row in found.to_queue] == [event(1), event(2)]
+    assert [row.reviewed.event_id for row in found.to_queue] == [event(1), event(2)]
 
 
 def test_the_breaker_still_holds_back_and_a_later_apply_tries_again_under_a_new_id():
@@ -147,13 +147,13 @@ def test_the_breaker_still_holds_back_and_a_later_apply_tries_again_under_a_new_
     review(cleanup, 1, 2)
     first = sorted(run_apply(cleanup, clock), key=lambda a: a.factor_sid)
     assert [(a.outcome, a.reason_code) for a in first] == [("deleted", "uninstalled"), ("would_delete", "breaker_open")]
-    assert first[1].reviewed_event_sid == event(2)
+    assert first[1].reviewed_event_id == event(2)
 
     reset(cleanup.breaker._store, SERVICE_SID, clock.now())
     [retry] = plan(cleanup.ledger, WEEK).to_queue
-    assert (retry.reviewed.event_sid, retry.attempt) == (event(2), 2)
+    assert (retry.reviewed.event_id, retry.attempt) == (event(2), 2)
     [second] = run_apply(cleanup, clock)
-    assert (second.event_sid, second.outcome) == (f"apply:{event(2)}#2", "deleted")
+    assert (second.event_id, second.outcome) == (f"apply:{event(2)}#2", "deleted")
     assert len(verify.calls) == 2
 
 
@@ -164,7 +164,7 @@ def test_breaker_reset_replays_a_held_back_apply_as_reviewed():
     queue = FakeQueue()
     reset(cleanup.breaker._store, SERVICE_SID, clock.now(), cleanup.ledger, queue)
     [replayed] = queue.sent
-    assert replayed.reviewed_event_sid == event(2) and replayed.occurred_at == "2026-11-25T10:00:00Z"
+    assert replayed.reviewed_event_id == event(2) and replayed.occurred_at == "2026-11-25T10:00:00Z"
     assert cleanup.handle_push_failure(replayed).outcome == "deleted"
 
 
@@ -186,7 +186,7 @@ def test_a_review_the_ledger_does_not_confirm_is_decided_unreviewed(forged):
     cleanup.handle_push_failure(failure(3, error_code="52143"))
     message = failure(2, event_id="apply:forged").model_copy(update=forged)
     action = cleanup.handle_push_failure(message)
-    assert (action.outcome, action.reviewed_event_sid) == ("would_delete", None) and verify.calls == []
+    assert (action.outcome, action.reviewed_event_id) == ("would_delete", None) and verify.calls == []
 
 
 def test_a_reviewed_inactive_candidate_is_judged_again_then_deleted_in_report_only_mode():
@@ -210,7 +210,7 @@ def test_a_reviewed_inactive_candidate_is_judged_again_then_deleted_in_report_on
     [applied] = run_apply(cleanup, clock)
 
     assert (applied.outcome, applied.reason_code, applied.source) == ("deleted", "inactive", "sweeper")
-    assert applied.reviewed_event_sid == "inactive:1" and verify.calls == [(SERVICE_SID, IDENTITY, factor(1))]
+    assert applied.reviewed_event_id == "inactive:1" and verify.calls == [(SERVICE_SID, IDENTITY, factor(1))]
 
 
 def test_messages_name_the_reviewed_decision_and_survive_the_queue():
@@ -219,7 +219,7 @@ def test_messages_name_the_reviewed_decision_and_survive_the_queue():
     [row] = plan(cleanup.ledger, WEEK).to_queue
     message = parse_message(row.message(clock.now()).model_dump_json(exclude_none=True))
     assert isinstance(message, PushFailure)
-    assert (message.event_id, message.reviewed_event_sid, message.occurred_at) == (
+    assert (message.event_id, message.reviewed_event_id, message.occurred_at) == (
         f"apply:{event(1)}",
         event(1),
         "2026-11-25T10:00:00Z",
@@ -237,7 +237,7 @@ def deployed(restore_environ):
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for n, outcome in ((1, "would_delete"), (2, "would_delete"), (3, "deleted")):
             ledger.record(
-                Action(
+                DecisionRecord(
                     event_sid=event(n),
                     factor_sid=factor(n),
                     service_sid=SERVICE_SID,
@@ -270,7 +270,7 @@ def test_the_command_queues_each_reviewed_decision_once(deployed, capsys):
     assert main(["apply", "--since", "1h", "--service", SERVICE_SID, "--limit", "1"]) == 0
     assert f"{SERVICE_SID}: 1 queued, 1 over --limit" in capsys.readouterr().out
     [body] = [m["Body"] for m in deployed.sqs.receive_message(QueueUrl=deployed.queue_url)["Messages"]]
-    assert parse_message(body).reviewed_event_sid == event(1)
+    assert parse_message(body).reviewed_event_id == event(1)
 
 
 @pytest.mark.parametrize(
@@ -286,5 +286,5 @@ def test_the_command_refuses_bad_arguments(arguments, capsys):
 def test_the_dynamodb_ledger_gives_back_one_decision_by_its_event(deployed):
     ledger = DynamoDbLedger(deployed.dynamodb, deployed.ledger_table)
     found = ledger.get(event(1))
-    assert (found.event_sid, found.outcome, found.factor_sid) == (event(1), "would_delete", factor(1))
+    assert (found.event_id, found.outcome, found.factor_sid) == (event(1), "would_delete", factor(1))
     assert ledger.get(event(99)) is None

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from factor_cleanup.domain.actions import Outcome
+from factor_cleanup.domain.decision_record import Outcome
 from factor_cleanup.local.sam_offline import transform_offline
 from factor_cleanup.local.template import load_template
 from factor_cleanup.runtime.metrics import NAMESPACE, emitted_metrics

@@ -18,8 +18,8 @@ from moto import mock_aws
 from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
 from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
-from factor_cleanup.domain.actions import Action, iso_utc
 from factor_cleanup.domain.breaker import BreakerState, BreakerStore
+from factor_cleanup.domain.decision_record import DecisionRecord, iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.ports import FactorRegistry, Ledger
 from tests.aws import LocalAws, local_aws
@@ -62,8 +62,8 @@ def breaker_store(request) -> Iterator[BreakerStore]:
 
 
 # --- Ledger -------------------------------------------------------------------------------------------
-def decision(n: int, at: datetime, outcome: str = "would_delete", **fields: str) -> Action:
-    return Action(
+def decision(n: int, at: datetime, outcome: str = "would_delete", **fields: str) -> DecisionRecord:
+    return DecisionRecord(
         event_sid=f"NO{n:032x}",
         factor_sid=f"YF{n:032x}",
         service_sid=SERVICE_SID,
@@ -83,11 +83,11 @@ def test_ledger_gives_back_the_decision_as_recorded(ledger):
         NOW,
         "deleted",
         source="debugger",
-        binding_type="apn",
+        platform="apn",
         evidence_at="2026-11-25T11:59:00Z",
-        reviewed_event_sid="NO" + "f" * 32,
+        reviewed_event_id="NO" + "f" * 32,
     )
-    bare = Action(
+    bare = DecisionRecord(
         event_sid="NO" + "2" * 32,
         outcome="skipped",
         reason="ambiguous",
@@ -96,14 +96,14 @@ def test_ledger_gives_back_the_decision_as_recorded(ledger):
     )
     ledger.record(full)
     ledger.record(bare)
-    assert list(ledger.actions_between(NOW, NOW + timedelta(minutes=1))) == [full, bare]
+    assert list(ledger.records_between(NOW, NOW + timedelta(minutes=1))) == [full, bare]
 
 
 def test_ledger_record_replaces_the_row_for_the_same_event(ledger):
     ledger.record(decision(1, NOW - timedelta(days=1), "would_delete"))
     again = decision(1, NOW, "deleted")  # the same event decided again, a day later
     ledger.record(again)
-    assert list(ledger.actions_between(NOW - timedelta(days=2), NOW + timedelta(days=1))) == [again]
+    assert list(ledger.records_between(NOW - timedelta(days=2), NOW + timedelta(days=1))) == [again]
 
 
 def test_ledger_actions_between_are_oldest_first_across_days(ledger):
@@ -117,7 +117,7 @@ def test_ledger_actions_between_are_oldest_first_across_days(ledger):
     ]
     for n, at in enumerate(times):
         ledger.record(decision(n, at))
-    found = list(ledger.actions_between(NOW - timedelta(days=4), NOW + timedelta(days=1)))
+    found = list(ledger.records_between(NOW - timedelta(days=4), NOW + timedelta(days=1)))
     assert [a.at for a in found] == sorted(iso_utc(t) for t in times)
 
 
@@ -125,8 +125,8 @@ def test_ledger_period_includes_its_start_and_excludes_its_end(ledger):
     start, end = NOW - timedelta(days=1), NOW
     for n, at in enumerate((start - timedelta(seconds=1), start, end - timedelta(seconds=1), end)):
         ledger.record(decision(n, at))
-    assert [a.at for a in ledger.actions_between(start, end)] == [iso_utc(start), iso_utc(end - timedelta(seconds=1))]
-    assert list(ledger.actions_between(end, end)) == []
+    assert [a.at for a in ledger.records_between(start, end)] == [iso_utc(start), iso_utc(end - timedelta(seconds=1))]
+    assert list(ledger.records_between(end, end)) == []
 
 
 # --- FactorRegistry -------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 
 from factor_cleanup.adapters.aws.registry import SWEEP_SHARDS, DynamoDbFactorRegistry, sweep_shard
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID

@@ -21,6 +21,6 @@ def test_the_dynamodb_ledger_keeps_the_reviewed_event_sid():
         for action in reviewed_then_applied():
             ledger.record(action)
         period = period_since(FixedClock(NOW), "24h")
-        assert list(ledger.actions_between(period.start, period.end)) == reviewed_then_applied()
+        assert list(ledger.records_between(period.start, period.end)) == reviewed_then_applied()
         report = json.loads(produce("json", ledger))
     assert marks(report["actions"]) == EXPECTED

@@ -10,7 +10,7 @@ from moto import mock_aws
 
 from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry, entity_key, sweep_shard
 from factor_cleanup.adapters.aws.sqs_queue import SqsWorkQueue
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.messages import parse_message
 from factor_cleanup.local.events import LocalLambdaContext
 from factor_cleanup.local.poller import SqsPoller

@@ -93,7 +93,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("sqs", "WorkQueue", [QUEUE_SEND]),
     ],
     "DailyReportFunction": [  # App.daily_report
-        ("dynamodb", "LedgerTable/index/by_day", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.actions_between"]),
+        ("dynamodb", "LedgerTable/index/by_day", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.records_between"]),
         ("s3", "ReportBucket/reports/*", ["factor_cleanup.adapters.aws.report_stores:S3ReportStore.put"]),
         ("sqs", "DeadLetterQueue", ["factor_cleanup.adapters.aws.report_stores:SqsQueueStats.dlq_depth"]),
         ("sns", "ReportTopicArn", ["factor_cleanup.adapters.aws.report_stores:SnsNotifier.send"]),

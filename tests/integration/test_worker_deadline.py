@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from moto import mock_aws
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import InactiveCandidate
 from factor_cleanup.runtime.deadline import VERIFY_CALLS

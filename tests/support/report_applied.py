@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from factor_cleanup.domain.actions import Action
+from factor_cleanup.domain.decision_record import DecisionRecord
 from factor_cleanup.reports.applied import APPLIED_KEYS
 from factor_cleanup.reports.build import ledger_report, period_since
 from tests.fakes import FixedClock
@@ -14,8 +14,8 @@ REVIEWED, KEPT_ALIVE, NOT_APPLIED = "NO" + "a1" * 16, "NO" + "a2" * 16, "NO" + "
 HELD, APPLIED, ALIVE = "NO" + "b1" * 16, "NO" + "b2" * 16, "NO" + "b3" * 16
 
 
-def _action(event_sid: str, at: str, outcome: str, reason_code: str, reviewed: str | None = None) -> Action:
-    return Action(
+def _action(event_sid: str, at: str, outcome: str, reason_code: str, reviewed: str | None = None) -> DecisionRecord:
+    return DecisionRecord(
         event_sid=event_sid,
         factor_sid="YF" + event_sid[2:],
         service_sid="VA" + "a" * 32,
@@ -25,11 +25,11 @@ def _action(event_sid: str, at: str, outcome: str, reason_code: str, reviewed: s
         reason=f"{outcome} because {reason_code}",
         reason_code=reason_code,
         at=at,
-        reviewed_event_sid=reviewed,
+        reviewed_event_id=reviewed,
     )
 
 
-def reviewed_then_applied() -> list[Action]:
+def reviewed_then_applied() -> list[DecisionRecord]:
     """Three reviewed would_delete rows; the first applied twice (held back by the breaker, then deleted),
     the second kept at apply time because its factor answered since, the third never applied."""
     return [

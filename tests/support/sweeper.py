@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.services.sweeper import Sweeper

@@ -26,7 +26,7 @@ def failure(**changes) -> PushFailure:
         identity=IDENTITY,
         factor_sid=FACTOR_SID,
         challenge_sid=CHALLENGE_SID,
-        binding_type="fcm",
+        platform="fcm",
         occurred_at="2026-11-25T11:59:00Z",
     )
     return PushFailure(**{**fields, **changes})
@@ -91,7 +91,7 @@ def test_ambiguous_ids_are_skipped_with_the_reason():
         failure(factor_sid=None, correlation_problem="correlationIds has no factor SID (YF…)")
     )
     assert action.outcome == "skipped" and "no factor SID" in action.reason and verify.calls == []
-    assert ledger.rows[action.event_sid].reason_code == "ambiguous_ids"
+    assert ledger.rows[action.event_id].reason_code == "ambiguous_ids"
 
 
 def test_verify_401_is_failed_and_recorded():
@@ -211,7 +211,7 @@ def candidate(last_seen="2026-08-17T12:00:00Z", **changes) -> InactiveCandidate:
         service_sid=SERVICE_SID,
         identity=IDENTITY,
         last_seen=last_seen,
-        binding_type="apn",
+        platform="apn",
         swept_at="2026-11-25T12:00:00Z",
     )
     return InactiveCandidate(**{**fields, **changes})
@@ -229,7 +229,7 @@ def test_an_inactive_factor_is_deleted_with_reason_inactive():
     action = svc.handle_inactive_candidate(candidate())
     assert action.outcome == "deleted" and action.reason_code == "inactive" and action.source == "sweeper"
     assert verify.calls == [FACTOR] and ("recent_challenges", FACTOR_SID) in verify.reads
-    assert registry.rows[FACTOR_SID].deleted_by == "push-janitor" and ledger.rows[action.event_sid] == action
+    assert registry.rows[FACTOR_SID].deleted_by == "push-janitor" and ledger.rows[action.event_id] == action
 
 
 def test_report_only_mode_records_would_delete_for_inactive_factors():

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factor_cleanup.domain.actions import Outcome, iso_utc
 from factor_cleanup.domain.decision import (
     GONE_CODES,
     PUSH,
@@ -22,6 +21,7 @@ from factor_cleanup.domain.decision import (
     Step,
     decide,
 )
+from factor_cleanup.domain.decision_record import Outcome, iso_utc
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.sids import is_verify_identity
 

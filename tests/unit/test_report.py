@@ -41,7 +41,7 @@ def ledger() -> FakeLedger:
 def produce(form: str, ledger, since: str = "7d", dlq_depth: int | None = 3, rows: int | None = None) -> str:
     period = period_since(FixedClock(NOW), since)
     out = io.StringIO()
-    write_report(form, ledger.actions_between(period.start, period.end), period, out, dlq_depth=dlq_depth, rows=rows)
+    write_report(form, ledger.records_between(period.start, period.end), period, out, dlq_depth=dlq_depth, rows=rows)
     return out.getvalue()
 
 
@@ -199,7 +199,7 @@ def test_build_report_reads_the_ledger_once(ledger):
 
     def once():
         for action in known_actions()[1:15]:
-            reads.append(action.event_sid)
+            reads.append(action.event_id)
             yield action
 
     report = build_report(once(), period_since(FixedClock(NOW), "7d"), keep_rows=3)
@@ -207,7 +207,7 @@ def test_build_report_reads_the_ledger_once(ledger):
 
 
 def _one(n: int, **fields):
-    from factor_cleanup.domain.actions import Action
+    from factor_cleanup.domain.decision_record import DecisionRecord
 
     values = {
         "event_sid": f"NO{n:032x}",
@@ -217,7 +217,7 @@ def _one(n: int, **fields):
         "at": f"2026-11-25T0{n}:00:00Z",
         **fields,
     }
-    return Action(**values)
+    return DecisionRecord(**values)
 
 
 def test_report_page_for_an_unknown_form_is_a_json_404():

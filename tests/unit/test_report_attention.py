@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from factor_cleanup.domain.actions import Action
+from factor_cleanup.domain.decision_record import DecisionRecord
 from factor_cleanup.reports import attention as report_attention
 from factor_cleanup.reports.build import build_report, period_since
 from tests.fakes import FixedClock
@@ -17,8 +17,8 @@ def attention(actions, dlq_depth=None, since="7d"):
     ]
 
 
-def config_error(n: int, code: str | None, service: str = SERVICE_A, platform: str = "apn", **fields) -> Action:
-    return Action(
+def config_error(n: int, code: str | None, service: str = SERVICE_A, platform: str = "apn", **fields) -> DecisionRecord:
+    return DecisionRecord(
         event_sid=f"NO{n:032x}",
         service_sid=service,
         error_code=code,
@@ -26,7 +26,7 @@ def config_error(n: int, code: str | None, service: str = SERVICE_A, platform: s
         reason_code="configuration",
         reason="configuration",
         at=f"2026-11-25T{n % 10:02d}:00:00Z",
-        binding_type=platform,
+        platform=platform,
         **fields,
     )
 

@@ -29,7 +29,7 @@ def test_a_candidate_message_carries_what_the_worker_needs():
     sweeper(registry, queue).sweep()
     [message] = queue.sent
     assert isinstance(message, InactiveCandidate) and parse_message(message.model_dump_json()) == message
-    assert (message.identity, message.binding_type, message.last_seen) == (
+    assert (message.identity, message.platform, message.last_seen) == (
         "demo-user-0001",
         "apn",
         "2026-08-17T12:00:00Z",

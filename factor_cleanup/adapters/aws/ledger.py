@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from factor_cleanup.domain.actions import Action, iso_utc
+from factor_cleanup.domain.decision_record import DecisionRecord, iso_utc
 
 DAY_INDEX = "by_day"
 
@@ -17,19 +17,19 @@ class DynamoDbLedger:
         self._table = table_name
         self._retention = timedelta(days=retention_days)
 
-    def record(self, action: Action) -> None:
+    def record(self, action: DecisionRecord) -> None:
         """Put the item keyed by event sid, so writing the same decision twice leaves one row."""
         at = datetime.strptime(action.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        item = {name: {"S": str(value)} for name, value in action.model_dump(exclude_none=True).items()}
+        item = {name: {"S": str(value)} for name, value in action.model_dump(by_alias=True, exclude_none=True).items()}
         item["day"] = {"S": action.at[:10]}
         item["expires_at"] = {"N": str(int((at + self._retention).timestamp()))}
         self._client.put_item(TableName=self._table, Item=item)
 
-    def get(self, event_id: str) -> Action | None:
+    def get(self, event_id: str) -> DecisionRecord | None:
         item = self._client.get_item(TableName=self._table, Key={"event_sid": {"S": event_id}}).get("Item")
         return _action(item) if item else None
 
-    def actions_between(self, start: datetime, end: datetime) -> Iterator[Action]:
+    def records_between(self, start: datetime, end: datetime) -> Iterator[DecisionRecord]:
         """Query the day index one day at a time, page by page: memory stays flat however long the period."""
         first, last = iso_utc(start), iso_utc(end)
         day = start.astimezone(UTC).date()
@@ -37,7 +37,7 @@ class DynamoDbLedger:
             yield from self._query_day(day.isoformat(), first, last)
             day += timedelta(days=1)
 
-    def _query_day(self, day: str, first: str, last: str) -> Iterator[Action]:
+    def _query_day(self, day: str, first: str, last: str) -> Iterator[DecisionRecord]:
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self._table,
@@ -52,5 +52,5 @@ class DynamoDbLedger:
                     yield _action(item)
 
 
-def _action(item: dict[str, Any]) -> Action:
-    return Action.model_validate({k: v.get("S") for k, v in item.items() if "S" in v})
+def _action(item: dict[str, Any]) -> DecisionRecord:
+    return DecisionRecord.model_validate({k: v.get("S") for k, v in item.items() if "S" in v})

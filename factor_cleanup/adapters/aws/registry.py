@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from factor_cleanup.domain.actions import iso_utc
+from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import DeletedBy, FactorRecord
 
 _FORWARD = "attribute_not_exists(#last_seen) OR #last_seen < :last_seen"  # last_seen never moves back

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-VERIFY_EVENT_TYPES = ("factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied")
+from factor_cleanup.domain.messages import VERIFY_EVENT_TYPES
+
 FRIENDLY_NAME = "push-janitor"
 # Twilio connection overrides: retry up to 3 times on connect/read timeouts and 5xx (not on 4xx:
 # a 403 will not fix itself). The server never receives the fragment; see WEBHOOK_URL_FRAGMENT.
