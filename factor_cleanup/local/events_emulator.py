@@ -19,7 +19,6 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from factor_cleanup.domain.sids import is_sid
 from factor_cleanup.local.verify_emulator_api import _gate, _json, _leave, _page
-from factor_cleanup.local.verify_emulator_data import DEFAULT_ACCOUNT_SID, iso, new_sid, utc_now
 from factor_cleanup.local.verify_emulator_errors import (
     ApiError,
     bad_request,
@@ -28,6 +27,7 @@ from factor_cleanup.local.verify_emulator_errors import (
     not_found,
     sid_parameter,
 )
+from factor_cleanup.local.verify_emulator_records import DEFAULT_ACCOUNT_SID, iso, new_sid, utc_now
 
 SINK_TYPES = ("kinesis", "webhook", "segment", "email")
 NEXT_STATUS = {"initialized": "validating", "validating": "active"}

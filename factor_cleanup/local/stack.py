@@ -27,14 +27,12 @@ from factor_cleanup.local.server import create_app
 from factor_cleanup.local.template import create_local_resources, function_environment, parameters_from_environment
 from factor_cleanup.local.verify_emulator import (
     DEMO_ACCOUNT_SID,
-    DEMO_DEAD_FACTOR_SID,
-    DEMO_IOS_STALE_FACTOR_SID,
     DEMO_SERVICE_SID,
     EmulatorState,
     create_emulator_app,
     seed_demo,
 )
-from factor_cleanup.runtime import bootstrap, logs
+from factor_cleanup.runtime import bootstrap
 from factor_cleanup.runtime.credentials import ConfigurationError
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
@@ -294,56 +292,9 @@ class LocalStack:
         if self.moto:
             self.moto.stop()
 
-    def _sweep_every(self) -> str:
-        from factor_cleanup.local.sweep import interval_from_env
-
-        seconds = interval_from_env()
-        return f"every {seconds:g} s (SWEEP_INTERVAL_SECONDS)" if seconds > 0 else "off (SWEEP_INTERVAL_SECONDS=0)"
-
-    def banner(self) -> str:
-        base = os.environ["PUBLIC_BASE_URL"]
-        verify = os.environ["TWILIO_VERIFY_BASE_URL"]
-        lines = [
-            "push-janitor is running on one machine (Ctrl-C stops it).",
-            f"  Debugger webhook  POST {base}/twilio/debugger",
-            f"  Verify webhook    POST {base}/twilio/verify",
-            f"  App activity      POST {base}/app/activity   (HMAC: X-Push-Janitor-Signature, see README)",
-            f"  Inactivity sweep  POST {base}/_local/sweep   (or: make sweep; schedule {self._sweep_every()})",
-            f"  Health            GET  {base}/healthz",
-            f"  Cleanup report    GET  {base}/reports/cleanup.json   (or: make report)",
-            f"                    GET  {base}/reports/cleanup.html   (.csv too; make report-daily writes them to S3)",
-            f"  Verify API        {verify}" + ("  (local emulator with demo data)" if self.uses_emulator else ""),
-            f"  AWS (moto)        {os.environ['AWS_ENDPOINT_URL']}",
-            f"  CLEANUP_MODE      {os.environ['CLEANUP_MODE']}   VERIFY_SERVICE_SIDS {os.environ['VERIFY_SERVICE_SIDS']}",
-        ]
-        if self.uses_emulator:
-            lines += [
-                "Try it in another terminal:",
-                f"  make send-example   # POSTs events/debugger-webhook.json, signed; demo factor {DEMO_DEAD_FACTOR_SID} is deleted",
-                "  make report         # the cleanup report now shows it as deleted",
-                f"  make sweep          # inactivity sweep now: iOS factor {DEMO_IOS_STALE_FACTOR_SID} (3 expired challenges)",
-                "                      # is deleted, the factor approved an hour ago is kept; each with its reason",
-            ]
-        return "\n".join(lines)
-
 
 def run(port: int) -> None:
-    logs.configure()
-    stack = LocalStack(port)
-    try:
-        web = stack.start()
-    except StackError as exc:
-        stack.stop()
-        raise SystemExit(f"push-janitor: {exc}") from None
-    except OSError as exc:
-        stack.stop()
-        raise SystemExit(
-            f"push-janitor: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try PORT=8090 make run"
-        ) from None
-    print(stack.banner(), flush=True)
-    try:
-        web.serve_forever()
-    except KeyboardInterrupt:
-        print("stopping", flush=True)
-    finally:
-        stack.stop()
+    """`make run`: start the stack, print where each part listens, serve until Ctrl-C (local/banner.py)."""
+    from factor_cleanup.local.banner import serve
+
+    serve(port)

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from factor_cleanup.local.verify_emulator_data import CHALLENGE_STATUSES, WEBHOOK_EVENT_TYPES, Record, render
 from factor_cleanup.local.verify_emulator_errors import (
     ApiError,
     bad_request,
@@ -22,6 +21,7 @@ from factor_cleanup.local.verify_emulator_errors import (
     not_found,
     sid_parameter,
 )
+from factor_cleanup.local.verify_emulator_records import CHALLENGE_STATUSES, WEBHOOK_EVENT_TYPES, Record, render
 from factor_cleanup.local.verify_emulator_state import EmulatorState, Faults
 
 DEFAULT_PAGE_SIZE = 50

@@ -7,54 +7,23 @@ import itertools
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from factor_cleanup.domain.sids import is_verify_identity
-from factor_cleanup.local.verify_emulator_errors import has_sid_shape
-
-DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
-
-WEBHOOK_EVENT_TYPES = frozenset(
-    {"factor.created", "factor.verified", "factor.deleted", "challenge.approved", "challenge.denied", "*"}
+from factor_cleanup.local.verify_emulator_records import (
+    CHALLENGE_STATUSES,
+    CHALLENGE_TTL,
+    DEFAULT_ACCOUNT_SID,
+    Record,
+    checked_sid,
+    iso,
+    new_sid,
+    utc_now,
 )
-CHALLENGE_STATUSES = frozenset({"pending", "expired", "approved", "denied"})
-CHALLENGE_TTL = timedelta(minutes=5)
-Record = dict[str, Any]
+from factor_cleanup.local.verify_emulator_webhooks import WebhookData
 
 
-def new_sid(prefix: str) -> str:
-    """Mint a SID shaped like Twilio's (2 capitals + 32 lowercase hex) so SID validation accepts it."""
-    return prefix + secrets.token_hex(16)
-
-
-def iso(moment: datetime) -> str:
-    """Format a date the way Twilio's JSON does: UTC, second precision, trailing `Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc_now() -> datetime:
-    """The default clock, replaceable in tests that need fixed dates."""
-    return datetime.now(UTC)
-
-
-def _checked_sid(sid: str, prefix: str) -> str:
-    """Refuse a SID Twilio would not mint, so the emulator never holds what the API could not name."""
-    if not has_sid_shape(sid, prefix):
-        raise ValueError(f"not a {prefix} SID ({prefix} + 32 hexadecimal digits): {sid!r}")
-    return sid
-
-
-def render(record: Record, base_url: str) -> Record:
-    """Turn a stored record into Twilio's JSON: drop private keys, make `url`/`links` absolute."""
-    out = {key: copy.deepcopy(value) for key, value in record.items() if not key.startswith("_")}
-    out["url"] = base_url + record["_path"]
-    if "_links" in record:
-        out["links"] = {name: base_url + path for name, path in record["_links"].items()}
-    return out
-
-
-class VerifyData:
+class VerifyData(WebhookData):
     """Services, entities, factors, challenges and webhooks behind one lock (the server is threaded)."""
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
@@ -80,11 +49,11 @@ class VerifyData:
         account_sid: str = DEFAULT_ACCOUNT_SID,
     ) -> Record:
         """Create a Verify Service; everything else hangs off one."""
-        sid = _checked_sid(sid or new_sid("VA"), "VA")
+        sid = checked_sid(sid or new_sid("VA"), "VA")
         now = iso(self.clock())
         record = {
             "sid": sid,
-            "account_sid": _checked_sid(account_sid, "AC"),
+            "account_sid": checked_sid(account_sid, "AC"),
             "friendly_name": friendly_name,
             "code_length": 6,
             "lookup_enabled": False,
@@ -173,7 +142,7 @@ class VerifyData:
         if not is_verify_identity(identity):
             raise ValueError(f"not a Verify identity (8-64 dash-separated alphanumerics): {identity!r}")
         created = created or self.clock()
-        sid = _checked_sid(sid or new_sid("YF"), "YF")
+        sid = checked_sid(sid or new_sid("YF"), "YF")
         token = secrets.token_hex(32) if platform == "apn" else f"fcm-{secrets.token_urlsafe(48)}"
         with self.lock:
             entity = self._entity(service_sid, identity, created)
@@ -255,7 +224,7 @@ class VerifyData:
         expires = created + CHALLENGE_TTL
         responded = (responded or created + timedelta(seconds=12)) if status in ("approved", "denied") else None
         updated = responded or (expires if status == "expired" else created)
-        sid = _checked_sid(sid or new_sid("YC"), "YC")
+        sid = checked_sid(sid or new_sid("YC"), "YC")
         with self.lock:
             factor = self._factor(service_sid, identity, factor_sid)
             if factor is None:
@@ -322,58 +291,3 @@ class VerifyData:
             ]
             found.sort(key=lambda c: (c["date_created"], c["_seq"]), reverse=order == "desc")
             return copy.deepcopy(found)
-
-    # --- webhooks -------------------------------------------------------------------------------
-    def add_webhook(
-        self,
-        service_sid: str,
-        friendly_name: str,
-        event_types: list[str],
-        webhook_url: str,
-        status: str = "enabled",
-        version: str = "v2",
-    ) -> Record:
-        """Register a Verify webhook on a service."""
-        sid = new_sid("YW")
-        now = iso(self.clock())
-        with self.lock:
-            self.webhooks[sid] = {
-                "sid": sid,
-                "service_sid": service_sid,
-                "account_sid": self.services[service_sid]["account_sid"],
-                "friendly_name": friendly_name,
-                "event_types": list(event_types),
-                "status": status,
-                "version": version,
-                "webhook_url": webhook_url,
-                "webhook_method": "POST",
-                "date_created": now,
-                "date_updated": now,
-                "_path": f"/v2/Services/{service_sid}/Webhooks/{sid}",
-                "_seq": next(self._seq),
-            }
-            return copy.deepcopy(self.webhooks[sid])
-
-    def find_webhook(self, service_sid: str, sid: str) -> Record | None:
-        """A copy of the webhook, or None when unknown on this service."""
-        with self.lock:
-            found = self.webhooks.get(sid)
-            return copy.deepcopy(found) if found and found["service_sid"] == service_sid else None
-
-    def update_webhook(self, service_sid: str, sid: str, changes: Record) -> Record | None:
-        """Apply the given field changes; None when the webhook is unknown."""
-        with self.lock:
-            if self.find_webhook(service_sid, sid) is None:
-                return None
-            self.webhooks[sid].update(changes, date_updated=iso(self.clock()))
-            return copy.deepcopy(self.webhooks[sid])
-
-    def delete_webhook(self, service_sid: str, sid: str) -> bool:
-        """Remove a webhook; False when unknown."""
-        with self.lock:
-            return self.find_webhook(service_sid, sid) is not None and self.webhooks.pop(sid) is not None
-
-    def list_webhooks(self, service_sid: str) -> list[Record]:
-        """The service's webhooks, oldest first."""
-        with self.lock:
-            return copy.deepcopy([w for w in self.webhooks.values() if w["service_sid"] == service_sid])

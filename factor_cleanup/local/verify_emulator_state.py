@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from factor_cleanup.local.verify_emulator_data import VerifyData, utc_now
+from factor_cleanup.local.verify_emulator_data import VerifyData
+from factor_cleanup.local.verify_emulator_records import utc_now
 
 DEMO_ACCOUNT_SID = "ACdeadbeefdeadbeefdeadbeefdeadbeef"
 DEMO_SERVICE_SID = "VAdeadbeefdeadbeefdeadbeefdeadbeef"

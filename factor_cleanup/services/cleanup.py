@@ -20,6 +20,7 @@ from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidenc
 from factor_cleanup.domain.decision_record import DecisionRecord, Outcome, iso_utc
 from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.identity import with_registry_identity
 from factor_cleanup.domain.inactivity import CHALLENGE_LOOKBACK, InactivityRule
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
 from factor_cleanup.domain.ports import (
@@ -75,7 +76,10 @@ class CleanupService:
     def handle_push_failure(self, failure: PushFailure) -> DecisionRecord:
         """Decide, act at most once, record. VerifyRetryable propagates so the queue retries later."""
         known = self._known(failure.factor_sid)
-        failure = _with_registry_identity(failure, known)
+        resolved = with_registry_identity(failure, known)
+        if resolved.identity != failure.identity:
+            log.info("identity_from_registry", event_sid=failure.event_id, factor_sid=failure.factor_sid)
+        failure = resolved
         reviewed = self._confirmed_review(failure)
         verdict = self.policy.classify(failure.error_code, failure.description)
         occurred_at = parse_iso_or_none(failure.occurred_at)
@@ -287,18 +291,3 @@ class CleanupService:
             reviewed_event_id=record.reviewed_event_id,
         )
         return record
-
-
-def _with_registry_identity(failure: PushFailure, known: FactorRecord | None) -> PushFailure:
-    """Fill a missing identity from the registry when it knows the factor under the same service."""
-    if failure.correlation_problem_code != "missing_identity" or not failure.factor_sid:
-        return failure
-    if known is None or not known.identity:
-        problem = f"{failure.correlation_problem}, and the factor registry does not know {failure.factor_sid}"
-        return failure.model_copy(update={"correlation_problem": problem})
-    if known.service_sid != failure.service_sid:
-        problem = f"{failure.correlation_problem}; the registry has {failure.factor_sid} under {known.service_sid}"
-        return failure.model_copy(update={"correlation_problem": problem})
-    log.info("identity_from_registry", event_sid=failure.event_id, factor_sid=failure.factor_sid)
-    resolved = {"identity": known.identity, "correlation_problem": None, "correlation_problem_code": None}
-    return failure.model_copy(update=resolved)

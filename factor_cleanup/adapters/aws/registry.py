@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 
+from factor_cleanup.adapters.aws.update_expression import UpdateExpression
 from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import DeletedBy, FactorRecord
 
@@ -86,7 +87,7 @@ class DynamoDbFactorRegistry:
         return int(item["verified_push"]["N"]) if item else 0
 
     def record_factor(self, factor: FactorRecord) -> None:
-        update = _Update()
+        update = UpdateExpression()
         for name in ("service_sid", "identity", "factor_type", "platform"):
             update.set(name, getattr(factor, name))
         update.set_once("created_at", factor.created_at)
@@ -118,7 +119,7 @@ class DynamoDbFactorRegistry:
     def mark_seen(
         self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
     ) -> bool:
-        update = _Update()
+        update = UpdateExpression()
         update.set("last_seen", iso_utc(at))
         update.set("last_seen_via", via)
         update.set_once("service_sid", service_sid)
@@ -128,7 +129,7 @@ class DynamoDbFactorRegistry:
     def mark_deleted(
         self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False, event_id: str | None = None
     ) -> None:
-        update = _Update()
+        update = UpdateExpression()
         update.set_once("deleted_at", iso_utc(at))
         if by == "push-janitor":
             update.set("deleted_by", by)  # our 204 proves it, even if factor.deleted arrived first
@@ -148,13 +149,13 @@ class DynamoDbFactorRegistry:
         self._update(factor_sid, update)  # deleted all the same; still counted, so a later deletion event uncounts it
 
     def mark_delete_intent(self, factor_sid: str, event_id: str, at: datetime, service_sid: str, identity: str) -> None:
-        update = _Update()
+        update = UpdateExpression()
         update.set("delete_intent_event", event_id)
         update.set("delete_intent_at", iso_utc(at))
         update.set_once("service_sid", service_sid)
         update.set_once("identity", identity)
         if not self._update(factor_sid, update, _INTENT_FREE):  # another event's intent is there: keep it
-            contested = _Update()
+            contested = UpdateExpression()
             contested.set("delete_intent_contested", True)
             self._update(factor_sid, contested)
 
@@ -213,7 +214,7 @@ class DynamoDbFactorRegistry:
         }
         self._with_counter(request, service_sid, 1)
 
-    def _uncount(self, factor_sid: str, deletion: _Update, service_sid: str) -> bool:
+    def _uncount(self, factor_sid: str, deletion: UpdateExpression, service_sid: str) -> bool:
         """The deletion and -1 on the counter of the service the factor was counted in, together."""
         update = deletion.copy()
         update.remove("counted_in")
@@ -256,7 +257,7 @@ class DynamoDbFactorRegistry:
         log.warning("factor_count_not_moved", service_sid=service_sid, delta=delta, key=factor_update["Key"])
         return False
 
-    def _update(self, factor_sid: str, update: _Update, condition: str | None = None) -> bool:
+    def _update(self, factor_sid: str, update: UpdateExpression, condition: str | None = None) -> bool:
         """Apply the update; False (and nothing written) when the condition does not hold."""
         request = {"TableName": self._table, "Key": _key(factor_sid), **update.request()}
         if condition:
@@ -266,59 +267,6 @@ class DynamoDbFactorRegistry:
             return True
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
-
-
-class _Update:
-    """Builds an UpdateExpression; every attribute goes through a #name, so reserved words need no care."""
-
-    def __init__(self) -> None:
-        self._sets: list[str] = []
-        self._removes: list[str] = []
-        self._names: dict[str, str] = {}
-        self._values: dict[str, Any] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self._sets or self._removes)
-
-    def copy(self) -> _Update:
-        other = _Update()
-        other._sets, other._removes = list(self._sets), list(self._removes)
-        other._names, other._values = dict(self._names), dict(self._values)
-        return other
-
-    def set(self, name: str, value: str | bool | None) -> None:
-        """Overwrite `name` (skipped when value is None)."""
-        if value is not None:
-            self._sets.append(f"#{name} = {self._value(name, value)}")
-
-    def set_once(self, name: str, value: str | None) -> None:
-        """Write `name` only if the item has none yet (skipped when value is None)."""
-        if value is not None:
-            self._sets.append(f"#{name} = if_not_exists(#{name}, {self._value(name, value)})")
-
-    def remove(self, *names: str) -> None:
-        for name in names:
-            self._names[f"#{name}"] = name
-            self._removes.append(f"#{name}")
-
-    def _value(self, name: str, value: str | bool) -> str:
-        self._names[f"#{name}"] = name
-        self._values[f":{name}"] = {"BOOL": value} if isinstance(value, bool) else {"S": value}
-        return f":{name}"
-
-    def request(self) -> dict[str, Any]:
-        expression = " ".join(
-            part
-            for part in (
-                "SET " + ", ".join(self._sets) if self._sets else "",
-                "REMOVE " + ", ".join(self._removes) if self._removes else "",
-            )
-            if part
-        )
-        request: dict[str, Any] = {"UpdateExpression": expression, "ExpressionAttributeNames": self._names}
-        if self._values:
-            request["ExpressionAttributeValues"] = self._values
-        return request
 
 
 def _key(factor_sid: str) -> dict[str, Any]:
