@@ -8,18 +8,16 @@ import pytest
 from moto import mock_aws
 
 from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
-from factor_cleanup.domain.breaker import CircuitBreaker
 from factor_cleanup.domain.decision_record import DecisionRecord
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure, parse_message
 from factor_cleanup.reports.tally import Period
 from factor_cleanup.services.apply import APPLIED, KEPT, OVER_LIMIT, QUEUED, plan, send
 from factor_cleanup.services.breaker_ops import reset
-from factor_cleanup.services.cleanup import CleanupService
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
-from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeRegistry, FakeVerify, FixedClock
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeBreakerStore, FakeQueue, FakeRegistry, FakeVerify, FixedClock
 
 OTHER_SERVICE = "VA" + "e" * 32
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -52,17 +50,13 @@ def setup(mode="report-only", factors=range(10), limit=None):
     """A report-only service whose ledger, registry and Verify are fakes; Verify knows `factors` on both services."""
     clock = FixedClock(NOW - timedelta(hours=1))
     verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
-    breaker = CircuitBreaker(FakeBreakerStore(), limit, 50) if limit else None
-    cleanup = CleanupService(
-        FakeLedger(),
-        verify,
-        clock,
-        ErrorCodePolicy(),
-        frozenset({SERVICE_SID, OTHER_SERVICE}),
-        mode,
-        registry=FakeRegistry(),
-        breaker=breaker,
+    config = settings(
+        verify_service_sids=frozenset({SERVICE_SID, OTHER_SERVICE}),
+        cleanup_mode=mode,
+        max_deletions_per_hour=limit or 100,
     )
+    breaker_store = FakeBreakerStore() if limit else None
+    cleanup = fake_app(config, verify=verify, clock=clock, registry=FakeRegistry(), breaker_store=breaker_store).cleanup
     return cleanup, verify, clock
 
 

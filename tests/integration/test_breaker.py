@@ -8,11 +8,9 @@ import pytest
 from moto import mock_aws
 
 from factor_cleanup.adapters.aws.breaker_store import DynamoDbBreakerStore
-from factor_cleanup.domain.breaker import CircuitBreaker
-from factor_cleanup.domain.error_codes import ErrorCodePolicy
-from factor_cleanup.services.cleanup import CleanupService
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
+from tests.fake_app import moto_app, settings
 from tests.fakes import FakeVerify, FixedClock
 from tests.support.breaker import factor, failure, service
 
@@ -64,7 +62,6 @@ def test_cli_shows_and_resets_a_breaker(restore_environ, capsys):
 
 def test_cli_status_shows_count_allowance_and_what_was_held_back(restore_environ, capsys):
     from factor_cleanup.__main__ import main
-    from factor_cleanup.adapters.aws.ledger import DynamoDbLedger
     from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
     from factor_cleanup.domain.factors import FactorRecord
 
@@ -79,18 +76,11 @@ def test_cli_status_shows_count_allowance_and_what_was_held_back(restore_environ
         registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
         for n in range(10):
             registry.record_factor(FactorRecord(factor(n), SERVICE_SID, IDENTITY, "push", "fcm", "verified"))
-        store = DynamoDbBreakerStore(aws.dynamodb, restore_environ["SAFETY_TABLE"])
-        breaker = CircuitBreaker(store, 2, 50, 50, registry)
-        cleanup = CleanupService(
-            DynamoDbLedger(aws.dynamodb, aws.ledger_table),
-            FakeVerify({(SERVICE_SID, IDENTITY, factor(n)) for n in range(10)}),
-            FixedClock(datetime.now(UTC)),
-            ErrorCodePolicy(),
-            frozenset({SERVICE_SID}),
-            "delete",
-            registry=registry,
-            breaker=breaker,
+        config = settings(
+            safety_table=restore_environ["SAFETY_TABLE"], max_deletions_per_hour=2, max_deletions_percent_per_hour=50
         )
+        verify = FakeVerify({(SERVICE_SID, IDENTITY, factor(n)) for n in range(10)})
+        cleanup = moto_app(aws, config, verify=verify, clock=FixedClock(datetime.now(UTC))).cleanup
         outcomes = [cleanup.handle_push_failure(failure(n)).outcome for n in range(7)]
         assert outcomes == ["deleted"] * 5 + ["would_delete"] * 2
 

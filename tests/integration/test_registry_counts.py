@@ -11,9 +11,9 @@ from factor_cleanup.adapters.aws.registry import DynamoDbFactorRegistry
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import VerifyEvent
 from factor_cleanup.services.backfill import backfill_registry
-from factor_cleanup.services.tracker import FactorTracker
 from tests.aws import local_aws
 from tests.conftest import IDENTITY, SERVICE_SID
+from tests.fake_app import fake_app
 from tests.fakes import FakeVerify, FixedClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -69,7 +69,8 @@ def test_created_then_verified_counts_once(registry):
 
 
 def test_a_replayed_factor_verified_event_counts_once(registry):
-    tracker = FactorTracker(registry, FixedClock(NOW))
+    tracker = fake_app(registry=registry, clock=FixedClock(NOW)).tracker
+    assert tracker is not None
     event = VerifyEvent(
         event_id="3f9a3a8e-0c4f-4a7e-9a57-2b1c0f0e1d01",
         type="factor.verified",

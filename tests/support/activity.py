@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-from factor_cleanup.intake.app_activity import ActivityAuthenticator, activity_signature
+from factor_cleanup.intake.app_activity import activity_signature
 from factor_cleanup.intake.http import HttpRequest
-from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.intake.signature import SignatureChecker
 from factor_cleanup.local.events import api_gateway_event
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID
+from tests.conftest import BASE_URL, FACTOR_SID
+from tests.fake_app import fake_app, settings
 from tests.fakes import FakeQueue, FixedClock
 
 SECRET = "shared-secret-for-tests-0123456789"
@@ -17,13 +16,14 @@ CLOCK = FixedClock()
 NOW_UNIX = str(int(CLOCK.now().timestamp()))
 
 
-def make_service(queue=None, enabled=True):
+def make_service(queue=None, enabled=True, work_queue=None):
+    """The ingest function's service; activity reports go to `queue`, and so does other work unless `work_queue`."""
     queue = queue if queue is not None else FakeQueue()
-    auth = ActivityAuthenticator(lambda: SECRET, CLOCK, max_skew_seconds=300) if enabled else None
-    service = IngestService(
-        queue, SignatureChecker(lambda: [AUTH_TOKEN]), ACCOUNT_SID, BASE_URL, auth, CLOCK, activity_queue=queue
+    config = settings(
+        public_base_url=BASE_URL, app_activity_secret=SECRET if enabled else "", app_activity_max_skew_seconds=300
     )
-    return service, queue
+    app = fake_app(config, clock=CLOCK, activity_queue=queue, work_queue=work_queue or queue)
+    return app.ingest, queue
 
 
 def post(service, body: str, *, timestamp=NOW_UNIX, secret=SECRET, signature=None, content_type="application/json"):

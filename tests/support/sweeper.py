@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from factor_cleanup.domain.decision_record import iso_utc
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.domain.inactivity import InactivityRule
 from factor_cleanup.services.sweeper import Sweeper
 from tests.conftest import SERVICE_SID
+from tests.fake_app import fake_app, settings
 from tests.fakes import FixedClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -46,5 +46,9 @@ def fill(registry, fresh: int = 50, stale: int = 5) -> set[str]:
     return stale_sids
 
 
-def sweeper(registry, queue, services=frozenset({SERVICE_SID}), **kwargs) -> Sweeper:
-    return Sweeper(registry, queue, FixedClock(NOW), services, InactivityRule(30, 3), **kwargs)
+def sweeper(registry, queue, services=frozenset({SERVICE_SID}), page_size=100) -> Sweeper:
+    """The sweeper as build_app makes it, over the given registry and queue, at NOW."""
+    config = settings(
+        verify_service_sids=services, inactive_days=30, unanswered_challenges=3, sweep_page_size=page_size
+    )
+    return fake_app(config, registry=registry, work_queue=queue, clock=FixedClock(NOW)).sweeper

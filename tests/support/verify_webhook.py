@@ -8,10 +8,9 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 from factor_cleanup.intake.http import HttpRequest
-from factor_cleanup.intake.ingest import IngestService
-from factor_cleanup.intake.signature import SignatureChecker
 from factor_cleanup.local.events import api_gateway_event
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, FACTOR_SID, IDENTITY, SERVICE_SID
+from tests.fake_app import fake_app, settings
 from tests.fakes import FakeQueue, FixedClock
 
 URL = BASE_URL + "/twilio/verify"
@@ -19,8 +18,7 @@ URL = BASE_URL + "/twilio/verify"
 
 def make_service(queue=None):
     queue = queue if queue is not None else FakeQueue()
-    checker = SignatureChecker(lambda: [AUTH_TOKEN])
-    return IngestService(queue, checker, ACCOUNT_SID, BASE_URL, clock=FixedClock()), queue
+    return fake_app(settings(public_base_url=BASE_URL), work_queue=queue, clock=FixedClock()).ingest, queue
 
 
 def webhook(event_type="challenge.approved", uuid="3f9a3a8e-0c4f-4a7e-9a57-2b1c0f0e1d01", **extra) -> dict:

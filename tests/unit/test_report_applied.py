@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from factor_cleanup.services.daily_report import DailyReport
+from tests.fake_app import fake_app
 from tests.fakes import FakeLedger, FakeReportStore, FixedClock
 from tests.report_ledger import DOCUMENTED_COLUMNS, NOW
 from tests.support.report_applied import (
@@ -69,7 +69,7 @@ def test_table_and_page_say_applied_or_not(ledger):
 
 def test_the_daily_report_files_carry_the_marks(ledger):
     store = FakeReportStore()
-    DailyReport(ledger, store, FixedClock(NOW)).run(NOW.date())
+    fake_app(ledger=ledger, report_store=store, clock=FixedClock(NOW)).daily_report.run(NOW.date())
     rows = list(csv.DictReader(io.StringIO(store.text("reports/2026-11-25/cleanup.csv"))))
     assert marks(rows) == EXPECTED
     assert marks(json.loads(store.text("reports/2026-11-25/cleanup.json"))["actions"]) == EXPECTED

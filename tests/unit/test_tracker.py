@@ -9,13 +9,16 @@ import pytest
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.services.tracker import FactorTracker
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
+from tests.fake_app import fake_app
 from tests.fakes import FakeRegistry, FixedClock
 from tests.support.tracker import NOW, activity, event
 
 
 @pytest.fixture
 def tracker() -> FactorTracker:
-    return FactorTracker(FakeRegistry(), FixedClock(NOW))
+    tracker = fake_app(registry=FakeRegistry(), clock=FixedClock(NOW)).tracker
+    assert tracker is not None
+    return tracker
 
 
 def row(tracker: FactorTracker, sid: str = FACTOR_SID) -> FactorRecord:
