@@ -10,26 +10,12 @@ from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.messages import InactiveCandidate, PushFailure
 from factor_cleanup.domain.ports import VerifyRejected, VerifyRetryable
 from factor_cleanup.services.cleanup import RegistryRequired
-from tests.conftest import CHALLENGE_SID, FACTOR_SID, IDENTITY, SERVICE_SID
+from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fake_app import fake_app, settings
 from tests.fakes import FakeLedger, FakeRegistry, FakeVerify
+from tests.support.push_failure import failure
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
-
-
-def failure(**changes) -> PushFailure:
-    fields = dict(
-        event_id="NO" + "1" * 32,
-        source="debugger",
-        error_code="52103",
-        service_sid=SERVICE_SID,
-        identity=IDENTITY,
-        factor_sid=FACTOR_SID,
-        challenge_sid=CHALLENGE_SID,
-        platform="fcm",
-        occurred_at="2026-11-25T11:59:00Z",
-    )
-    return PushFailure(**{**fields, **changes})
 
 
 def service(mode="delete", verify=None, managed=(SERVICE_SID,), registry=None, ledger=None):

@@ -9,27 +9,13 @@ import pytest
 
 from factor_cleanup.domain.breaker import DELETIONS
 from factor_cleanup.domain.factors import FactorRecord
-from factor_cleanup.domain.messages import PushFailure
 from factor_cleanup.domain.ports import VerifyRetryable
 from tests.conftest import ACCOUNT_SID, FACTOR_SID, IDENTITY, SERVICE_SID, debugger_params
 from tests.fake_app import fake_app, settings
 from tests.fakes import FakeBreakerStore, FakeLedger, FakeQueue, FakeRegistry, FakeVerify
+from tests.support.push_failure import failure
 
 FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
-ERROR_AT = "2026-11-25T11:59:00Z"
-
-
-def failure(**changes) -> PushFailure:
-    fields = dict(
-        event_id="NO" + "1" * 32,
-        source="debugger",
-        error_code="52103",
-        service_sid=SERVICE_SID,
-        identity=IDENTITY,
-        factor_sid=FACTOR_SID,
-        occurred_at=ERROR_AT,
-    )
-    return PushFailure(**{**fields, **changes})
 
 
 class Stack:
