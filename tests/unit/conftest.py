@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from pytest_socket import SocketBlockedError, disable_socket, enable_socket
+
+# urllib3's import opens a socket to probe IPv6 (no traffic): import it here, before sockets are refused,
+# not inside whichever unit test happens to import it first.
+import urllib3.util.connection  # noqa: F401
+from pytest_socket import (
+    SocketBlockedError,
+    disable_socket,
+    enable_socket,
+)
 
 UNIT = Path(__file__).parent
 
