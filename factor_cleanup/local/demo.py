@@ -12,7 +12,7 @@ from typing import Any
 
 from factor_cleanup.intake.debugger import parse_debugger_form, to_push_failure
 from factor_cleanup.intake.ingest import DEBUGGER_ROUTE
-from factor_cleanup.local.demo_registry import registry_samples
+from factor_cleanup.local.demo_registry import registry_samples, sqs_record
 from factor_cleanup.local.events import api_gateway_event
 from factor_cleanup.local.signing import signed_form
 from factor_cleanup.local.verify_emulator_state import (
@@ -88,25 +88,10 @@ def sample_events() -> dict[str, Any]:
     params = demo_debugger_params()
     failure = to_push_failure(parse_debugger_form(params))
     assert failure is not None
-    sqs_record = {
-        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
-        "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
-        "body": failure.model_dump_json(exclude_none=True),
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1795608000000",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1795608000001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:push-janitor-WorkQueue",
-        "awsRegion": "us-east-1",
-    }
+    record = sqs_record(failure, "059f36b4-87a3-44ab-83d2-661975830a7d", "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a")
     return {
         "debugger-webhook.json": signed_debugger_event(webhook_url(), DEMO_AUTH_TOKEN, params),
-        "worker-sqs-batch.json": {"Records": [sqs_record]},
+        "worker-sqs-batch.json": {"Records": [record]},
         "report-request.json": _stable(api_gateway_event("GET", "/reports/cleanup.json", query="since=7d")),
         # `python -m factor_cleanup send-example --event events/debugger-webhook-config-error.json`: "needs attention"
         "debugger-webhook-config-error.json": signed_debugger_event(

@@ -111,28 +111,33 @@ def activity_messages() -> list[Any]:
     return [AppActivity(factor_sid=DEMO_LIVE_FACTOR_SID, occurred_at=SAMPLE_TIME, activity_id="demo-app-open-0001")]
 
 
+def sqs_record(message: Any, message_id: str, receipt_handle: str, queue: str = "WorkQueue") -> dict[str, Any]:
+    """One SQS record as Lambda's event source mapping hands it over, stable enough to commit."""
+    return {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": message.model_dump_json(exclude_none=True),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795608000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1795608000001",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:push-janitor-{queue}",
+        "awsRegion": "us-east-1",
+    }
+
+
 def sqs_batch(messages: list[Any], queue: str = "WorkQueue") -> dict[str, Any]:
-    records = []
-    for number, message in enumerate(messages, start=1):
-        records.append(
-            {
-                "messageId": f"6a1d3c52-0000-4000-8000-{number:012d}",
-                "receiptHandle": f"AQEBdemo{number:04d}",
-                "body": message.model_dump_json(exclude_none=True),
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1795608000000",
-                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-                    "ApproximateFirstReceiveTimestamp": "1795608000001",
-                },
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:push-janitor-{queue}",
-                "awsRegion": "us-east-1",
-            }
-        )
-    return {"Records": records}
+    return {
+        "Records": [
+            sqs_record(message, f"6a1d3c52-0000-4000-8000-{number:012d}", f"AQEBdemo{number:04d}", queue)
+            for number, message in enumerate(messages, start=1)
+        ]
+    }
 
 
 def scheduler_event() -> dict[str, str]:
