@@ -46,7 +46,7 @@ def failure(n: int, service: str = SERVICE_SID, **changes) -> PushFailure:
     return PushFailure(**{**fields, **changes})
 
 
-def setup(mode="report-only", factors=range(10), limit=None):
+def report_only_service(mode="report-only", factors=range(10), limit=None):
     """A report-only service whose ledger, registry and Verify are fakes; Verify knows `factors` on both services."""
     clock = FixedClock(NOW - timedelta(hours=1))
     verify = FakeVerify({(s, IDENTITY, factor(n)) for n in factors for s in (SERVICE_SID, OTHER_SERVICE)})
@@ -83,7 +83,7 @@ def _decide_once(cleanup, message):
 
 
 def test_apply_deletes_what_was_reviewed_and_keeps_a_factor_answered_since():
-    cleanup, verify, clock = setup()
+    cleanup, verify, clock = report_only_service()
     review(cleanup, 1, 2, 3)
     assert verify.calls == []
     cleanup.registry.mark_seen(factor(2), datetime(2026, 11, 25, 10, 30, tzinfo=UTC), "challenge.approved")
@@ -101,7 +101,7 @@ def test_apply_deletes_what_was_reviewed_and_keeps_a_factor_answered_since():
 
 
 def test_a_second_apply_applies_nothing_twice():
-    cleanup, verify, clock = setup()
+    cleanup, verify, clock = report_only_service()
     review(cleanup, 1, 2)
     cleanup.registry.mark_seen(factor(2), datetime(2026, 11, 25, 10, 30, tzinfo=UTC), "challenge.approved")
     run_apply(cleanup, clock)
@@ -115,7 +115,7 @@ def test_a_second_apply_applies_nothing_twice():
 
 
 def test_only_would_delete_rows_are_applied_and_the_service_filter_holds():
-    cleanup, _verify, _clock = setup(mode="delete")
+    cleanup, _verify, _clock = report_only_service(mode="delete")
     assert cleanup.handle_push_failure(failure(1)).outcome == "deleted"  # deleted already: nothing to apply
     cleanup.mode = "report-only"
     review(cleanup, 2)
@@ -127,7 +127,7 @@ def test_only_would_delete_rows_are_applied_and_the_service_filter_holds():
 
 
 def test_limit_queues_the_oldest_and_says_how_many_it_left():
-    cleanup, _, clock = setup()
+    cleanup, _, clock = report_only_service()
     for n in (1, 2, 3):
         review(cleanup, n)
         clock.advance(seconds=1)
@@ -137,7 +137,7 @@ def test_limit_queues_the_oldest_and_says_how_many_it_left():
 
 
 def test_the_breaker_still_holds_back_and_a_later_apply_tries_again_under_a_new_id():
-    cleanup, verify, clock = setup(limit=1)
+    cleanup, verify, clock = report_only_service(limit=1)
     review(cleanup, 1, 2)
     first = sorted(run_apply(cleanup, clock), key=lambda a: a.factor_sid)
     assert [(a.outcome, a.reason_code) for a in first] == [("deleted", "uninstalled"), ("would_delete", "breaker_open")]
@@ -152,7 +152,7 @@ def test_the_breaker_still_holds_back_and_a_later_apply_tries_again_under_a_new_
 
 
 def test_breaker_reset_replays_a_held_back_apply_as_reviewed():
-    cleanup, _verify, clock = setup(limit=1)
+    cleanup, _verify, clock = report_only_service(limit=1)
     review(cleanup, 1, 2)
     run_apply(cleanup, clock)
     queue = FakeQueue()
@@ -175,7 +175,7 @@ def test_breaker_reset_replays_a_held_back_apply_as_reviewed():
     ],
 )
 def test_a_review_the_ledger_does_not_confirm_is_decided_unreviewed(forged):
-    cleanup, verify, _ = setup()
+    cleanup, verify, _ = report_only_service()
     review(cleanup, 1)
     cleanup.handle_push_failure(failure(3, error_code="52143"))
     message = failure(2, event_id="apply:forged").model_copy(update=forged)
@@ -184,7 +184,7 @@ def test_a_review_the_ledger_does_not_confirm_is_decided_unreviewed(forged):
 
 
 def test_a_reviewed_inactive_candidate_is_judged_again_then_deleted_in_report_only_mode():
-    cleanup, verify, clock = setup()
+    cleanup, verify, clock = report_only_service()
     seen = "2026-09-01T00:00:00Z"
     cleanup.registry.record_factor(
         FactorRecord(factor(1), SERVICE_SID, IDENTITY, "push", "apn", "verified", verified_at=seen, last_seen=seen)
@@ -208,7 +208,7 @@ def test_a_reviewed_inactive_candidate_is_judged_again_then_deleted_in_report_on
 
 
 def test_messages_name_the_reviewed_decision_and_survive_the_queue():
-    cleanup, _, clock = setup()
+    cleanup, _, clock = report_only_service()
     review(cleanup, 1)
     [row] = plan(cleanup.ledger, WEEK).to_queue
     message = parse_message(row.message(clock.now()).model_dump_json(exclude_none=True))
