@@ -37,9 +37,19 @@ KINESIS_TRIGGER = frozenset(
     {"describe_stream", "describe_stream_summary", "get_records", "get_shard_iterator", "list_shards"}
 )
 ON_FAILURE_DESTINATION = frozenset({"send_message"})
+# The Lambda runtime writes a function's logs, and its traces (Tracing: Active), with the function's role.
+LOGS = frozenset({"create_log_stream", "put_log_events"})
+TRACES = frozenset({"put_trace_segments", "put_telemetry_records"})
+
+
+def runtime(function: str) -> list[tuple[str, str, list[Calls]]]:
+    """What every function's role needs whatever its code does: its own log group, and X-Ray (only on "*")."""
+    return [("logs", f"{function}LogGroup", [LOGS]), ("xray", "*", [TRACES])]
+
 
 CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
     "IngestFunction": [  # App.ingest
+        *runtime("IngestFunction"),
         ("sqs", "WorkQueue", [QUEUE_SEND, QUEUE_SEND_BATCH]),
         ("sqs", "ActivityQueue", [QUEUE_SEND]),  # POST /app/activity
         ("ssm", "TwilioAuthTokenParameter", [SECRET]),
@@ -47,6 +57,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("ssm", "AppActivitySecretParameter", [SECRET]),
     ],
     "WorkerFunction": [  # App.worker: cleanup, registry, breaker, tracker
+        *runtime("WorkerFunction"),
         ("sqs", "WorkQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         (
             "dynamodb",
@@ -79,6 +90,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("ssm", "TwilioApiKeySecretParameter", [SECRET]),
     ],
     "ActivityFunction": [  # App.activity_worker: the tracker alone
+        *runtime("ActivityFunction"),
         ("sqs", "ActivityQueue", [SQS_TRIGGER, "factor_cleanup.adapters.aws.sqs_queue:SqsWorkQueue.delay_retry"]),
         (
             "dynamodb",
@@ -89,10 +101,12 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("dynamodb", "FactorRegistryTable/index/by_entity", [REGISTRY + "live_factors_of"]),
     ],
     "SweeperFunction": [  # App.sweeper
+        *runtime("SweeperFunction"),
         ("dynamodb", "FactorRegistryTable/index/sweep", [REGISTRY + "stale_factors"]),
         ("sqs", "WorkQueue", [QUEUE_SEND]),
     ],
     "DailyReportFunction": [  # App.daily_report
+        *runtime("DailyReportFunction"),
         ("dynamodb", "LedgerTable/index/by_day", ["factor_cleanup.adapters.aws.ledger:DynamoDbLedger.records_between"]),
         ("s3", "ReportBucket/reports/*", ["factor_cleanup.adapters.aws.report_stores:S3ReportStore.put"]),
         ("sqs", "DeadLetterQueue", ["factor_cleanup.adapters.aws.report_stores:SqsQueueStats.dlq_depth"]),
@@ -100,6 +114,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
         ("sns", "ReportTopic", ["factor_cleanup.adapters.aws.report_stores:SnsNotifier.send"]),
     ],
     "KinesisEventsFunction": [  # App.kinesis
+        *runtime("KinesisEventsFunction"),
         ("sqs", "WorkQueue", [QUEUE_SEND_BATCH]),
         ("kinesis", "ErrorLogStream", [KINESIS_TRIGGER]),
         ("sqs", "KinesisFailureQueue", [ON_FAILURE_DESTINATION]),
@@ -120,12 +135,6 @@ AUTHORISED_BY = {
 }
 # Actions AWS accepts only on Resource "*".
 STAR_ONLY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
-# SAM attaches these to every role it generates: CloudWatch Logs (logs:CreateLogStream, PutLogEvents) and,
-# with Tracing: Active, X-Ray (Resource "*" only). Scoping the logs one would need a hand-written role.
-MANAGED_POLICIES = {
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
-}
 CLIENT_ATTRIBUTES = {"_client", "client"}  # ours hold self._client, Powertools self.client
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -266,11 +275,19 @@ def test_no_statement_names_every_resource_unless_aws_requires_it(transformed):
             assert set(actions) <= STAR_ONLY, f"{role}: {actions} on Resource '*'"
 
 
-def test_roles_carry_only_the_managed_policies_every_function_needs(transformed):
+def test_no_role_carries_a_managed_policy(transformed):
+    """SAM attaches AWSLambdaBasicExecutionRole (logs on '*') to roles it generates, and a SAM event source adds
+    one on every queue or stream: each function has a role of ours, and each event source is a plain mapping."""
     for key, resource in transformed["Resources"].items():
         if resource["Type"] == "AWS::IAM::Role":
-            extra = set(resource["Properties"].get("ManagedPolicyArns", [])) - MANAGED_POLICIES
-            assert not extra, f"{key} carries {extra}: an event source declared as a SAM event adds one on '*'"
+            assert not resource["Properties"].get("ManagedPolicyArns"), f"{key} carries a managed policy"
+
+
+@pytest.mark.parametrize("function", sorted(CODE_PATHS))
+def test_a_function_logs_to_the_one_group_its_role_may_write(transformed, function):
+    properties = transformed["Resources"][function]["Properties"]
+    assert properties["LoggingConfig"]["LogGroup"] == {"Ref": f"{function}LogGroup"}
+    assert transformed["Resources"][f"{function}LogGroup"]["Properties"]["RetentionInDays"] > 0
 
 
 def test_every_index_a_policy_names_exists(transformed):

@@ -34,8 +34,11 @@ def test_only_push_janitors_functions_may_send_to_the_work_queue():
 
 
 def test_the_activity_function_can_reach_nothing_that_deletes():
-    function = load_template(TEMPLATE)["Resources"]["ActivityFunction"]["Properties"]
-    granted = json.dumps(function["Policies"])
+    resources = load_template(TEMPLATE)["Resources"]
+    function = resources["ActivityFunction"]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": ["ActivityFunctionRole", "Arn"]}
+    granted = json.dumps(resources["ActivityFunctionRole"]["Properties"]["Policies"])
+    assert "ActivityQueue" in granted
     for resource in ("LedgerTable", "SafetyTable", "WorkQueue", "TwilioAuthTokenParameter", "TwilioApiKey"):
         assert resource not in granted
     assert set(function["Environment"]["Variables"]) <= {

@@ -13,7 +13,7 @@ def test_loader_turns_short_tags_into_long_form():
     trigger = template["Resources"]["WorkerFunctionWork"]["Properties"]
     assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
     log_group = template["Resources"]["WorkerFunctionLogGroup"]["Properties"]
-    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${WorkerFunction}"}
+    assert log_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-WorkerFunction"}
 
 
 def test_the_shell_sets_the_parameter_a_variable_comes_from():
