@@ -79,8 +79,9 @@ class FakeLedger(Ledger):
 
 class FakeVerify(VerifyApi):
     """Knows which factors exist and their challenges; `errors` is a list of exceptions to raise on the next
-    calls (any method), in order. A slow Verify: each call takes `delay_seconds`, on `clock` when one is given
-    (calls hold the fake's lock, so fake time adds up as through a single slot), else as a real sleep."""
+    calls (any method), in order, and `delete_errors` the same for DELETEs only. A slow Verify: each call takes
+    `delay_seconds`, on `clock` when one is given (calls hold the fake's lock, so fake time adds up as through a
+    single slot), else as a real sleep."""
 
     def __init__(
         self,
@@ -96,6 +97,7 @@ class FakeVerify(VerifyApi):
         self.calls: list[tuple[str, str, str]] = []
         self.reads: list[tuple[str, str]] = []  # (operation, factor or service sid)
         self.errors: list[Exception] = []
+        self.delete_errors: list[Exception] = []
         self._lock = threading.Lock()
 
     def add_factor(
@@ -126,6 +128,8 @@ class FakeVerify(VerifyApi):
         key = (service_sid, identity, factor_sid)
         with self._lock:
             self.calls.append(key)
+            if self.delete_errors:
+                raise self.delete_errors.pop(0)
             self._maybe_fail()
             if key not in self.factors:
                 raise VerifyNotFound(f"{factor_sid} not found")

@@ -4,7 +4,9 @@ A DELETE is planned only when every one of these holds:
 - the evidence says the app is gone (an uninstall error code, or the inactivity rule);
 - the Verify Service is managed, the factor is a push factor, and the identity is a Verify identity
   that agrees with the registry wherever the registry knows the factor;
-- the evidence has a readable time, and nothing showed life after it;
+- the evidence has a readable time, not ahead of now, and nothing showed life after it (within CLOCK_SKEW);
+- Verify's own view of the factor, read just before the DELETE, agrees: a push factor, under this service and
+  identity, not updated since the evidence;
 - the mode is `delete`, or ops reviewed this very decision (`apply`).
 Anything else is a record with a ReasonCode. The executor (cleanup.py) performs the effects and maps
 what Verify and the breaker answered back through the functions at the end of this module.
@@ -13,55 +15,27 @@ what Verify and the breaker answered back through the functions at the end of th
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Literal
 
 from factor_cleanup.domain.decision_record import Outcome, iso_utc
-from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.factors import FactorRecord, VerifyFactor
+from factor_cleanup.domain.reason_codes import GONE_CODES, ReasonCode
 from factor_cleanup.domain.sids import is_verify_identity
 
 CleanupMode = Literal["delete", "report-only"]
 PUSH = "push"
-
-
-class ReasonCode(str, Enum):
-    """Why a decision came out as it did: a stable key for reports, metrics and tests."""
-
-    # the app is gone
-    UNINSTALLED = "uninstalled"
-    INACTIVE = "inactive"
-    # the error code is not proof of an uninstall (ErrorCodePolicy categories)
-    CONFIGURATION = "configuration"
-    BAD_TOKEN = "bad_token"
-    TRANSIENT = "transient"
-    UNKNOWN = "unknown"
-    # the inactivity rule keeps the factor (InactivityRule)
-    ALIVE = "alive"
-    ANSWERED_RECENTLY = "answered_recently"
-    CHALLENGE_PENDING = "challenge_pending"
-    TOO_FEW_UNANSWERED = "too_few_unanswered"
-    NOT_VERIFIED = "not_verified"
-    # the evidence does not name one push factor of ours, or cannot be dated
-    AMBIGUOUS_IDS = "ambiguous_ids"
-    UNMANAGED_SERVICE = "unmanaged_service"
-    INVALID_IDENTITY = "invalid_identity"
-    IDENTITY_MISMATCH = "identity_mismatch"
-    NOT_PUSH = "not_push"
-    UNDATED = "undated"
-    # the effects
-    BREAKER_OPEN = "breaker_open"
-    VERIFY_REJECTED = "verify_rejected"
-
-
-GONE_CODES = frozenset({ReasonCode.UNINSTALLED, ReasonCode.INACTIVE})
+CLOCK_SKEW = timedelta(minutes=5)
+"""Twilio's clocks, the app backends' and ours differ: life this close before the evidence counts as life after
+it, and evidence dated further than this ahead of now is not a time to trust."""
 
 
 class Step(str, Enum):
     """What the executor does next."""
 
     RECORD = "record"  # write the decision to the ledger; done
-    LOOK_UP_FACTOR = "look_up_factor"  # ask Verify for the factor (its type), then decide again
+    LOOK_UP_FACTOR = "look_up_factor"  # ask Verify for the factor (type, owner, last update), then decide again
     DELETE = "delete"  # reserve with the breaker, write the intent, DELETE, then map the answer
 
 
@@ -90,17 +64,30 @@ class Evidence:
     cause: Cause
     mode: CleanupMode
     managed_services: frozenset[str]
+    now: datetime
+    """When the decision is made: evidence dated after it (beyond CLOCK_SKEW) cannot be trusted."""
     known: FactorRecord | None = None
     """The registry's row for factor_sid, read just before deciding."""
     ids_problem: str | None = None
     """Why the event's ids do not name one factor (correlationIds), if they do not."""
-    factor_type: str | None = None
-    """As the registry or Verify told it; None when neither has said yet."""
+    verify_factor: VerifyFactor | None = None
+    """The factor as Verify returned it just now; None until it was looked up (never in report-only mode)."""
     reviewed: bool = False
     """Ops reviewed this very decision and asked to apply it (`apply`): delete even in report-only mode."""
 
-    def with_factor_type(self, factor_type: str) -> Evidence:
-        return replace(self, factor_type=factor_type)
+    def with_verify_factor(self, factor: VerifyFactor) -> Evidence:
+        return replace(self, verify_factor=factor)
+
+    @property
+    def factor_type(self) -> str | None:
+        """What Verify and the registry say. They should never differ; if one names a type other than push,
+        that one counts. None when neither has said yet."""
+        said = [
+            kind
+            for kind in (self.verify_factor and self.verify_factor.factor_type, self.known and self.known.factor_type)
+            if kind
+        ]
+        return next((kind for kind in said if kind != PUSH), said[0] if said else None)
 
 
 @dataclass(frozen=True)
@@ -118,7 +105,7 @@ def decide(evidence: Evidence) -> Decision:
         or _cause_keeps(evidence.cause)
         or _factor_problem(evidence)
         or _evidence_problem(evidence)
-        or _type_problem(evidence)
+        or _verify_problem(evidence)
         or _plan(evidence)
     )
 
@@ -128,7 +115,7 @@ def precheck(evidence: Evidence) -> Decision | None:
     return (
         _names_one_factor_of_ours(evidence)
         or _factor_problem(evidence)
-        or _type_problem(evidence, type_from_verify_next=True)
+        or _verify_problem(evidence, verify_read_next=True)
     )
 
 
@@ -164,32 +151,56 @@ def _factor_problem(evidence: Evidence) -> Decision | None:
     return None
 
 
-def _type_problem(evidence: Evidence, type_from_verify_next: bool = False) -> Decision | None:
-    """Last of the checks: it is the only one that may cost a Verify call."""
-    known = evidence.known
-    factor_type = evidence.factor_type or (known.factor_type if known else None)
-    if factor_type is None:
-        if type_from_verify_next or not _may_delete(evidence):
-            return None  # report-only: no Verify call now; an apply decides again and looks it up then
-        return Decision(Step.LOOK_UP_FACTOR, Outcome.SKIPPED, evidence.cause.reason_code, evidence.cause.reason)
-    if factor_type != PUSH:
+def _verify_problem(evidence: Evidence, verify_read_next: bool = False) -> Decision | None:
+    """Last of the checks: the only one that may cost a Verify call. Before a DELETE, Verify itself is asked."""
+    factor_type = evidence.factor_type
+    if factor_type is not None and factor_type != PUSH:
         return _skip(
             ReasonCode.NOT_PUSH, f"{evidence.factor_sid} is a {factor_type} factor; only push factors are cleaned up"
         )
+    if evidence.verify_factor is not None:
+        mismatch = _verify_disagrees(evidence, evidence.verify_factor)
+        return _skip(ReasonCode.IDENTITY_MISMATCH, mismatch) if mismatch else None
+    if verify_read_next or not _may_delete(evidence):
+        return None  # report-only: no Verify call now; an apply decides again and looks it up then
+    return Decision(Step.LOOK_UP_FACTOR, Outcome.SKIPPED, evidence.cause.reason_code, evidence.cause.reason)
+
+
+def _verify_disagrees(evidence: Evidence, factor: VerifyFactor) -> str | None:
+    asked = (evidence.factor_sid, evidence.service_sid, evidence.identity)
+    if (factor.sid, factor.service_sid, factor.identity) != asked:
+        return f"Verify returned {factor.sid} under {factor.service_sid}/{factor.identity!r}, not the factor asked for"
     return None
 
 
 def _evidence_problem(evidence: Evidence) -> Decision | None:
-    cause, known = evidence.cause, evidence.known
+    cause, known, factor = evidence.cause, evidence.known, evidence.verify_factor
     if cause.evidence_at is None:
         return _skip(ReasonCode.UNDATED, "the evidence has no readable time, so life after it cannot be ruled out")
-    if known and known.seen_after(cause.evidence_at):
+    if cause.evidence_at > evidence.now + CLOCK_SKEW:
+        return _skip(
+            ReasonCode.FUTURE_DATED,
+            f"the evidence is dated {iso_utc(cause.evidence_at)}, ahead of now ({iso_utc(evidence.now)}): "
+            "every sign of life so far would look older than it",
+        )
+    since = cause.evidence_at - CLOCK_SKEW
+    if known and known.seen_since(since):
         return _skip(
             ReasonCode.ALIVE,
-            f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after "
-            f"the evidence at {iso_utc(cause.evidence_at)}: the app is still there",
+            f"seen alive at {known.last_seen} ({known.last_seen_via or 'registry'}), after (or within "
+            f"{_minutes(CLOCK_SKEW)} before) the evidence at {iso_utc(cause.evidence_at)}: the app is still there",
+        )
+    if factor and factor.updated_at >= since:
+        return _skip(
+            ReasonCode.ALIVE,
+            f"Verify shows the factor updated at {iso_utc(factor.updated_at)} (a new push token, say), after (or "
+            f"within {_minutes(CLOCK_SKEW)} before) the evidence at {iso_utc(cause.evidence_at)}",
         )
     return None
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{round(span / timedelta(minutes=1))} min"
 
 
 def _plan(evidence: Evidence) -> Decision:

@@ -41,9 +41,10 @@ class FactorRecord:
     def deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def seen_after(self, moment: datetime) -> bool:
-        """True when the factor showed life (a challenge answer, app activity) after `moment`."""
-        return self.last_seen is not None and parse_iso(self.last_seen) > moment
+    def seen_since(self, moment: datetime) -> bool:
+        """True when the factor showed life (a challenge answer, app activity) at or after `moment`. last_seen
+        is kept to the second, so life in `moment`'s own second counts: it may have come after it."""
+        return self.last_seen is not None and parse_iso(self.last_seen) >= moment.replace(microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """When an app is presumed gone without any push error: the rule for iOS, where APNs no longer reports uninstalls.
 
 A factor is inactive when it has not been seen for INACTIVE_DAYS and the last UNANSWERED_CHALLENGES
-challenges sent to it since it was last seen all expired. "Seen" is the later of the registry's
-last_seen and any approved or denied challenge Verify lists, so a registry that missed a webhook
-cannot get a live factor deleted. Twilio has no challenge.expired event: only the Verify API knows.
+challenges sent to it since it was last seen all expired. "Seen" is the latest of the registry's
+last_seen, the factor's date_updated in Verify (the caller folds it in) and any approved or denied
+challenge Verify lists, so a registry that missed a webhook cannot get a live factor deleted.
+Twilio has no challenge.expired event: only the Verify API knows.
 """
 
 from __future__ import annotations

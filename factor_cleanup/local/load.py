@@ -155,7 +155,11 @@ def _params(account_sid: str, service_sid: str, identity: str, factor_sid: str) 
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return _iso(time.time())
+
+
+def _iso(epoch_seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
 
 def _stack(base: str) -> dict[str, str]:
@@ -172,9 +176,10 @@ def _seed(verify_base_url: str, service_sid: str, count: int) -> list[tuple[str,
     """(factor sid, identity) of `count` new factors, one per identity, enrolled through the emulator's controls."""
     run_id = secrets.token_hex(3)
     factors: list[tuple[str, str]] = []
+    enrolled = _iso(time.time() - 86400)  # yesterday: a factor updated minutes before its error counts as alive
     for start in range(0, count, SEED_CHUNK):
         wanted = [
-            {"service_sid": service_sid, "identity": f"load-{run_id}-{n:05d}"}
+            {"service_sid": service_sid, "identity": f"load-{run_id}-{n:05d}", "date_created": enrolled}
             for n in range(start, min(count, start + SEED_CHUNK))
         ]
         status, created = _http(

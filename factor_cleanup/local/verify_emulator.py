@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from factor_cleanup.domain.sids import is_sid, is_verify_identity
+from factor_cleanup.domain.timestamps import parse_iso_or_none
 from factor_cleanup.local.verify_emulator_api import api, current_state
 from factor_cleanup.local.verify_emulator_errors import ApiError, error_response, http_error
 from factor_cleanup.local.verify_emulator_state import (
@@ -71,19 +72,21 @@ def emulator_faults() -> tuple[Response, int]:
 
 @controls.post("/factors")
 def emulator_add_factors() -> tuple[Response, int]:
-    """Enrol factors without an app: a JSON object or list of {"service_sid", "identity", "platform"?} (load tests)."""
+    """Enrol factors without an app: a JSON object or list of {"service_sid", "identity", "platform"?,
+    "date_created"? (ISO 8601; default now)} (load tests)."""
     body: Any = request.get_json(silent=True)
     wanted = body if isinstance(body, list) else [body]
     if not wanted or not all(
         isinstance(item, dict)
         and isinstance(item.get("service_sid"), str)
         and is_verify_identity(str(item.get("identity", "")))
+        and (item.get("date_created") is None or parse_iso_or_none(str(item["date_created"])) is not None)
         for item in wanted
     ):
         return jsonify(
             {
-                "error": 'expected {"service_sid": "VA…", "identity": "<8-64 dash-separated alphanumerics>"}'
-                " or a list of them"
+                "error": 'expected {"service_sid": "VA…", "identity": "<8-64 dash-separated alphanumerics>",'
+                ' "date_created"?: "<ISO 8601>"} or a list of them'
             }
         ), 400
     emulator = current_state()
@@ -91,7 +94,13 @@ def emulator_add_factors() -> tuple[Response, int]:
     if unknown:
         return jsonify({"error": f"no such service: {', '.join(unknown)}"}), 404
     created = [
-        emulator.add_factor(item["service_sid"], item["identity"], str(item.get("platform", "fcm"))) for item in wanted
+        emulator.add_factor(
+            item["service_sid"],
+            item["identity"],
+            str(item.get("platform", "fcm")),
+            created=parse_iso_or_none(str(item["date_created"])) if item.get("date_created") else None,
+        )
+        for item in wanted
     ]
     return jsonify([{key: factor[key] for key in ("sid", "service_sid", "identity")} for factor in created]), 201
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-# The most Verify calls one message of each kind makes (cleanup.py: a push failure may look up the factor's
-# type before its DELETE; a candidate fetches, lists challenges, deletes); test_worker_deadline checks it.
+# The most Verify calls one message of each kind makes (cleanup.py: a push failure reads the factor before
+# its DELETE; a candidate fetches, lists challenges, deletes); test_worker_deadline checks it.
 VERIFY_CALLS = {"push_failure": 2, "inactive_candidate": 3, "verify_event": 0, "app_activity": 0}
 MOST_VERIFY_CALLS = max(VERIFY_CALLS.values())
 

@@ -16,7 +16,7 @@ import structlog
 
 from factor_cleanup.domain import decision as rules
 from factor_cleanup.domain.breaker import CircuitBreaker
-from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, ReasonCode, Step
+from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, Step
 from factor_cleanup.domain.decision_record import DecisionRecord, Outcome, iso_utc
 from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
@@ -32,6 +32,7 @@ from factor_cleanup.domain.ports import (
     VerifyRejected,
     VerifyRetryable,
 )
+from factor_cleanup.domain.reason_codes import ReasonCode
 from factor_cleanup.domain.timestamps import parse_iso, parse_iso_or_none
 
 log = structlog.get_logger(__name__)
@@ -139,11 +140,13 @@ class CleanupService:
         ids = (evidence.service_sid, evidence.identity, evidence.factor_sid)
         factor = self.verify.fetch_factor(*ids)
         challenges = self.verify.recent_challenges(*ids, CHALLENGE_LOOKBACK)
-        verdict = self.inactivity.judge(parse_iso(known.last_seen), challenges, self.clock.now())
-        if verdict.last_seen > parse_iso(known.last_seen) and self.registry:
+        # An update of the factor (the app sending a new push token) is life too, as an answered challenge is.
+        seen = max(parse_iso(known.last_seen), factor.updated_at)
+        verdict = self.inactivity.judge(seen, challenges, self.clock.now())
+        if verdict.last_seen > seen and self.registry:
             self.registry.mark_seen(evidence.factor_sid, verdict.last_seen, "challenge_list")
         cause = Cause(ReasonCode(verdict.reason_code), verdict.reason, verdict.evidence_at)
-        return replace(evidence, cause=cause, factor_type=factor.factor_type)
+        return replace(evidence, cause=cause).with_verify_factor(factor)
 
     # --- shared -------------------------------------------------------------------------------
     def _evidence(self, event: Event, cause: Cause, known: FactorRecord | None, reviewed: str | None) -> Evidence:
@@ -155,6 +158,7 @@ class CleanupService:
             cause=cause,
             mode=self.mode,
             managed_services=self.managed_services,
+            now=self.clock.now(),
             known=known,
             reviewed=reviewed is not None,
         )
@@ -179,7 +183,7 @@ class CleanupService:
         return None
 
     def _look_up_if_needed(self, evidence: Evidence) -> Decision:
-        """Decide; when the factor's type is unknown, ask Verify for the factor and decide again."""
+        """Decide; before a DELETE, ask Verify for the factor (type, owner, last update) and decide again."""
         decision = rules.decide(evidence)
         if decision.step is not Step.LOOK_UP_FACTOR:
             return decision
@@ -190,7 +194,7 @@ class CleanupService:
             return self._not_found(evidence, decision)
         except VerifyRejected as exc:
             return rules.verify_rejected(str(exc))
-        return rules.decide(evidence.with_factor_type(factor.factor_type))
+        return rules.decide(evidence.with_verify_factor(factor))
 
     def _carry_out(self, evidence: Evidence, decision: Decision) -> Decision:
         if decision.step is not Step.DELETE:
@@ -206,6 +210,10 @@ class CleanupService:
                 self.registry.mark_delete_intent(
                     evidence.factor_sid, evidence.event_id, reserved_at, evidence.service_sid, evidence.identity
                 )
+        except Exception:
+            self._release(evidence, reserved_at)  # the intent write failed: no DELETE was sent
+            raise
+        try:
             self.verify.delete_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
         except VerifyRetryable as exc:
             if not exc.maybe_done:  # a 429 was not processed; anything else may have deleted it: keep the place
@@ -220,9 +228,7 @@ class CleanupService:
                 "verify_rejected_delete", event_sid=evidence.event_id, factor_sid=evidence.factor_sid, error=str(exc)
             )
             return rules.verify_rejected(str(exc))
-        except Exception:
-            self._release(evidence, reserved_at)  # the intent write failed: no DELETE was sent
-            raise
+        # Anything else raised by the DELETE may have followed a 204: the reservation stays, as for a timeout.
         self._mark_deleted(evidence, "push-janitor")
         return rules.verify_deleted(decision)
 

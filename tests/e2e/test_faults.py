@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -45,6 +46,9 @@ from tests.summary import show_at_end
 OTHER_SERVICE_SID = "VA" + "e" * 32  # exists in Verify, not in VERIFY_SERVICE_SIDS
 LAMBDA_BUDGET_SECONDS = 0.8
 RETRY_AFTER_SECONDS = 45
+# Enrolled before the errors (their Timestamp, tests/conftest.py: 2026-11-25T11:59:00Z): a factor Verify shows
+# updated after its error, or up to CLOCK_SKEW before it, is alive.
+ENROLLED = datetime(2026, 11, 1, tzinfo=UTC)
 FIGURES: dict[str, str] = {}
 
 
@@ -354,7 +358,7 @@ def test_under_verify_and_aws_faults_every_acknowledged_event_is_decided_once(aw
 
     def live(service: str) -> tuple[str, str]:
         identity = f"user-{rng.getrandbits(32):08x}"
-        return identity, state.add_factor(service, identity, sid=new_sid(rng, "YF"))["sid"]
+        return identity, state.add_factor(service, identity, sid=new_sid(rng, "YF"), created=ENROLLED)["sid"]
 
     plan: list[tuple[str, dict[str, str], str]] = []  # (kind, params, factor)
     uninstalled = [live(SERVICE_SID) for _ in range(90)]
@@ -466,7 +470,7 @@ def test_a_worker_killed_mid_batch_deletes_nothing_twice_when_the_batch_comes_ba
     feeder, factors = Pipeline(aws, verify_url), []
     for _ in range(10):
         identity = f"user-{rng.getrandbits(32):08x}"
-        factor = state.add_factor(SERVICE_SID, identity, sid=new_sid(rng, "YF"))["sid"]
+        factor = state.add_factor(SERVICE_SID, identity, sid=new_sid(rng, "YF"), created=ENROLLED)["sid"]
         factors.append(factor)
         assert feeder.post(event_params(rng, SERVICE_SID, identity, factor))
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+
 import pytest
 
 from factor_cleanup.adapters.twilio.verify_api import TwilioVerifyApi
@@ -92,3 +96,32 @@ def test_every_call_is_logged_with_its_status_for_the_verify_metrics(emulator):
         ("delete_factor", 404, missing),
     ]
     assert all(isinstance(e["duration_ms"], float) for e in entries if e["event"] == "verify_call")
+
+
+def test_an_answer_cut_off_mid_body_is_retryable_and_maybe_done():
+    """Verify may have deleted the factor before the connection broke: "maybe deleted", never a plain error."""
+    with _cut_off_server() as url, pytest.raises(VerifyRetryable, match="unreadable") as caught:
+        api(url).delete_factor(SERVICE_SID, IDENTITY, "YF" + "0" * 32)
+    assert caught.value.maybe_done
+
+
+@contextlib.contextmanager
+def _cut_off_server():
+    """Answers every request with a status line and half a body, then closes the connection."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listener.accept()
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{"
+                    )
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()

@@ -64,7 +64,7 @@ def test_a_malformed_record_fails_alone(aws):
 
 def test_transient_verify_error_fails_the_record_and_backs_off(aws):
     h = Harness(aws)
-    h.verify.errors.append(VerifyRetryable("HTTP 429 code 20429", retry_after=40))
+    h.verify.delete_errors.append(VerifyRetryable("HTTP 429 code 20429", retry_after=40))
     response = h.handle(records(message(), receive_count=1))
     assert response == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
     assert h.delays and h.delays[0][1] >= 40  # Retry-After honoured
@@ -81,7 +81,7 @@ def test_report_only_mode_records_would_delete(aws):
 
 def test_retries_then_dead_letter_queue_through_real_sqs(aws):
     h = Harness(aws)
-    h.verify.errors.extend(VerifyRetryable("HTTP 503") for _ in range(50))
+    h.verify.delete_errors.extend(VerifyRetryable("HTTP 503") for _ in range(50))
     aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=message())
     poller = SqsPoller(aws.sqs, aws.queue_url, h.worker.handle_batch, wait_seconds=0)
     for _ in range(20):

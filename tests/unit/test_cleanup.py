@@ -168,8 +168,15 @@ def test_an_approval_after_the_error_prevents_the_deletion():
 
 
 def test_an_approval_before_the_error_does_not_prevent_it():
-    svc, _, _verify, _ = with_registry(last_seen="2026-11-25T11:58:59Z")
+    svc, _, _verify, _ = with_registry(last_seen="2026-11-25T11:53:59Z")  # more than CLOCK_SKEW before it
     assert svc.handle_push_failure(failure(occurred_at=ERROR_AT)).outcome == "deleted"
+
+
+def test_an_approval_within_the_clock_skew_before_the_error_keeps_the_factor():
+    """Twilio's clock and the one that dated the approval may differ: 4 minutes before the error may be after it."""
+    svc, _, verify, _ = with_registry(last_seen="2026-11-25T11:55:00Z")
+    action = svc.handle_push_failure(failure(occurred_at=ERROR_AT))
+    assert (action.outcome, action.reason_code) == ("skipped", "alive") and verify.calls == []
 
 
 def test_liveness_also_holds_in_report_only_mode():

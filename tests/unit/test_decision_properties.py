@@ -12,17 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factor_cleanup.domain.decision import (
-    GONE_CODES,
+    CLOCK_SKEW,
     PUSH,
     Cause,
     Decision,
     Evidence,
-    ReasonCode,
     Step,
     decide,
 )
 from factor_cleanup.domain.decision_record import Outcome, iso_utc
-from factor_cleanup.domain.factors import FactorRecord
+from factor_cleanup.domain.factors import FactorRecord, VerifyFactor
+from factor_cleanup.domain.reason_codes import GONE_CODES, ReasonCode
 from factor_cleanup.domain.sids import is_verify_identity
 
 settings.register_profile("decision-quick", max_examples=400, deadline=None, derandomize=True)
@@ -43,76 +43,124 @@ IDENTITIES = [
     "user--0001",
 ]
 BASE = datetime(2026, 11, 25, 12, tzinfo=UTC)
+NOW = BASE + timedelta(hours=24)
 
-moments = st.integers(min_value=-90 * 24, max_value=24).map(lambda hours: BASE + timedelta(hours=hours))
+moments = st.integers(min_value=-90 * 24 * 60, max_value=24 * 60).map(lambda minutes: BASE + timedelta(minutes=minutes))
+future = st.integers(min_value=1, max_value=48 * 60).map(lambda minutes: NOW + CLOCK_SKEW + timedelta(minutes=minutes))
 # Each rule a DELETE needs, and how evidence breaks it. Evidence is drawn good on every rule, then broken on a
 # few (often none), so both sides of "every rule holds" are explored, not only the common "something is off".
-RULES = ("cause", "ids", "service", "factor", "identity", "registry", "deleted", "type", "dated", "alive", "mode")
+RULES = (
+    "cause",
+    "ids",
+    "service",
+    "factor",
+    "identity",
+    "registry",
+    "deleted",
+    "type",
+    "dated",
+    "alive",
+    "verify",
+    "mode",
+)
 
 
 @st.composite
 def evidence(draw: st.DrawFn) -> Evidence:
-    broken = draw(st.sets(st.sampled_from(RULES), max_size=3))
+    how_many = draw(
+        st.sampled_from([0, 0, 1, 1, 1, 1, 2, 3])
+    )  # mostly one broken rule: each one alone must stop a DELETE
+    broken = set(draw(st.lists(st.sampled_from(RULES), min_size=how_many, max_size=how_many, unique=True)))
 
     def pick(rule: str, good: st.SearchStrategy, bad: st.SearchStrategy):
         return draw(bad if rule in broken else good)
 
-    evidence_at = pick("dated", moments, st.none())
+    evidence_at = pick("dated", moments, st.one_of(st.none(), future))
     code = pick(
         "cause", st.sampled_from(sorted(GONE_CODES)), st.sampled_from([c for c in ReasonCode if c not in GONE_CODES])
     )
     identity = pick("identity", st.sampled_from(IDENTITIES[:1]), st.sampled_from([None, *IDENTITIES[2:]]))
+    alive_in = draw(st.sampled_from(["registry", "verify"])) if "alive" in broken else None
+
+    def life(source: str) -> datetime:
+        """When `source` last saw the app: after the evidence only where the "alive" rule is broken."""
+        return draw(_since(evidence_at) if alive_in == source else _before(evidence_at))
+
     known = (
         draw(st.none())
-        if not ({"registry", "deleted", "alive"} & broken) and draw(st.booleans())
+        if not ({"registry", "deleted"} & broken) and alive_in != "registry" and draw(st.booleans())
         else FactorRecord(
             factor_sid=FACTOR,
             service_sid=pick("registry", st.sampled_from([None, MANAGED]), st.just(OTHER)),
             identity=pick("registry", st.sampled_from([None, identity]), st.just(IDENTITIES[1])),
             factor_type=draw(st.sampled_from([None, PUSH]))
             if "type" not in broken
-            else draw(st.sampled_from(["totp", "passkeys"])),
+            else draw(st.sampled_from([None, "totp", "passkeys"])),
             status="verified",
-            last_seen=iso_utc(pick("alive", _before(evidence_at), _after(evidence_at)))
-            if evidence_at or "alive" in broken
-            else None,
+            last_seen=iso_utc(life("registry")) if evidence_at or alive_in == "registry" else None,
             deleted_at=pick("deleted", st.none(), moments.map(iso_utc)),
             deleted_by="user" if "deleted" in broken else None,
             delete_intent_event=draw(st.sampled_from([None, "NO-this", "NO-other"])),
         )
     )
-    type_given = draw(st.sampled_from([None, PUSH])) if known is None or known.factor_type in (None, PUSH) else None
+    service_sid = pick("service", st.just(MANAGED), st.sampled_from([None, OTHER]))
+    factor_sid = pick("factor", st.just(FACTOR), st.none())
+    verify_factor = (
+        draw(st.none())
+        if not ({"verify", "type"} & broken) and alive_in != "verify" and draw(st.booleans())
+        else VerifyFactor(
+            sid=pick("verify", st.just(factor_sid or FACTOR), st.sampled_from([FACTOR, "YF" + "c" * 32])),
+            service_sid=pick("verify", st.just(service_sid or MANAGED), st.sampled_from([MANAGED, OTHER])),
+            identity=pick("verify", st.just(identity or IDENTITIES[0]), st.sampled_from(IDENTITIES[:2])),
+            status="verified",
+            factor_type=PUSH
+            if "type" not in broken or (known and known.factor_type)
+            else draw(st.sampled_from(["totp", "passkeys"])),
+            platform="apn",
+            created_at=BASE - timedelta(days=400),
+            updated_at=life("verify"),
+        )
+    )
     return Evidence(
         event_id="NO-this",
-        service_sid=pick("service", st.just(MANAGED), st.sampled_from([None, OTHER])),
+        service_sid=service_sid,
         identity=identity,
-        factor_sid=pick("factor", st.just(FACTOR), st.none()),
+        factor_sid=factor_sid,
         cause=Cause(code, draw(st.text(min_size=1, max_size=20)), evidence_at),
         known=known,
         mode=pick("mode", st.sampled_from(["delete", "report-only"]), st.just("report-only")),
         managed_services=frozenset({MANAGED}),
+        now=NOW,
         ids_problem=pick("ids", st.none(), st.just("correlationIds holds 2 factor SIDs")),
-        factor_type=pick("type", st.just(type_given), st.sampled_from(["totp", "passkeys"])),
+        verify_factor=verify_factor,
         reviewed=False if "mode" in broken else draw(st.booleans()),
     )
 
 
 def _before(moment: datetime | None) -> st.SearchStrategy[datetime]:
-    end = moment or BASE
-    return st.integers(min_value=0, max_value=60 * 24).map(lambda hours: end - timedelta(hours=hours))
+    """Life longer ago than CLOCK_SKEW before `moment`: no sign the app outlived the evidence."""
+    end = (moment or BASE) - CLOCK_SKEW - timedelta(seconds=1)
+    return st.integers(min_value=0, max_value=60 * 24 * 60).map(lambda minutes: end - timedelta(minutes=minutes))
 
 
-def _after(moment: datetime | None) -> st.SearchStrategy[datetime]:
-    start = moment or BASE
-    return st.integers(min_value=1, max_value=48).map(lambda hours: start + timedelta(hours=hours))
+def _since(moment: datetime | None) -> st.SearchStrategy[datetime]:
+    """Life after `moment`, at it, or up to CLOCK_SKEW before it (the clocks may differ that much)."""
+    start, skew = (moment or BASE) - CLOCK_SKEW, int(CLOCK_SKEW.total_seconds())
+    seconds = st.one_of(st.integers(min_value=0, max_value=2 * skew), st.integers(min_value=0, max_value=48 * 3600))
+    return seconds.map(lambda s: start + timedelta(seconds=s))
 
 
 def every_rule_holds(e: Evidence) -> bool:
     """The brief's list, written out independently of decide()."""
-    known, cause = e.known, e.cause
-    factor_type = e.factor_type or (known.factor_type if known else None)
+    known, cause, factor = e.known, e.cause, e.verify_factor
     agrees = known is None or ((known.service_sid in (None, e.service_sid)) and (known.identity in (None, e.identity)))
-    alive_after = bool(known and known.last_seen and cause.evidence_at and known.last_seen > iso_utc(cause.evidence_at))
+    since = cause.evidence_at - CLOCK_SKEW if cause.evidence_at else None
+    alive = bool(
+        since
+        and (
+            (known and known.last_seen and known.last_seen >= iso_utc(since)) or (factor and factor.updated_at >= since)
+        )
+    )
     return (
         cause.reason_code in GONE_CODES
         and e.ids_problem is None
@@ -122,9 +170,13 @@ def every_rule_holds(e: Evidence) -> bool:
         and is_verify_identity(e.identity)
         and agrees
         and not (known and known.deleted)
-        and factor_type == PUSH
+        and (known is None or known.factor_type in (None, PUSH))
+        and factor is not None  # Verify was asked just now ...
+        and (factor.sid, factor.service_sid, factor.identity) == (e.factor_sid, e.service_sid, e.identity)
+        and factor.factor_type == PUSH  # ... and agrees
         and cause.evidence_at is not None
-        and not alive_after
+        and cause.evidence_at <= e.now + CLOCK_SKEW
+        and not alive
         and (e.mode == "delete" or e.reviewed)
     )
 
@@ -144,11 +196,14 @@ def test_every_decision_carries_a_reason_code_and_a_sentence(e: Evidence):
 
 @given(evidence())
 def test_verify_is_asked_only_about_a_factor_it_may_then_delete(e: Evidence):
-    """A look-up happens only when the factor's type is the last thing unknown, in a mode that deletes."""
+    """A look-up happens only when Verify's view is the last thing missing, in a mode that deletes."""
     decision = decide(e)
     if decision.step is Step.LOOK_UP_FACTOR:
-        assert e.factor_type is None and (e.known is None or e.known.factor_type is None)
-        assert every_rule_holds(Evidence(**{**e.__dict__, "factor_type": PUSH}))
+        assert e.verify_factor is None
+        as_asked = VerifyFactor(
+            e.factor_sid, e.service_sid, e.identity, "verified", PUSH, "apn", BASE, BASE - timedelta(days=400)
+        )
+        assert every_rule_holds(Evidence(**{**e.__dict__, "verify_factor": as_asked}))
 
 
 @given(evidence())

@@ -205,9 +205,32 @@ def test_a_delete_whose_answer_is_lost_keeps_its_breaker_place_and_its_retry_rec
     assert stack.registry.rows[FACTOR_SID].deleted_by == "push-janitor"
 
 
+def test_a_delete_that_breaks_in_an_unforeseen_way_keeps_its_breaker_place():
+    """Verify deleted the factor, then something no one mapped went wrong: it may have been deleted, so it counts."""
+    stack = Stack(known=push_factor())
+    real = stack.verify.delete_factor
+
+    def delete_factor(service_sid: str, identity: str, factor_sid: str) -> None:
+        real(service_sid, identity, factor_sid)
+        raise RuntimeError("an answer nobody foresaw")
+
+    stack.verify.delete_factor = delete_factor
+    with pytest.raises(RuntimeError):
+        stack.service.handle_push_failure(failure())
+    assert FACTOR not in stack.verify.factors and stack.reserved() == 1
+
+
+def test_a_failed_intent_write_gives_its_breaker_place_back_and_sends_no_delete():
+    stack = Stack(known=push_factor())
+    stack.registry.mark_delete_intent = _fails
+    with pytest.raises(RuntimeError):
+        stack.service.handle_push_failure(failure())
+    assert stack.reserved() == 0 and stack.verify.calls == [] and FACTOR in stack.verify.factors
+
+
 def test_a_429_gives_its_breaker_place_back():
     stack = Stack(known=push_factor())
-    stack.verify.errors.append(VerifyRetryable("HTTP 429", maybe_done=False))
+    stack.verify.delete_errors.append(VerifyRetryable("HTTP 429", maybe_done=False))
     with pytest.raises(VerifyRetryable):
         stack.service.handle_push_failure(failure())
     assert stack.reserved() == 0 and FACTOR in stack.verify.factors
@@ -242,7 +265,7 @@ def test_an_event_whose_delete_failed_while_another_deleted_the_factor_is_alread
     """FIRST notes its intent, SECOND notes its own and meets a 503; FIRST's DELETE goes through; SECOND retries."""
     stack = Stack(known=push_factor())
     _run_first_inside(stack, SECOND, answer=None)
-    stack.verify.errors.append(VerifyRetryable("HTTP 503"))  # SECOND's DELETE, sent from inside FIRST's
+    stack.verify.delete_errors.append(VerifyRetryable("HTTP 503"))  # SECOND's DELETE, sent from inside FIRST's
     assert stack.service.handle_push_failure(failure(event_id=FIRST)).outcome == "deleted"
     retry = stack.service.handle_push_failure(failure(event_id=SECOND))
     assert retry.outcome == "already_gone" and stack.ledger.rows[FIRST].outcome == "deleted"
@@ -252,7 +275,7 @@ def test_a_lost_registry_write_does_not_let_the_other_event_claim_the_deletion()
     """As above, but FIRST's registry write after its 204 fails: SECOND's retry meets a 404 and still is not `deleted`."""
     stack = Stack(known=push_factor())
     _run_first_inside(stack, SECOND, answer=None)
-    stack.verify.errors.append(VerifyRetryable("HTTP 503"))
+    stack.verify.delete_errors.append(VerifyRetryable("HTTP 503"))
     stack.registry.mark_deleted = _fails  # the write after FIRST's 204 is lost
     assert stack.service.handle_push_failure(failure(event_id=FIRST)).outcome == "deleted"
     del stack.registry.mark_deleted
@@ -262,7 +285,7 @@ def test_a_lost_registry_write_does_not_let_the_other_event_claim_the_deletion()
 def test_a_retry_that_meets_a_404_reads_who_else_was_deleting_since_it_started():
     """FIRST's earlier try noted its intent and got a 503; as its retry is about to DELETE, SECOND deletes the factor."""
     stack = Stack(known=push_factor())
-    stack.verify.errors.append(VerifyRetryable("HTTP 503"))
+    stack.verify.delete_errors.append(VerifyRetryable("HTTP 503"))
     with pytest.raises(VerifyRetryable):
         stack.service.handle_push_failure(failure(event_id=FIRST))
     _run_first_inside(stack, SECOND)  # SECOND runs whole inside FIRST's retry's DELETE, which then meets a 404

@@ -149,6 +149,8 @@ def _translated_errors() -> Iterator[None]:
         raise _by_status(status, f"HTTP {status}: {exc.args[0]}") from exc
     except (requests.Timeout, requests.ConnectionError) as exc:
         raise VerifyRetryable(f"Verify API unreachable: {exc.__class__.__name__}") from exc
+    except requests.RequestException as exc:  # e.g. a body cut off after the status line: maybe done
+        raise VerifyRetryable(f"Verify API answer unreadable: {exc.__class__.__name__}") from exc
 
 
 def _factor(item: Any, service_sid: str) -> VerifyFactor:
