@@ -49,9 +49,56 @@ DEFAULT_TABLE: dict[str, Category] = {
     **dict.fromkeys(_TRANSIENT, Category.TRANSIENT),
 }
 
-# FCM answers 401 when the server credential is wrong; Twilio may still file it under an uninstall-looking
-# code. An authentication failure says nothing about the device, so it overrides the code.
-_CREDENTIAL_FAILURE = re.compile(r"\b401\b.*\b(fcm|gcm|apns?)\b|unauthori[sz]ed", re.IGNORECASE)
+# A configuration failure (a wrong push credential, bundle id or Firebase project) hits every device of a
+# service at once, and Twilio may still file it under an uninstall code. When the push provider's own reason
+# in the description names one, it overrides the code. One entry per provider reason (a regular expression
+# matched as a whole word, in any case), from Apple's "Handling error responses from APNs" and Firebase's FCM
+# v1 ErrorCode reference and legacy HTTP errors. Uninstall reasons (APNs 410 Unregistered, BadDeviceToken;
+# FCM 404 UNREGISTERED, NotRegistered, InvalidRegistration) are not here: the error code decides those.
+CONFIGURATION_REASONS: tuple[tuple[str, str], ...] = (
+    # APNs, HTTP 403: the provider credential
+    ("APNs", "BadCertificate"),  # the TLS certificate is invalid
+    ("APNs", "BadCertificateEnvironment"),  # a sandbox certificate used for production, or the reverse
+    ("APNs", "ExpiredProviderToken"),  # the provider token (JWT) is stale: the signing is broken
+    ("APNs", "InvalidProviderToken"),  # the provider token is not valid or its signature cannot be verified
+    ("APNs", "MissingProviderToken"),  # neither a certificate nor a provider token was sent
+    ("APNs", "UnrelatedKeyIdInToken"),  # the token's key id is not the one this connection started with
+    ("APNs", "BadEnvironmentKey(?:Id)?InToken"),  # the token's key is for the other environment
+    ("APNs", "Forbidden"),  # the action is not allowed for this credential
+    # APNs, HTTP 400: the topic (the iOS app's bundle id) configured on the Verify Service
+    ("APNs", "DeviceTokenNotForTopic"),  # the device token belongs to another app than the topic
+    ("APNs", "BadTopic"),  # the topic is not a valid one
+    ("APNs", "TopicDisallowed"),  # the credential may not push to this topic
+    ("APNs", "MissingTopic"),  # no topic, and the certificate covers several
+    # FCM HTTP v1
+    ("FCM", "SENDER_ID_MISMATCH"),  # 403: the token belongs to another Firebase project than the credential
+    ("FCM", "THIRD_PARTY_AUTH_ERROR"),  # 401: the APNs certificate or key uploaded to Firebase is wrong
+    ("FCM", "UNAUTHENTICATED"),  # the status of a 401: the service-account credential is wrong
+    ("FCM", "PERMISSION_DENIED"),  # the status of a 403: the credential may not send for this project
+    # FCM legacy HTTP API
+    ("FCM", "MismatchSenderId"),  # SENDER_ID_MISMATCH before v1
+    ("FCM", "InvalidApnsCredential"),  # THIRD_PARTY_AUTH_ERROR before v1
+    ("FCM", "AuthenticationError"),  # 401: the server key is wrong
+    ("FCM", "InvalidPackageName"),  # the token's Android package is not the one the credential is for
+    # Any provider
+    ("push provider", "unauthori[sz]ed"),  # an authentication failure says nothing about the device
+)
+_CONFIGURATION_REASONS = tuple(
+    (provider, re.compile(rf"\b{reason}\b", re.IGNORECASE)) for provider, reason in CONFIGURATION_REASONS
+)
+# Any HTTP 401 or 403 from the provider is a refused credential, whatever the error code: a number on its own,
+# not part of a longer token, id or version.
+_AUTH_STATUS = re.compile(r"(?<![\w.])40[13](?![\w.])")
+
+
+def configuration_sign(description: str) -> str | None:
+    """The provider reason, or HTTP status, in a push failure's description that proves a configuration error."""
+    for provider, pattern in _CONFIGURATION_REASONS:
+        if found := pattern.search(description):
+            return f"{provider} {found.group()}"
+    status = _AUTH_STATUS.search(description)
+    return f"HTTP {status.group()}" if status else None
+
 
 ADVICE = {
     Category.CONFIGURATION: "check the push credential (FCM key / APNs key or certificate) and the app's "
@@ -82,10 +129,11 @@ class ErrorCodePolicy:
 
     def classify(self, error_code: str | int | None, description: str | None = None) -> ErrorCodeVerdict:
         code = str(error_code).strip() if error_code is not None else ""
-        if description and _CREDENTIAL_FAILURE.search(description):
+        sign = configuration_sign(description) if description else None
+        if description and sign:
             return ErrorCodeVerdict(
                 Category.CONFIGURATION,
-                f"credential failure ({description.strip()[:120]}): {ADVICE[Category.CONFIGURATION]}",
+                f"{sign} ({description.strip()[:120]}): {ADVICE[Category.CONFIGURATION]}",
             )
         category = self.table.get(code, Category.UNKNOWN)
         if category is Category.UNINSTALLED:
