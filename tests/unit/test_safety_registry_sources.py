@@ -8,8 +8,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from factor_cleanup.domain.messages import AppActivity
+from factor_cleanup.runtime.credentials import ConfigurationError
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
+from tests.fake_app import fake_app, settings
+from tests.fakes import FakeLedger, FakeVerify
 from tests.support.push_failure import failure
 from tests.unit.test_deletion_safety import FACTOR, Stack
 
@@ -59,3 +64,39 @@ def test_an_activity_report_about_a_factor_the_registry_does_not_know_writes_onl
     assert (row.last_seen, row.last_seen_via) == ("2026-11-20T00:00:00Z", "app_activity")
     assert (row.service_sid, row.identity, row.factor_type, row.status, row.deleted) == (None, None, None, None, False)
     assert stack.registry.live_factors_of(OTHER_SERVICE, IDENTITY) == []
+
+
+# 8. Deleting needs the registry ----------------------------------------------------------------------------
+def test_without_a_factor_registry_delete_mode_is_a_configuration_error():
+    """REGISTRY_TABLE unset: "nothing showed life after the evidence" cannot be checked, so delete mode refuses
+    to start rather than delete on the error code alone."""
+    verify = FakeVerify({FACTOR})
+    app = fake_app(settings(cleanup_mode="delete"), verify=verify, ledger=FakeLedger())
+    assert app.registry is None
+    with pytest.raises(ConfigurationError, match="REGISTRY_TABLE"):
+        app.cleanup.handle_push_failure(failure())
+    assert verify.calls == [] and FACTOR in verify.factors
+
+
+def test_an_environment_of_delete_mode_without_a_registry_is_refused_at_start(restore_environ):
+    from factor_cleanup.runtime.bootstrap import load_settings
+
+    restore_environ.pop("REGISTRY_TABLE", None)
+    restore_environ["CLEANUP_MODE"] = "delete"
+    with pytest.raises(ConfigurationError, match="REGISTRY_TABLE"):
+        load_settings()
+    restore_environ["REGISTRY_TABLE"] = "push-janitor-registry"  # with it, or in report-only mode, all is well
+    assert load_settings().cleanup_mode == "delete"
+    restore_environ.pop("REGISTRY_TABLE")
+    restore_environ["CLEANUP_MODE"] = "report-only"
+    assert load_settings().registry_table == ""
+
+
+def test_a_function_configured_for_delete_mode_without_a_registry_answers_configuration_error(restore_environ):
+    from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+    from tests.support.handlers import call_ingest, signed_event
+
+    restore_environ.pop("REGISTRY_TABLE", None)
+    restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, CLEANUP_MODE="delete")
+    status, body = call_ingest(signed_event())
+    assert status == 503 and body["error"] == "configuration_error"
