@@ -37,6 +37,7 @@ OFFLINE_ENV = {
     "IDEMPOTENCY_TABLE": "push-janitor-IdempotencyTable",
     "VERIFY_SERVICE_SIDS": SERVICE_SID,
     "CLEANUP_MODE": "delete",
+    "REGISTRY_TABLE": "push-janitor-FactorRegistryTable",  # delete mode needs it, and the template always sets it
     "LOG_LEVEL": "WARNING",
 }
 _DROP = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "TWILIO_AUTH_TOKEN_PARAMETER")

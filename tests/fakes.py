@@ -209,19 +209,11 @@ class FakeRegistry(FactorRegistry):
 
             self.mark_seen(factor.factor_sid, parse_iso(factor.last_seen), factor.last_seen_via or "registry")
 
-    def mark_seen(
-        self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
-    ) -> bool:
+    def mark_seen(self, factor_sid: str, at: datetime, via: str) -> bool:
         old = self.rows.get(factor_sid) or FactorRecord(factor_sid)
         if old.last_seen and old.last_seen >= iso_utc(at):
             return False
-        self.rows[factor_sid] = replace(
-            old,
-            last_seen=iso_utc(at),
-            last_seen_via=via,
-            service_sid=old.service_sid or service_sid,
-            identity=old.identity or identity,
-        )
+        self.rows[factor_sid] = replace(old, last_seen=iso_utc(at), last_seen_via=via)
         return True
 
     def mark_deleted(

@@ -90,10 +90,12 @@ class FactorRegistry(Protocol):
     def record_factor(self, factor: FactorRecord) -> None:
         """Store identity, type and status; never revives a deleted factor, never demotes a verified one."""
 
-    def mark_seen(
-        self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
-    ) -> bool:
-        """Move last_seen forward to `at` (never back); False when it already was at or after `at`."""
+    def mark_seen(self, factor_sid: str, at: datetime, via: str) -> bool:
+        """Move last_seen forward to `at` (never back); False when it already was at or after `at`.
+
+        It writes nothing else: not identity, service, type or status, which only record_factor stores (from
+        Verify's own word). App activity reaches the registry only through here, so whoever may report
+        activity cannot supply the identity a DELETE is made with, nor make a 404 look agreed."""
 
     def mark_deleted(
         self, factor_sid: str, at: datetime, by: DeletedBy, confirmed: bool = False, event_id: str | None = None

@@ -116,7 +116,8 @@ class Wiring:
 
     @cached_property
     def registry(self) -> FactorRegistry | None:
-        """The factor registry, or None when REGISTRY_TABLE is unset: no identity resolution, no liveness check."""
+        """The factor registry, or None when REGISTRY_TABLE is unset: then no identity resolution and no liveness
+        check, so report-only mode only (delete mode refuses to start: settings.DELETE_NEEDS_REGISTRY)."""
         if self._given.registry is not None:
             return self._given.registry
         if not self.settings.registry_table:

@@ -25,7 +25,7 @@ from factor_cleanup.runtime.adapters import (
     log_configuration_error,
 )
 from factor_cleanup.runtime.credentials import ConfigurationError
-from factor_cleanup.runtime.settings import Settings
+from factor_cleanup.runtime.settings import DELETE_NEEDS_REGISTRY, Settings
 from factor_cleanup.runtime.startup import gc_paused
 
 if TYPE_CHECKING:  # each function's modules stay off the others' cold start
@@ -62,10 +62,14 @@ def load_settings() -> Settings:
     from pydantic import ValidationError
 
     try:
-        return Settings.from_environ()
+        settings = Settings.from_environ()
     except ValidationError as exc:
         problems = "; ".join(_name_the_variable(error) for error in exc.errors(include_url=False))
         raise ConfigurationError(f"invalid configuration: {problems}") from None
+    refused = settings.refused()
+    if refused:
+        raise ConfigurationError(refused)
+    return settings
 
 
 def _name_the_variable(error: Any) -> str:
@@ -180,6 +184,8 @@ class App(Wiring):
         from factor_cleanup.services.cleanup import CleanupService
 
         config = self.settings
+        if config.cleanup_mode == "delete" and self.registry is None:  # load_settings refused it already, but an
+            raise ConfigurationError(DELETE_NEEDS_REGISTRY)  # app built from Settings and adapters comes here
         return CleanupService(
             ledger=self.ledger,
             verify=self.verify,

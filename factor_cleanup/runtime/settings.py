@@ -18,6 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from factor_cleanup.domain.error_codes import Category
 
+DELETE_NEEDS_REGISTRY = (
+    "CLEANUP_MODE=delete needs REGISTRY_TABLE: without the factor registry no sign of life after the evidence "
+    "can be seen, so nothing may be deleted (set REGISTRY_TABLE, or CLEANUP_MODE=report-only)"
+)
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -70,7 +75,8 @@ class Settings(BaseModel):
     report_bucket: str = ""
     report_topic_arn: str = ""
 
-    # The factor registry and the inactivity sweeper (README: "The inactivity sweeper").
+    # The factor registry and the inactivity sweeper (README: "The inactivity sweeper"). Required in delete
+    # mode (DELETE_NEEDS_REGISTRY): only the registry can show life after the evidence.
     registry_table: str = ""
     # Circuit breaker (README: "Safety"): per Verify Service, per sliding hour.
     safety_table: str = ""
@@ -87,6 +93,15 @@ class Settings(BaseModel):
     app_activity_max_skew_seconds: int = Field(default=300, ge=30, le=3600)
     # Read by logs.configure() before Settings exist; declared here so a typo fails at start like any setting.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    def refused(self) -> str | None:
+        """Why these settings must not run, though each value is valid: load_settings raises it at start.
+
+        Not a model validator: tests and tools build Settings and hand the registry in as an adapter (App.cleanup
+        checks that case)."""
+        if self.cleanup_mode == "delete" and not self.registry_table:
+            return DELETE_NEEDS_REGISTRY
+        return None
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -44,7 +44,7 @@ class FactorTracker:
         elif event.type == FACTOR_DELETED:
             self.registry.mark_deleted(event.factor_sid, at, "user", confirmed=True)
         elif event.type in CHALLENGE_ANSWERS:
-            self.registry.mark_seen(event.factor_sid, at, event.type, event.service_sid, event.identity)
+            self.registry.mark_seen(event.factor_sid, at, event.type)
         else:
             return self._result(event.event_id, event.factor_sid, "ignored", f"event type {event.type} changes nothing")
         return self._result(event.event_id, event.factor_sid, "applied", f"{event.type} at {iso_utc(at)}")
@@ -64,7 +64,7 @@ class FactorTracker:
                 log.info("activity_ignored", event_id=activity.event_id, reason=why)
                 return self._result(activity.event_id, None, "ignored", why)
             factor_sid = live[0]
-        moved = self.registry.mark_seen(factor_sid, at, "app_activity", activity.service_sid, activity.identity)
+        moved = self.registry.mark_seen(factor_sid, at, "app_activity")
         detail = f"last_seen {'moved to' if moved else 'was already at or after'} {iso_utc(at)}"
         return self._result(activity.event_id, factor_sid, "applied", detail)
 

@@ -197,6 +197,17 @@ def test_registry_last_seen_only_moves_forward(registry):
     assert registry.get(FACTOR).last_seen == iso_utc(NOW)
 
 
+def test_registry_mark_seen_writes_last_seen_and_nothing_else(registry):
+    """Activity reports reach the registry only through mark_seen: it never names identity, service, type or status."""
+    registry.record_factor(verified(days_ago=10))
+    assert registry.mark_seen(FACTOR, NOW, "app_activity") and registry.mark_seen("YF" + "6" * 32, NOW, "app_activity")
+    row, unknown = registry.get(FACTOR), registry.get("YF" + "6" * 32)
+    assert (row.service_sid, row.identity, row.factor_type, row.status) == (SERVICE_SID, IDENTITY, "push", "verified")
+    assert unknown.last_seen == iso_utc(NOW)
+    assert {unknown.service_sid, unknown.identity, unknown.factor_type, unknown.status} == {None}
+    assert registry.live_factors_of(SERVICE_SID, IDENTITY) == [FACTOR]
+
+
 def test_registry_never_revives_a_deleted_factor(registry):
     registry.mark_deleted(FACTOR, NOW, "user", confirmed=True)  # factor.deleted may even come first
     registry.record_factor(verified())
@@ -255,7 +266,7 @@ def test_registry_live_factors_are_the_identitys_verified_undeleted_ones(registr
     registry.record_factor(FactorRecord("YF" + "3" * 32, SERVICE_SID, IDENTITY, "push", status="unverified"))
     registry.record_factor(verified("YF" + "4" * 32, identity="someone-else-01"))
     registry.record_factor(verified("YF" + "5" * 32, service=OTHER_SERVICE))
-    registry.mark_seen("YF" + "6" * 32, NOW, "app_activity", SERVICE_SID, IDENTITY)  # activity alone: not verified
+    registry.mark_seen("YF" + "6" * 32, NOW, "app_activity")  # activity alone: no identity, not verified
     assert sorted(registry.live_factors_of(SERVICE_SID, IDENTITY)) == ["YF" + "1" * 32, "YF" + "2" * 32]
 
 
@@ -274,7 +285,7 @@ def test_registry_sweeps_only_verified_push_factors_of_the_service_seen_before_t
     )
     registry.record_factor(verified("YF" + "4" * 32, days_ago=29))
     registry.record_factor(verified("YF" + "5" * 32, service=OTHER_SERVICE))
-    registry.mark_seen("YF" + "6" * 32, NOW - timedelta(days=90), "app_activity", SERVICE_SID, IDENTITY)
+    registry.mark_seen("YF" + "6" * 32, NOW - timedelta(days=90), "app_activity")
     assert stale(registry) == ["YF" + "1" * 32] and stale(registry, OTHER_SERVICE) == ["YF" + "5" * 32]
 
 

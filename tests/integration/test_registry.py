@@ -81,9 +81,11 @@ def test_last_seen_only_moves_forward(registry):
     assert (row.last_seen, row.last_seen_via) == (iso_utc(NOW), "app_activity")
 
 
-def test_activity_for_an_unknown_factor_creates_no_sweep_candidate(registry, aws):
-    assert registry.mark_seen(FACTOR, NOW, "app_activity", SERVICE_SID, IDENTITY)
-    assert registry.get(FACTOR).status is None and "sweep_shard" not in raw_item(aws)
+def test_activity_for_an_unknown_factor_creates_no_sweep_candidate_and_no_identity(registry, aws):
+    assert registry.mark_seen(FACTOR, NOW, "app_activity")
+    row = registry.get(FACTOR)
+    assert (row.status, row.service_sid, row.identity) == (None, None, None)
+    assert "sweep_shard" not in raw_item(aws) and "entity_key" not in raw_item(aws)
 
 
 def test_our_deletion_confirmed_by_factor_deleted(registry, aws):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from factor_cleanup.domain.messages import PushFailure
 from tests.conftest import IDENTITY, SERVICE_SID
 from tests.fake_app import fake_app, settings
-from tests.fakes import FakeVerify, FixedClock
+from tests.fakes import FakeRegistry, FakeVerify, FixedClock
 
 OTHER_SERVICE = "VA" + "e" * 32
 
@@ -33,5 +33,7 @@ def service(store, limit=5, config_trips=3, clock=None, factors=range(100)):
         max_deletions_per_hour=limit,
         config_error_trip_count=config_trips,
     )
-    cleanup = fake_app(config, verify=verify, clock=clock or FixedClock(), breaker_store=store).cleanup
+    cleanup = fake_app(
+        config, verify=verify, clock=clock or FixedClock(), breaker_store=store, registry=FakeRegistry()
+    ).cleanup
     return cleanup, verify

@@ -19,7 +19,10 @@ FACTOR = (SERVICE_SID, IDENTITY, FACTOR_SID)
 
 
 def service(mode="delete", verify=None, managed=(SERVICE_SID,), registry=None, ledger=None):
+    """Delete mode needs a registry (without one it is a configuration error): an empty one unless given."""
     verify = verify if verify is not None else FakeVerify({FACTOR})
+    if registry is None and mode == "delete":
+        registry = FakeRegistry()
     config = settings(
         cleanup_mode=mode, verify_service_sids=frozenset(managed), inactive_days=30, unanswered_challenges=3
     )
@@ -274,7 +277,7 @@ def test_a_throttled_challenge_list_is_retried_later_and_records_nothing():
 
 
 def test_candidates_need_a_registry():
-    svc, _, _ = service()
+    svc, _, _ = service(mode="report-only")  # delete mode without a registry does not even start
     with pytest.raises(RegistryRequired):
         svc.handle_inactive_candidate(candidate())
 

@@ -11,7 +11,7 @@ from factor_cleanup.runtime import logs
 from factor_cleanup.runtime.metrics import emf_processor, emitted_metrics
 from tests.conftest import FACTOR_SID, IDENTITY, SERVICE_SID
 from tests.fake_app import fake_app
-from tests.fakes import FakeVerify
+from tests.fakes import FakeRegistry, FakeVerify
 
 
 def emf_lines(text: str) -> list[dict]:
@@ -39,7 +39,7 @@ def assert_valid_emf(record: dict) -> set[tuple[str, frozenset[str]]]:
 
 def test_a_decision_is_logged_with_its_metric(capsys):
     logs.configure()
-    service = fake_app(verify=FakeVerify({(SERVICE_SID, IDENTITY, FACTOR_SID)})).cleanup
+    service = fake_app(verify=FakeVerify({(SERVICE_SID, IDENTITY, FACTOR_SID)}), registry=FakeRegistry()).cleanup
     service.handle_push_failure(
         PushFailure(
             event_id="NO" + "1" * 32,

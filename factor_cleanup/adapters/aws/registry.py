@@ -116,14 +116,10 @@ class DynamoDbFactorRegistry:
         if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
             self._count(factor.factor_sid, factor.service_sid)
 
-    def mark_seen(
-        self, factor_sid: str, at: datetime, via: str, service_sid: str | None = None, identity: str | None = None
-    ) -> bool:
+    def mark_seen(self, factor_sid: str, at: datetime, via: str) -> bool:
         update = UpdateExpression()
         update.set("last_seen", iso_utc(at))
         update.set("last_seen_via", via)
-        update.set_once("service_sid", service_sid)
-        update.set_once("identity", identity)
         return self._update(factor_sid, update, _FORWARD)
 
     def mark_deleted(
