@@ -7,7 +7,7 @@ A DELETE is planned only when every one of these holds:
 - the evidence has a readable time, not ahead of now, and nothing showed life after it (within CLOCK_SKEW);
 - Verify's own view of the factor, read just before the DELETE, agrees: a push factor, under this service and
   identity, not updated since the evidence;
-- the mode is `delete`, or ops reviewed this very decision (`apply`).
+- the mode is `delete`, or ops reviewed this very decision (`apply`); and a factor registry was read.
 Anything else is a record with a ReasonCode. The executor (cleanup.py) performs the effects and maps
 what Verify and the breaker answered back through the functions at the end of this module.
 """
@@ -74,6 +74,8 @@ class Evidence:
     """The factor as Verify returned it just now; None until it was looked up (never in report-only mode)."""
     reviewed: bool = False
     """Ops reviewed this very decision and asked to apply it (`apply`): delete even in report-only mode."""
+    registry_read: bool = False
+    """A factor registry was read for this decision: without one, life after the evidence cannot be ruled out."""
 
     def with_verify_factor(self, factor: VerifyFactor) -> Evidence:
         return replace(self, verify_factor=factor)
@@ -205,13 +207,22 @@ def _minutes(span: timedelta) -> str:
 
 def _plan(evidence: Evidence) -> Decision:
     cause = evidence.cause
+    if _asks_to_delete(evidence) and not evidence.registry_read:
+        return _skip(
+            ReasonCode.NO_REGISTRY,
+            "no factor registry is configured (REGISTRY_TABLE), so life after the evidence cannot be ruled out",
+        )
     if not _may_delete(evidence):
         return _record(Outcome.WOULD_DELETE, cause.reason_code, f"{cause.reason} (report-only mode)")
     return Decision(Step.DELETE, Outcome.DELETED, cause.reason_code, cause.reason)
 
 
-def _may_delete(evidence: Evidence) -> bool:
+def _asks_to_delete(evidence: Evidence) -> bool:
     return evidence.mode == "delete" or evidence.reviewed
+
+
+def _may_delete(evidence: Evidence) -> bool:
+    return _asks_to_delete(evidence) and evidence.registry_read
 
 
 def _registry_disagrees(evidence: Evidence) -> str | None:

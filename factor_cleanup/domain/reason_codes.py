@@ -30,6 +30,7 @@ class ReasonCode(str, Enum):
     NOT_PUSH = "not_push"
     UNDATED = "undated"
     FUTURE_DATED = "future_dated"
+    NO_REGISTRY = "no_registry"
     # the effects
     BREAKER_OPEN = "breaker_open"
     VERIFY_REJECTED = "verify_rejected"

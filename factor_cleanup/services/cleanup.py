@@ -161,6 +161,7 @@ class CleanupService:
             now=self.clock.now(),
             known=known,
             reviewed=reviewed is not None,
+            registry_read=self.registry is not None,
         )
 
     def _confirmed_review(self, event: Event) -> str | None:

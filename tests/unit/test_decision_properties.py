@@ -62,6 +62,7 @@ RULES = (
     "alive",
     "verify",
     "mode",
+    "registry_read",
 )
 
 
@@ -134,6 +135,7 @@ def evidence(draw: st.DrawFn) -> Evidence:
         ids_problem=pick("ids", st.none(), st.just("correlationIds holds 2 factor SIDs")),
         verify_factor=verify_factor,
         reviewed=False if "mode" in broken else draw(st.booleans()),
+        registry_read="registry_read" not in broken,
     )
 
 
@@ -178,6 +180,7 @@ def every_rule_holds(e: Evidence) -> bool:
         and cause.evidence_at <= e.now + CLOCK_SKEW
         and not alive
         and (e.mode == "delete" or e.reviewed)
+        and e.registry_read  # nothing else can show life after the evidence
     )
 
 

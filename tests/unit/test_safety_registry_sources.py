@@ -100,3 +100,16 @@ def test_a_function_configured_for_delete_mode_without_a_registry_answers_config
     restore_environ.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, CLEANUP_MODE="delete")
     status, body = call_ingest(signed_event())
     assert status == 503 and body["error"] == "configuration_error"
+
+
+def test_a_reviewed_apply_on_a_worker_without_a_registry_deletes_nothing():
+    """Report-only may run without a registry; an ops-reviewed apply there still cannot rule out life since."""
+    verify = FakeVerify({FACTOR})
+    app = fake_app(settings(cleanup_mode="report-only"), verify=verify, ledger=FakeLedger())
+    reviewed = app.cleanup.handle_push_failure(failure())
+    assert reviewed.outcome == "would_delete"
+    applied = app.cleanup.handle_push_failure(
+        failure(event_id="apply:" + reviewed.event_id, reviewed_event_id=reviewed.event_id)
+    )
+    assert (applied.outcome, applied.reason_code) == ("skipped", "no_registry")
+    assert verify.calls == [] and verify.reads == [] and FACTOR in verify.factors
