@@ -53,8 +53,8 @@ DEFAULT_TABLE: dict[str, Category] = {
 # service at once, and Twilio may still file it under an uninstall code. When the push provider's own reason
 # in the description names one, it overrides the code. One entry per provider reason (a regular expression
 # matched as a whole word, in any case), from Apple's "Handling error responses from APNs" and Firebase's FCM
-# v1 ErrorCode reference and legacy HTTP errors. Uninstall reasons (APNs 410 Unregistered, BadDeviceToken;
-# FCM 404 UNREGISTERED, NotRegistered, InvalidRegistration) are not here: the error code decides those.
+# v1 ErrorCode reference and legacy HTTP errors. Uninstall reasons (APNs 410 Unregistered; FCM 404
+# UNREGISTERED, NotRegistered) are not here: the error code decides those.
 CONFIGURATION_REASONS: tuple[tuple[str, str], ...] = (
     # APNs, HTTP 403: the provider credential
     ("APNs", "BadCertificate"),  # the TLS certificate is invalid
@@ -89,6 +89,25 @@ _CONFIGURATION_REASONS = tuple(
 # Any HTTP 401 or 403 from the provider is a refused credential, whatever the error code: a number on its own,
 # not part of a longer token, id or version.
 _AUTH_STATUS = re.compile(r"(?<![\w.])40[13](?![\w.])")
+
+
+# A token the provider cannot use is not an app that is gone: APNs BadDeviceToken also means a token of the
+# other APNs environment (a sandbox build, or a Verify Service set to the wrong one: then every iOS device
+# fails at once), FCM InvalidRegistration and INVALID_ARGUMENT a malformed token or message.
+BAD_TOKEN_REASONS: tuple[tuple[str, str], ...] = (
+    ("APNs", "BadDeviceToken"),
+    ("FCM", "InvalidRegistration"),
+    ("FCM", "INVALID_ARGUMENT"),
+)
+_BAD_TOKEN_REASONS = tuple((provider, re.compile(rf"\b{reason}\b")) for provider, reason in BAD_TOKEN_REASONS)
+
+
+def bad_token_sign(description: str) -> str | None:
+    """The provider reason in a push failure's description that says the token, not the app, is the problem."""
+    for provider, pattern in _BAD_TOKEN_REASONS:
+        if found := pattern.search(description):
+            return f"{provider} {found.group()}"
+    return None
 
 
 def configuration_sign(description: str) -> str | None:
@@ -135,6 +154,9 @@ class ErrorCodePolicy:
                 Category.CONFIGURATION,
                 f"{sign} ({description.strip()[:120]}): {ADVICE[Category.CONFIGURATION]}",
             )
+        bad_token = bad_token_sign(description) if description else None
+        if bad_token:
+            return ErrorCodeVerdict(Category.BAD_TOKEN, f"{bad_token}: {ADVICE[Category.BAD_TOKEN]}")
         category = self.table.get(code, Category.UNKNOWN)
         if category is Category.UNINSTALLED:
             return ErrorCodeVerdict(category, f"error {code}: the push provider reports the app uninstalled")

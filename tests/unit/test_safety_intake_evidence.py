@@ -114,13 +114,12 @@ UNINSTALL_DESCRIPTIONS = [
     "Notification delivery failed: app uninstalled",
     "APNs: 410 Unregistered",
     "410 http response from Apns Service",
-    "APNs: 400 BadDeviceToken",
-    "BadDeviceToken",
     "FCM error: 404 UNREGISTERED",
     "404 http response from Fcm Service",
     "NotRegistered",
-    "InvalidRegistration",
 ]
+# The token, not the app: a wrong APNs environment fails every iOS device of a service with BadDeviceToken.
+BAD_TOKEN_DESCRIPTIONS = ["APNs: 400 BadDeviceToken", "BadDeviceToken", "InvalidRegistration", "FCM: INVALID_ARGUMENT"]
 
 
 @pytest.mark.parametrize("description", CONFIGURATION_DESCRIPTIONS)
@@ -149,6 +148,13 @@ def test_a_genuine_uninstall_description_still_deletes(description):
     stack = Stack(known=push_factor())
     action = stack.service.handle_push_failure(failure(error_code="52103", description=description))
     assert (action.outcome, action.reason_code) == ("deleted", "uninstalled") and FACTOR not in stack.verify.factors
+
+
+@pytest.mark.parametrize("description", BAD_TOKEN_DESCRIPTIONS)
+def test_a_token_the_provider_cannot_use_under_an_uninstall_code_deletes_nothing(description):
+    stack = Stack(known=push_factor())
+    action = stack.service.handle_push_failure(failure(error_code="52103", description=description))
+    assert (action.outcome, action.reason_code) == ("skipped", "bad_token") and stack.verify.calls == []
 
 
 @pytest.mark.parametrize(
