@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ TEMPLATE = ROOT / "infra" / "template.yaml"
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 SERVICE_SID = "VA" + "5" * 32
+# When the benches' factors were enrolled: before their push errors (dated 2026-11-25, or now), since a factor
+# Verify shows updated after its error, or up to CLOCK_SKEW before it, is alive and never deleted.
+ENROLLED = datetime(2026, 11, 1, tzinfo=UTC)
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/push-janitor-WorkQueue"
 
 # Enough for boto3 and the handlers to build everything without touching a network or ~/.aws.

@@ -15,7 +15,7 @@ import urllib.request
 from contextlib import ExitStack
 from typing import Any
 
-from bench.common import ROOT, child_env, python
+from bench.common import ENROLLED, ROOT, child_env, python
 
 
 def factor(i: int) -> tuple[str, str]:
@@ -35,7 +35,7 @@ def _serve_verify(count: int, latency_ms: int, account_sid: str, token: str, ser
     state.add_service(service_sid, "bench", account_sid)
     for i in range(count):
         identity, sid = factor(i)
-        state.add_factor(service_sid, identity, sid=sid)
+        state.add_factor(service_sid, identity, sid=sid, created=ENROLLED)
     state.set_faults(latency_ms=latency_ms)
     server = make_server("127.0.0.1", 0, create_emulator_app(state), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -3,8 +3,9 @@
 The real worker (`bootstrap.build_app().worker`, configured from infra/template.yaml's WorkerFunction environment,
 the auth token read from SSM) deletes through twilio-python. Batches of the template's BatchSize go
 straight to `Worker.handle_batch` in SQS event shape, one after another, as one Lambda instance gets
-them; SQS I/O is left out (moto SQS slows with queue depth). One call at a time deletes at most
-1000 / latency_ms per second: the ratio's floor.
+them; SQS I/O is left out (moto SQS slows with queue depth). A deletion is two Verify calls (the factor is
+read before every DELETE), so one call at a time deletes at most 1000 / (2 x latency_ms) per second: the
+ratio's floor.
 
 Two set-ups, both printed:
 - latency (the headline): DynamoDB replaced by a stand-in that answers after DYNAMODB_MS (as in-region
@@ -15,12 +16,13 @@ Two set-ups, both printed:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -28,6 +30,7 @@ from bench import services
 from bench.common import (
     ACCOUNT_SID,
     AUTH_TOKEN,
+    ENROLLED,
     SERVICE_SID,
     TEMPLATE,
     Result,
@@ -35,10 +38,12 @@ from bench.common import (
     offline_environment,
     quiet_logs,
 )
+from factor_cleanup.runtime.deadline import VERIFY_CALLS
 
 TITLE = "Worker drain (50 ms Verify latency)"
 TARGET = 8.0
 LATENCY_MS = 50
+CALLS_PER_DELETION = VERIFY_CALLS["push_failure"]  # GET the factor, then DELETE it
 DYNAMODB_MS = 5  # the stand-in's answer time: in-region DynamoDB single-item writes take single-digit ms
 DYNAMODB_OPS = {"PutItem", "UpdateItem", "GetItem", "DeleteItem", "Query", "Scan"}
 Probe = Callable[[], tuple[int, int]]  # -> (factors still present, peak requests in flight)
@@ -141,7 +146,7 @@ def _verify(stack: ExitStack, in_process: bool, factors: int) -> Probe:
     emulator.add_service(SERVICE_SID, "bench", ACCOUNT_SID)
     for i in range(factors):
         identity, sid = services.factor(i)
-        emulator.add_factor(SERVICE_SID, identity, sid=sid)
+        emulator.add_factor(SERVICE_SID, identity, sid=sid, created=ENROLLED)
     emulator.set_faults(latency_ms=LATENCY_MS)
     os.environ["TWILIO_VERIFY_BASE_URL"] = _serve_in_process(emulator, stack)
     return lambda: (len(emulator.factors), emulator.max_in_flight)
@@ -184,7 +189,7 @@ class Timings:
 
 
 class TimedVerify:
-    """The production Verify client (Twilio's, built on first use), timing each DELETE once `timings` is set."""
+    """The production Verify client (Twilio's, built on first use), timing each GET and DELETE once `timings` is set."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
@@ -193,10 +198,19 @@ class TimedVerify:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
+    def fetch_factor(self, service_sid: str, identity: str, factor_sid: str) -> Any:
+        with self._timed():
+            return self._inner.fetch_factor(service_sid, identity, factor_sid)
+
     def delete_factor(self, service_sid: str, identity: str, factor_sid: str) -> None:
+        with self._timed():
+            self._inner.delete_factor(service_sid, identity, factor_sid)
+
+    @contextlib.contextmanager
+    def _timed(self) -> Iterator[None]:
         started = time.perf_counter()
         try:
-            self._inner.delete_factor(service_sid, identity, factor_sid)
+            yield
         finally:
             if self.timings is not None:
                 self.timings.append(time.perf_counter() - started)
@@ -300,7 +314,7 @@ def drain(mode: str, events: int) -> dict[str, Any]:
 
 def run(quick: bool = False) -> Result:
     events = 100 if quick else 1000
-    floor = 1000 / LATENCY_MS
+    floor = 1000 / (LATENCY_MS * CALLS_PER_DELETION)
     result = Result("worker", TITLE, target=f">= {TARGET:g}x, in flight <= limit")
     local, remote = drain("moto", events), drain("latency", events)
     # The headline is DynamoDB at in-region latency: in-process moto spends ~20 ms of CPU per event,
@@ -315,10 +329,11 @@ def run(quick: bool = False) -> Result:
     result.met = ratio >= TARGET and safe
     result.data.update(moto=local, latency=remote, ratio=ratio)
     b, limit = local["batch_size"], local["limit"]
-    ceiling = b / (-(-b // limit) * LATENCY_MS / 1000)
+    ceiling = b / (-(-b // limit) * CALLS_PER_DELETION * LATENCY_MS / 1000)
     result.say(
         f"{events} dead-factor events in {local['batches']} batches of {b} (template BatchSize) to one "
-        f"worker, VERIFY_MAX_IN_FLIGHT={limit} (template default), {LATENCY_MS} ms on every Verify call; "
+        f"worker, VERIFY_MAX_IN_FLIGHT={limit} (template default), {LATENCY_MS} ms on every Verify call "
+        f"({CALLS_PER_DELETION} per deletion); "
         f"ceiling {ceiling:.0f}/s ({ceiling / floor:.0f}x) if nothing but Verify took time"
     )
     setups = (
@@ -343,9 +358,10 @@ def run(quick: bool = False) -> Result:
         )
         result.say(
             f"where a record's time goes ({label}): median record {record:.0f} ms = {calls:.0f} DynamoDB calls "
-            f"x {per_call:.1f} ms + Verify DELETE {verify:.0f} ms ({LATENCY_MS} ms sleep + client + emulator) + "
-            f"{record - calls * per_call - verify:.0f} ms other; a batch is {-(-b // limit)} waves of {limit} "
-            f"records, each as long as its slowest: median batch {d['batch_ms']:.0f} ms"
+            f"x {per_call:.1f} ms + {CALLS_PER_DELETION} Verify calls x {verify:.0f} ms ({LATENCY_MS} ms sleep + "
+            f"client + emulator) + {record - calls * per_call - CALLS_PER_DELETION * verify:.0f} ms other; "
+            f"a batch is {-(-b // limit)} waves of {limit} records, each as long as its slowest: "
+            f"median batch {d['batch_ms']:.0f} ms"
         )
     for label, d in (("moto", local), ("stand-in", remote)):
         result.say(
