@@ -241,6 +241,11 @@ class FakeRegistry(FactorRegistry):
             identity=old.identity or identity,
         )
 
+    def clear_delete_intent(self, factor_sid: str, event_id: str) -> None:
+        old = self.rows.get(factor_sid)
+        if old and old.delete_intent_event == event_id:
+            self.rows[factor_sid] = replace(old, delete_intent_event=None)
+
     def verified_push_count(self, service_sid: str) -> int:
         return sum(
             1
@@ -342,7 +347,8 @@ class FakeBreakerStore(BreakerStore):
 
     def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
         key = (service_sid, counter, minute)
-        self.counts[key] = self.counts.get(key, 0) + amount
+        if self.counts.get(key, 0) + amount >= 0:  # a place given back never takes a slot below zero
+            self.counts[key] = self.counts.get(key, 0) + amount
 
     def total_since(self, service_sid: str, counter: str, first_minute: str) -> int:
         return sum(n for (s, c, m), n in self.counts.items() if s == service_sid and c == counter and m >= first_minute)

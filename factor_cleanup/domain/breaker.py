@@ -40,7 +40,8 @@ class BreakerState:
 
 class BreakerStore(Protocol):
     def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
-        """Atomically add `amount` to the counter's slot for `minute` (YYYY-MM-DDTHH:MM)."""
+        """Atomically add `amount` to the counter's slot for `minute` (YYYY-MM-DDTHH:MM). A negative amount (a
+        place given back) never takes the slot below zero: a reset may have cleared it meanwhile."""
 
     def total_since(self, service_sid: str, counter: str, first_minute: str) -> int:
         """Sum of the counter's slots from `first_minute` on."""

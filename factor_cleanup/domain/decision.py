@@ -185,7 +185,7 @@ def _evidence_problem(evidence: Evidence) -> Decision | None:
             f"the evidence is dated {iso_utc(cause.evidence_at)}, ahead of now ({iso_utc(evidence.now)}): "
             "every sign of life so far would look older than it",
         )
-    since = cause.evidence_at - CLOCK_SKEW
+    since = (cause.evidence_at - CLOCK_SKEW).replace(microsecond=0)  # registry and Verify keep seconds
     if known and known.seen_since(since):
         return _skip(
             ReasonCode.ALIVE,

@@ -99,7 +99,9 @@ BAD_TOKEN_REASONS: tuple[tuple[str, str], ...] = (
     ("FCM", "InvalidRegistration"),
     ("FCM", "INVALID_ARGUMENT"),
 )
-_BAD_TOKEN_REASONS = tuple((provider, re.compile(rf"\b{reason}\b")) for provider, reason in BAD_TOKEN_REASONS)
+_BAD_TOKEN_REASONS = tuple(
+    (provider, re.compile(rf"\b{reason}\b", re.IGNORECASE)) for provider, reason in BAD_TOKEN_REASONS
+)
 
 
 def bad_token_sign(description: str) -> str | None:

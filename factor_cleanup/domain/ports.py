@@ -107,6 +107,10 @@ class FactorRegistry(Protocol):
 
         The first event's note stays; a second event marks it contested instead of overwriting it."""
 
+    def clear_delete_intent(self, factor_sid: str, event_id: str) -> None:
+        """Take back `event_id`'s note, and only its own: its DELETE was not processed (a 429 or another 4xx),
+        so the note must not later claim a deletion someone else made."""
+
     def verified_push_count(self, service_sid: str) -> int:
         """The service's verified, not deleted push factors: a counter kept on each transition, never a scan."""
 

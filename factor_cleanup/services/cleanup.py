@@ -17,7 +17,7 @@ import structlog
 from factor_cleanup.domain import decision as rules
 from factor_cleanup.domain.breaker import CircuitBreaker
 from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, Step
-from factor_cleanup.domain.decision_record import DecisionRecord, Outcome, iso_utc
+from factor_cleanup.domain.decision_record import DecisionRecord, Outcome
 from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.identity import with_registry_identity
@@ -34,6 +34,7 @@ from factor_cleanup.domain.ports import (
 )
 from factor_cleanup.domain.reason_codes import ReasonCode
 from factor_cleanup.domain.timestamps import parse_iso, parse_iso_or_none
+from factor_cleanup.services.decision_log import Target, record_decision
 
 log = structlog.get_logger(__name__)
 
@@ -44,21 +45,6 @@ Event = PushFailure | InactiveCandidate
 
 class RegistryRequired(RuntimeError):
     """An inactive candidate arrived but no factor registry is configured (REGISTRY_TABLE)."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """The factor a decision is about, and the event that asked for it: what the ledger row names."""
-
-    event_id: str
-    source: str
-    service_sid: str | None
-    identity: str | None
-    factor_sid: str | None
-    error_code: str | None = None
-    platform: str | None = None
-    reviewed_event_id: str | None = None
-    """The reviewed `would_delete` decision this one carries out (`apply`), once the ledger confirmed it."""
 
 
 @dataclass
@@ -98,7 +84,8 @@ class CleanupService:
             failure.platform,
             reviewed,
         )
-        return self._record(target, evidence, self._carry_out(evidence, self._look_up_if_needed(evidence)))
+        evidence, decision = self._look_up_if_needed(evidence)
+        return self._record(target, evidence, self._carry_out(evidence, decision))
 
     # --- inactive candidates ------------------------------------------------------------------
     def handle_inactive_candidate(self, candidate: InactiveCandidate) -> DecisionRecord:
@@ -183,21 +170,29 @@ class CleanupService:
         )
         return None
 
-    def _look_up_if_needed(self, evidence: Evidence) -> Decision:
+    def _look_up_if_needed(self, evidence: Evidence) -> tuple[Evidence, Decision]:
         """Decide; before a DELETE, ask Verify for the factor (type, owner, last update) and decide again."""
         decision = rules.decide(evidence)
         if decision.step is not Step.LOOK_UP_FACTOR:
-            return decision
+            return evidence, decision
         assert evidence.service_sid and evidence.identity and evidence.factor_sid  # decide checked them
         try:
             factor = self.verify.fetch_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
         except VerifyNotFound:
-            return self._not_found(evidence, decision)
+            return evidence, self._not_found(evidence, decision)
         except VerifyRejected as exc:
-            return rules.verify_rejected(str(exc))
-        return rules.decide(evidence.with_verify_factor(factor))
+            return evidence, rules.verify_rejected(str(exc))
+        evidence = evidence.with_verify_factor(factor)
+        return evidence, rules.decide(evidence)
 
     def _carry_out(self, evidence: Evidence, decision: Decision) -> Decision:
+        assert decision.step is not Step.LOOK_UP_FACTOR, "the look-up happens before carrying out"
+        if decision.step is not Step.DELETE:
+            return decision
+        # Reading Verify took time (a slot, up to VERIFY_TIMEOUT_SECONDS): life the registry recorded meanwhile
+        # counts, so the registry is read again and the decision made again just before the DELETE.
+        evidence = replace(evidence, known=self._known(evidence.factor_sid))
+        decision = rules.decide(evidence)
         if decision.step is not Step.DELETE:
             return decision
         assert evidence.service_sid and evidence.identity and evidence.factor_sid  # decide checked them
@@ -218,13 +213,13 @@ class CleanupService:
             self.verify.delete_factor(evidence.service_sid, evidence.identity, evidence.factor_sid)
         except VerifyRetryable as exc:
             if not exc.maybe_done:  # a 429 was not processed; anything else may have deleted it: keep the place
-                self._release(evidence, reserved_at)
+                self._withdraw(evidence, reserved_at)
             raise
         except VerifyNotFound:
             self._release(evidence, reserved_at)
             return self._not_found(evidence, decision)
         except VerifyRejected as exc:
-            self._release(evidence, reserved_at)
+            self._withdraw(evidence, reserved_at)
             log.error(
                 "verify_rejected_delete", event_sid=evidence.event_id, factor_sid=evidence.factor_sid, error=str(exc)
             )
@@ -252,6 +247,15 @@ class CleanupService:
         found = evidence.known.delete_intent_event if evidence.known else None
         return replace(evidence, known=replace(now, delete_intent_event=found))
 
+    def _withdraw(self, evidence: Evidence, reserved_at: datetime) -> None:
+        """The DELETE was not processed: give the breaker place back, and take back this event's intent."""
+        self._release(evidence, reserved_at)
+        if self.registry and evidence.factor_sid:
+            try:
+                self.registry.clear_delete_intent(evidence.factor_sid, evidence.event_id)
+            except Exception as exc:  # noqa: BLE001 - a leftover note only misnames who deleted, never deletes
+                log.warning("registry_write_failed", factor_sid=evidence.factor_sid, error=str(exc))
+
     def _release(self, evidence: Evidence, reserved_at: datetime) -> None:
         if self.breaker and evidence.service_sid:
             self.breaker.release_deletion(evidence.service_sid, reserved_at)
@@ -269,32 +273,4 @@ class CleanupService:
             log.warning("registry_write_failed", factor_sid=evidence.factor_sid, error=str(exc))
 
     def _record(self, target: Target, evidence: Evidence, decision: Decision) -> DecisionRecord:
-        evidence_at = evidence.cause.evidence_at
-        record = DecisionRecord(
-            event_id=target.event_id,
-            factor_sid=target.factor_sid,
-            service_sid=target.service_sid,
-            identity=target.identity,
-            error_code=target.error_code,
-            outcome=decision.outcome,
-            reason=decision.reason,
-            reason_code=decision.reason_code.value,
-            at=iso_utc(self.clock.now()),
-            source=target.source,
-            platform=target.platform,
-            evidence_at=iso_utc(evidence_at) if evidence_at else None,
-            reviewed_event_id=target.reviewed_event_id,
-        )
-        self.ledger.record(record)
-        log.info(
-            "decision",
-            event_sid=record.event_id,
-            factor_sid=record.factor_sid,
-            service_sid=record.service_sid,
-            outcome=record.outcome,
-            reason_code=record.reason_code,
-            source=record.source,
-            error_code=record.error_code,
-            reviewed_event_id=record.reviewed_event_id,
-        )
-        return record
+        return record_decision(self.ledger, self.clock.now(), target, evidence, decision)

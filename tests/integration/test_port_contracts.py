@@ -238,6 +238,22 @@ def test_registry_credits_its_own_deletion_whichever_record_comes_first(registry
     )
 
 
+def test_registry_clear_delete_intent_takes_back_only_its_own_note(registry):
+    registry.record_factor(verified())
+    registry.mark_delete_intent(FACTOR, "NO" + "1" * 32, NOW, SERVICE_SID, IDENTITY)
+    registry.clear_delete_intent(FACTOR, "NO" + "2" * 32)  # another event's: the note stays
+    assert registry.get(FACTOR).delete_intent_event == "NO" + "1" * 32
+    registry.clear_delete_intent(FACTOR, "NO" + "1" * 32)
+    row = registry.get(FACTOR)
+    assert row.delete_intent_event is None and (row.service_sid, row.identity, row.status) == (
+        SERVICE_SID,
+        IDENTITY,
+        "verified",
+    )
+    registry.clear_delete_intent("YF" + "9" * 32, "NO" + "1" * 32)  # an unknown factor: nothing, no error
+    assert registry.get("YF" + "9" * 32) is None
+
+
 def test_registry_mark_delete_intent_keeps_the_event(registry):
     registry.mark_delete_intent(
         FACTOR, "NO" + "1" * 32, NOW, SERVICE_SID, IDENTITY
@@ -314,6 +330,17 @@ def test_breaker_store_totals_a_counter_from_a_minute_on(breaker_store):
     assert breaker_store.total_since(SERVICE_SID, "config_errors", "2026-11-25T11:00") == 7
     breaker_store.add(SERVICE_SID, "deletions", "2026-11-25T11:30", -1)  # a reservation given back
     assert breaker_store.total_since(SERVICE_SID, "deletions", "2026-11-25T11:00") == 5
+
+
+def test_breaker_store_never_takes_a_slot_below_zero(breaker_store):
+    """A reservation given back after `make breaker-reset` cleared its slot must not lend the hour one more."""
+    breaker_store.add(SERVICE_SID, "deletions", "2026-11-25T11:30", 1)
+    breaker_store.reset(SERVICE_SID)
+    breaker_store.add(SERVICE_SID, "deletions", "2026-11-25T11:30", -1)
+    breaker_store.add(SERVICE_SID, "deletions", "2026-11-25T11:31", -1)  # a slot that never existed
+    assert breaker_store.total_since(SERVICE_SID, "deletions", "2026-11-25T11:00") == 0
+    breaker_store.add(SERVICE_SID, "deletions", "2026-11-25T11:30", 1)
+    assert breaker_store.total_since(SERVICE_SID, "deletions", "2026-11-25T11:00") == 1
 
 
 def test_breaker_store_trips_only_once(breaker_store):

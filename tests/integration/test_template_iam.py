@@ -80,6 +80,7 @@ CODE_PATHS: dict[str, list[tuple[str, str, list[Calls]]]] = {
                     "mark_seen",
                     "mark_deleted",
                     "mark_delete_intent",
+                    "clear_delete_intent",
                     "verified_push_count",
                 )
             ],

@@ -164,3 +164,15 @@ def test_status_shows_the_count_the_allowance_and_the_last_hour():
         3,
         None,
     )
+
+
+def test_a_release_after_a_breaker_reset_does_not_leave_a_negative_count():
+    """A DELETE is in flight (reserved) when ops reset the breaker, which forgets the counts; the DELETE then
+    meets a 404 and gives its place back. A count of -1 would let the hour exceed its allowance by one."""
+    store, now = FakeBreakerStore(), FixedClock().now()
+    breaker = CircuitBreaker(store, max_deletions_per_hour=1, config_error_trip_count=50)
+    assert breaker.reserve_deletion(SERVICE_SID, now) is None  # the DELETE in flight
+    store.reset(SERVICE_SID)  # make breaker-reset, meanwhile
+    breaker.release_deletion(SERVICE_SID, now)  # its 404
+    assert breaker.reserve_deletion(SERVICE_SID, now) is None
+    assert breaker.reserve_deletion(SERVICE_SID, now) is not None  # the allowance is 1 an hour

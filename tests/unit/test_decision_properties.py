@@ -156,7 +156,7 @@ def every_rule_holds(e: Evidence) -> bool:
     """The brief's list, written out independently of decide()."""
     known, cause, factor = e.known, e.cause, e.verify_factor
     agrees = known is None or ((known.service_sid in (None, e.service_sid)) and (known.identity in (None, e.identity)))
-    since = cause.evidence_at - CLOCK_SKEW if cause.evidence_at else None
+    since = (cause.evidence_at - CLOCK_SKEW).replace(microsecond=0) if cause.evidence_at else None
     alive = bool(
         since
         and (

@@ -228,6 +228,21 @@ def test_a_failed_intent_write_gives_its_breaker_place_back_and_sends_no_delete(
     assert stack.reserved() == 0 and stack.verify.calls == [] and FACTOR in stack.verify.factors
 
 
+def test_a_429_leaves_no_intent_that_later_claims_a_users_deletion():
+    """The DELETE met a 429 (not processed, by definition), then the user removed the factor themselves.
+    The queue brings the same event back: its GET meets a 404, and the 429's leftover intent must not make
+    that `deleted` by push-janitor."""
+    stack = Stack(known=push_factor())
+    stack.verify.delete_errors.append(VerifyRetryable("HTTP 429", maybe_done=False))
+    with pytest.raises(VerifyRetryable):
+        stack.service.handle_push_failure(failure())
+    assert FACTOR in stack.verify.factors and stack.reserved() == 0  # nothing deleted, place given back
+    stack.verify.factors.discard(FACTOR)  # the user deletes the factor in their app
+    retry = stack.service.handle_push_failure(failure())
+    assert retry.outcome == "already_gone"
+    assert stack.registry.rows[FACTOR_SID].deleted_by == "user"
+
+
 def test_a_429_gives_its_breaker_place_back():
     stack = Stack(known=push_factor())
     stack.verify.delete_errors.append(VerifyRetryable("HTTP 429", maybe_done=False))

@@ -110,6 +110,62 @@ def test_an_update_between_expired_challenges_resets_the_count():
     assert (action.outcome, action.reason_code) == ("skipped", "too_few_unanswered") and stack.verify.calls == []
 
 
+def test_verify_date_updated_in_the_evidences_second_minus_skew_counts_as_life_as_the_registrys_does():
+    """Evidence at 11:59:00.9; life at 11:54:00 (second precision, as Verify and the registry both keep it) may
+    have come at 11:54:00.95, within CLOCK_SKEW before the evidence. The registry's last_seen counts it (ALIVE);
+    Verify's date_updated, the same moment, must count too."""
+    registry_says = Stack(known=push_factor(last_seen="2026-11-25T11:54:00Z"))
+    kept = registry_says.service.handle_push_failure(failure(occurred_at="2026-11-25T11:59:00.900Z"))
+    assert (kept.outcome, kept.reason_code) == ("skipped", "alive")
+
+    verify_says = Stack(known=push_factor(last_seen="2026-11-01T00:00:00Z"))
+    verify_says.verify.add_factor(
+        SERVICE_SID, IDENTITY, FACTOR_SID, updated=datetime(2026, 11, 25, 11, 54, 0, tzinfo=UTC)
+    )
+    action = verify_says.service.handle_push_failure(failure(occurred_at="2026-11-25T11:59:00.900Z"))
+    assert (action.outcome, action.reason_code) == ("skipped", "alive")
+    assert verify_says.verify.calls == [] and FACTOR in verify_says.verify.factors
+
+
+# Races: life the registry records while Verify is read, just before the DELETE ----------------------------
+
+
+def test_life_the_registry_records_while_verify_is_read_keeps_the_factor():
+    """The GET before the DELETE is the slow part (Verify slots, a 10 s timeout). While it runs, the app answers a
+    challenge and the registry's last_seen moves past the evidence. The DELETE must not go out on the registry
+    row read before the GET."""
+    stack = Stack(known=push_factor())
+    real = stack.verify.fetch_factor
+
+    def fetch_factor(service_sid: str, identity: str, factor_sid: str):
+        answered = datetime(2026, 11, 25, 11, 59, 30, tzinfo=UTC)  # after the 11:59:00 error
+        stack.registry.mark_seen(factor_sid, answered, "challenge.approved")
+        return real(service_sid, identity, factor_sid)
+
+    stack.verify.fetch_factor = fetch_factor
+    action = stack.service.handle_push_failure(failure())
+    assert (action.outcome, action.reason_code) == ("skipped", "alive")
+    assert stack.verify.calls == [] and FACTOR in stack.verify.factors
+
+
+def test_an_app_open_reported_while_the_sweeper_reads_verify_keeps_the_factor():
+    """The sweeper's candidate: three challenges expired in October, last seen in September. While the worker
+    reads Verify, the customer's backend reports an app open (last_seen moves to 11:59 today). No DELETE."""
+    stack = Stack(known=push_factor(last_seen="2026-09-01T00:00:00Z"))
+    stack.verify.add_factor(SERVICE_SID, IDENTITY, FACTOR_SID, updated=datetime(2026, 9, 1, tzinfo=UTC))
+    for day in (1, 2, 3):
+        stack.verify.add_challenge(FACTOR_SID, "expired", datetime(2026, 10, day, tzinfo=UTC))
+    real = stack.verify.fetch_factor
+
+    def fetch_factor(service_sid: str, identity: str, factor_sid: str):
+        stack.registry.mark_seen(factor_sid, datetime(2026, 11, 25, 11, 59, tzinfo=UTC), "app_activity")
+        return real(service_sid, identity, factor_sid)
+
+    stack.verify.fetch_factor = fetch_factor
+    action = stack.service.handle_inactive_candidate(_candidate())
+    assert action.outcome == "skipped" and stack.verify.calls == [] and FACTOR in stack.verify.factors
+
+
 def _candidate() -> InactiveCandidate:
     return InactiveCandidate(
         event_id=InactiveCandidate.event_id_for(FACTOR_SID, "2026-09-01T00:00:00Z", "2026-11-25"),

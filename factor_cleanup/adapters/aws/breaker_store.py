@@ -18,13 +18,20 @@ class DynamoDbBreakerStore:
     def add(self, service_sid: str, counter: str, minute: str, amount: int) -> None:
         slot_start = datetime.strptime(minute, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
         expires = int(slot_start.timestamp()) + 2 * 3600  # TTL: counts matter for an hour
-        self._client.update_item(
-            TableName=self._table,
-            Key={"service_sid": {"S": service_sid}, "slot": {"S": f"{counter}#{minute}"}},
-            UpdateExpression="ADD #count :amount SET expires_at = :expires",
-            ExpressionAttributeNames={"#count": "count"},
-            ExpressionAttributeValues={":amount": {"N": str(amount)}, ":expires": {"N": str(expires)}},
-        )
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": {"service_sid": {"S": service_sid}, "slot": {"S": f"{counter}#{minute}"}},
+            "UpdateExpression": "ADD #count :amount SET expires_at = :expires",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":amount": {"N": str(amount)}, ":expires": {"N": str(expires)}},
+        }
+        if amount < 0:  # a place given back: never below zero (a reset may have cleared the slot meanwhile)
+            request["ConditionExpression"] = "#count >= :needed"
+            request["ExpressionAttributeValues"][":needed"] = {"N": str(-amount)}
+        try:
+            self._client.update_item(**request)
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return
 
     def total_since(self, service_sid: str, counter: str, first_minute: str) -> int:
         pages = self._client.get_paginator("query").paginate(

@@ -155,6 +155,12 @@ class DynamoDbFactorRegistry:
             contested.set("delete_intent_contested", True)
             self._update(factor_sid, contested)
 
+    def clear_delete_intent(self, factor_sid: str, event_id: str) -> None:
+        update = UpdateExpression()
+        mine = update.bind("delete_intent_event", event_id)
+        update.remove("delete_intent_event", "delete_intent_at")
+        self._update(factor_sid, update, f"#delete_intent_event = {mine}")  # another event's note stays
+
     def live_factors_of(self, service_sid: str, identity: str) -> list[str]:
         found = []
         for page in self._client.get_paginator("query").paginate(

@@ -33,6 +33,10 @@ class UpdateExpression:
         if value is not None:
             self._sets.append(f"#{name} = if_not_exists(#{name}, {self._value(name, value)})")
 
+    def bind(self, name: str, value: str) -> str:
+        """The :placeholder of `value` for the write's condition; #name names the attribute there."""
+        return self._value(name, value)
+
     def remove(self, *names: str) -> None:
         for name in names:
             self._names[f"#{name}"] = name
