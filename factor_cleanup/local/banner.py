@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from factor_cleanup.local.demo import DEMO_PORT as DEFAULT_PORT
 from factor_cleanup.local.stack import LocalStack, StackError
 from factor_cleanup.local.verify_emulator import DEMO_DEAD_FACTOR_SID, DEMO_IOS_STALE_FACTOR_SID
 from factor_cleanup.runtime import logs
@@ -33,12 +34,19 @@ def banner(stack: LocalStack) -> str:
         f"  CLEANUP_MODE      {os.environ['CLEANUP_MODE']}   VERIFY_SERVICE_SIDS {os.environ['VERIFY_SERVICE_SIDS']}",
     ]
     if stack.uses_emulator:
+        # The make targets find the stack on PORT: another port must be given to each of them too.
+        port = "" if stack.port == DEFAULT_PORT else f" PORT={stack.port}"
+        deletes = os.environ["CLEANUP_MODE"] == "delete"
+        shown = "deleted" if deletes else "would_delete"  # report-only decides and records, deletes nothing
+        becomes = "is deleted" if deletes else f"becomes would_delete (make apply SINCE=1h{port} deletes it)"
         lines += [
             "Try it in another terminal:",
-            f"  make send-example   # POSTs events/debugger-webhook.json, signed; demo factor {DEMO_DEAD_FACTOR_SID} is deleted",
-            "  make report         # the cleanup report now shows it as deleted",
-            f"  make sweep          # inactivity sweep now: iOS factor {DEMO_IOS_STALE_FACTOR_SID} (3 expired challenges)",
-            "                      # is deleted, the factor approved an hour ago is kept; each with its reason",
+            f"  make send-example{port}   # POSTs events/debugger-webhook.json, signed; demo factor "
+            f"{DEMO_DEAD_FACTOR_SID} {becomes}",
+            f"  make report{port}         # the cleanup report now shows it as {shown}",
+            f"  make sweep{port}          # inactivity sweep now: iOS factor {DEMO_IOS_STALE_FACTOR_SID} "
+            "(3 expired challenges)",
+            f"                      # {becomes.split(' (')[0]}, the factor approved an hour ago is kept; each with its reason",
         ]
     return "\n".join(lines)
 
