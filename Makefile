@@ -107,8 +107,8 @@ check-lower-bounds: $(UV_STAMP) ## Install every requirement at its lower bound 
 configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://…; DRY_RUN=1 previews
 	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)
 
-breaker-status: $(STAMP) ## Each Verify Service's breaker: open or not, factor count, hourly allowance, deletions, held back ([SERVICE=VA…])
-	$(PY) -m factor_cleanup breaker-status --port $(PORT) $(if $(SERVICE),--service $(SERVICE),)
+breaker-status: $(STAMP) ## Each Verify Service's breaker: open or not, factor count, hourly allowance, deletions, held back ([SERVICE=VA…] [SINCE=24h])
+	$(PY) -m factor_cleanup breaker-status --port $(PORT) $(if $(SERVICE),--service $(SERVICE),) $(if $(SINCE),--since $(SINCE),)
 
 breaker-reset: $(STAMP) ## Close a service's circuit breaker and re-queue what it held back: SERVICE=VA…
 	@test -n "$(SERVICE)" || { echo "make breaker-reset: give SERVICE=VA…"; exit 2; }
