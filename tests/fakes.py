@@ -267,6 +267,7 @@ class FakeRegistry(FactorRegistry):
             if r.service_sid == service_sid
             and r.status == "verified"
             and r.factor_type == "push"
+            and r.platform in (None, "apn")
             and not r.deleted
             and r.last_seen
             and r.last_seen < iso_utc(seen_before)

@@ -14,21 +14,15 @@ what Verify and the breaker answered back through the functions at the end of th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
-from typing import Literal
 
 from factor_cleanup.domain.decision_record import Outcome, iso_utc
-from factor_cleanup.domain.factors import FactorRecord, VerifyFactor
-from factor_cleanup.domain.reason_codes import GONE_CODES, ReasonCode
+from factor_cleanup.domain.evidence import APN, CLOCK_SKEW, PUSH, Cause, Evidence
+from factor_cleanup.domain.factors import VerifyFactor
+from factor_cleanup.domain.reason_codes import ReasonCode
 from factor_cleanup.domain.sids import is_verify_identity
-
-CleanupMode = Literal["delete", "report-only"]
-PUSH = "push"
-CLOCK_SKEW = timedelta(minutes=5)
-"""Twilio's clocks, the app backends' and ours differ: life this close before the evidence counts as life after
-it, and evidence dated further than this ahead of now is not a time to trust."""
 
 
 class Step(str, Enum):
@@ -37,59 +31,6 @@ class Step(str, Enum):
     RECORD = "record"  # write the decision to the ledger; done
     LOOK_UP_FACTOR = "look_up_factor"  # ask Verify for the factor (type, owner, last update), then decide again
     DELETE = "delete"  # reserve with the breaker, write the intent, DELETE, then map the answer
-
-
-@dataclass(frozen=True)
-class Cause:
-    """Why the factor might be dead: the error-code verdict or the inactivity verdict, as a code and a sentence."""
-
-    reason_code: ReasonCode
-    reason: str
-    evidence_at: datetime | None
-    """When the evidence arose (the push error; the last expired challenge). None when unreadable."""
-
-    @property
-    def says_gone(self) -> bool:
-        return self.reason_code in GONE_CODES
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Everything the decision rests on, gathered by the executor before deciding."""
-
-    event_id: str
-    service_sid: str | None
-    identity: str | None
-    factor_sid: str | None
-    cause: Cause
-    mode: CleanupMode
-    managed_services: frozenset[str]
-    now: datetime
-    """When the decision is made: evidence dated after it (beyond CLOCK_SKEW) cannot be trusted."""
-    known: FactorRecord | None = None
-    """The registry's row for factor_sid, read just before deciding."""
-    ids_problem: str | None = None
-    """Why the event's ids do not name one factor (correlationIds), if they do not."""
-    verify_factor: VerifyFactor | None = None
-    """The factor as Verify returned it just now; None until it was looked up (never in report-only mode)."""
-    reviewed: bool = False
-    """Ops reviewed this very decision and asked to apply it (`apply`): delete even in report-only mode."""
-    registry_read: bool = False
-    """A factor registry was read for this decision: without one, life after the evidence cannot be ruled out."""
-
-    def with_verify_factor(self, factor: VerifyFactor) -> Evidence:
-        return replace(self, verify_factor=factor)
-
-    @property
-    def factor_type(self) -> str | None:
-        """What Verify and the registry say. They should never differ; if one names a type other than push,
-        that one counts. None when neither has said yet."""
-        said = [
-            kind
-            for kind in (self.verify_factor and self.verify_factor.factor_type, self.known and self.known.factor_type)
-            if kind
-        ]
-        return next((kind for kind in said if kind != PUSH), said[0] if said else None)
 
 
 @dataclass(frozen=True)
@@ -160,12 +101,28 @@ def _verify_problem(evidence: Evidence, verify_read_next: bool = False) -> Decis
         return _skip(
             ReasonCode.NOT_PUSH, f"{evidence.factor_sid} is a {factor_type} factor; only push factors are cleaned up"
         )
+    not_ios = _not_ios(evidence)
+    if not_ios:
+        return not_ios
     if evidence.verify_factor is not None:
         mismatch = _verify_disagrees(evidence, evidence.verify_factor)
         return _skip(ReasonCode.IDENTITY_MISMATCH, mismatch) if mismatch else None
     if verify_read_next or not _may_delete(evidence):
         return None  # report-only: no Verify call now; an apply decides again and looks it up then
     return Decision(Step.LOOK_UP_FACTOR, Outcome.SKIPPED, evidence.cause.reason_code, evidence.cause.reason)
+
+
+def _not_ios(evidence: Evidence) -> Decision | None:
+    """Inactivity is evidence for iOS only, where APNs no longer reports uninstalls; FCM still reports them, so
+    a silent Android factor is not a dead one. Verify must name the factor an APNs one before a DELETE."""
+    if evidence.cause.reason_code is not ReasonCode.INACTIVE:
+        return None
+    known, factor = evidence.known, evidence.verify_factor
+    said = [platform for platform in (factor and factor.platform, known and known.platform) if platform]
+    other = next((platform for platform in said if platform != APN), None)
+    if other or (factor is not None and factor.platform != APN):
+        return _skip(ReasonCode.NOT_IOS, f"a {other or 'no-platform'} factor: the inactivity rule is for iOS only")
+    return None
 
 
 def _verify_disagrees(evidence: Evidence, factor: VerifyFactor) -> str | None:

@@ -22,6 +22,8 @@ class ReasonCode(str, Enum):
     CHALLENGE_PENDING = "challenge_pending"
     TOO_FEW_UNANSWERED = "too_few_unanswered"
     NOT_VERIFIED = "not_verified"
+    UNLISTED_CHALLENGES = "unlisted_challenges"
+    NOT_IOS = "not_ios"
     # the evidence does not name one push factor of ours, or cannot be dated
     AMBIGUOUS_IDS = "ambiguous_ids"
     UNMANAGED_SERVICE = "unmanaged_service"

@@ -170,10 +170,10 @@ def seed_demo(state: EmulatorState, account_sid: str = DEMO_ACCOUNT_SID) -> dict
     live = add(
         DEMO_SERVICE_SID,
         DEMO_IDENTITY,
-        "fcm",
+        "apn",  # iOS, as the silent one: the inactivity sweep checks both and keeps this one
         created=now - timedelta(days=60),
         sid=DEMO_LIVE_FACTOR_SID,
-        friendly_name="Galaxy S23 (in use)",
+        friendly_name="iPhone 15 (in use)",
     )
     ios = add(
         DEMO_SERVICE_SID,

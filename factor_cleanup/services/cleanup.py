@@ -16,9 +16,10 @@ import structlog
 
 from factor_cleanup.domain import decision as rules
 from factor_cleanup.domain.breaker import CircuitBreaker
-from factor_cleanup.domain.decision import Cause, CleanupMode, Decision, Evidence, Step
+from factor_cleanup.domain.decision import Decision, Step
 from factor_cleanup.domain.decision_record import DecisionRecord, Outcome
 from factor_cleanup.domain.error_codes import Category, ErrorCodePolicy
+from factor_cleanup.domain.evidence import Cause, CleanupMode, Evidence
 from factor_cleanup.domain.factors import FactorRecord
 from factor_cleanup.domain.identity import with_registry_identity
 from factor_cleanup.domain.inactivity import CHALLENGE_LOOKBACK, InactivityRule

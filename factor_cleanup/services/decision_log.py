@@ -8,8 +8,9 @@ from datetime import datetime
 
 import structlog
 
-from factor_cleanup.domain.decision import Decision, Evidence
+from factor_cleanup.domain.decision import Decision
 from factor_cleanup.domain.decision_record import DecisionRecord, iso_utc
+from factor_cleanup.domain.evidence import Evidence
 from factor_cleanup.domain.ports import Ledger
 
 log = structlog.get_logger(__name__)

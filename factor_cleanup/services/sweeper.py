@@ -75,6 +75,9 @@ class Sweeper:
         if record.factor_type not in (None, "push"):  # the index holds push factors only (its projection does not
             report.kept += 1  # carry the type, so None here); the worker checks the type again before any DELETE
             return
+        if record.platform not in (None, "apn"):  # inactivity is iOS's evidence; the worker checks Verify's word
+            report.kept += 1
+            return
         if not (record.service_sid and record.identity and record.last_seen):
             report.kept += 1  # cannot be checked without its identity; a factor.verified event will complete it
             log.warning("sweep_candidate_incomplete", factor_sid=record.factor_sid)

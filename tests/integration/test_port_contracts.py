@@ -305,6 +305,19 @@ def test_registry_sweeps_only_verified_push_factors_of_the_service_seen_before_t
     assert stale(registry) == ["YF" + "1" * 32] and stale(registry, OTHER_SERVICE) == ["YF" + "5" * 32]
 
 
+def test_registry_sweeps_ios_factors_and_those_of_unknown_platform_only(registry):
+    """Inactivity is iOS's evidence: an Android (fcm) factor never enters the sweep, even once its platform
+    becomes known after it was indexed."""
+    from dataclasses import replace
+
+    ios, unknown, android = "YF" + "1" * 32, "YF" + "2" * 32, "YF" + "3" * 32
+    registry.record_factor(replace(verified(ios), platform="apn"))
+    registry.record_factor(replace(verified(unknown), platform=None))
+    registry.record_factor(replace(verified(android), platform=None))  # indexed while its platform is unknown
+    registry.record_factor(replace(verified(android), platform="fcm"))  # then Verify says fcm
+    assert sorted(stale(registry)) == [ios, unknown]
+
+
 def test_registry_sweep_candidates_come_oldest_first(registry):
     ages = [31 + (n * 7) % 40 for n in range(12)]  # every age once, written in no order
     for n, days in enumerate(ages):

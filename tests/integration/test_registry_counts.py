@@ -43,7 +43,7 @@ def verified(n: int, service: str = SERVICE_SID, factor_type: str = "push", stat
         service,
         IDENTITY,
         factor_type,
-        "fcm",
+        "apn",  # swept (fcm factors are counted alike but never swept)
         status,
         verified_at="2026-11-01T00:00:00Z",
         last_seen="2026-11-01T00:00:00Z",
@@ -156,3 +156,11 @@ def test_a_transition_that_meets_a_concurrent_one_is_tried_again(aws):
     registry._client.conflicts = 2
     registry.mark_deleted(factor(1), NOW, "user", confirmed=True)
     assert registry.verified_push_count(SERVICE_SID) == 1 and registry.get(factor(1)).deleted
+
+
+def test_an_android_factor_counts_toward_the_allowance_but_is_never_swept(registry):
+    from dataclasses import replace
+
+    registry.record_factor(replace(verified(1), platform="fcm"))
+    assert registry.verified_push_count(SERVICE_SID) == 1
+    assert list(registry.stale_factors(SERVICE_SID, NOW, 10)) == []

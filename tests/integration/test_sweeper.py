@@ -63,9 +63,9 @@ def test_on_dynamodb_the_sweep_reads_only_the_candidates(aws):
 def test_two_sweeps_at_once_delete_a_stale_factor_once_and_keep_a_live_one(aws):
     registry = DynamoDbFactorRegistry(aws.dynamodb, aws.registry_table)
     verify = FakeVerify()
-    for sid, platform in ((STALE_IOS, "apn"), (LIVE, "fcm")):
-        registry.record_factor(factor(sid, 100, identity=f"user-{platform}-0001", platform=platform))
-        verify.add_factor(SERVICE_SID, f"user-{platform}-0001", sid, platform=platform)
+    for sid, identity in ((STALE_IOS, "user-stale-0001"), (LIVE, "user-live-00001")):  # both iOS: both swept
+        registry.record_factor(factor(sid, 100, identity=identity, platform="apn"))
+        verify.add_factor(SERVICE_SID, identity, sid, platform="apn")
     for days in (30, 20, 10):
         verify.add_challenge(STALE_IOS, "expired", NOW - timedelta(days=days))
     verify.add_challenge(LIVE, "approved", NOW - timedelta(hours=1))

@@ -11,16 +11,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factor_cleanup.domain.decision import (
-    CLOCK_SKEW,
-    PUSH,
-    Cause,
-    Decision,
-    Evidence,
-    Step,
-    decide,
-)
+from factor_cleanup.domain.decision import Decision, Step, decide
 from factor_cleanup.domain.decision_record import Outcome, iso_utc
+from factor_cleanup.domain.evidence import APN, CLOCK_SKEW, PUSH, Cause, Evidence
 from factor_cleanup.domain.factors import FactorRecord, VerifyFactor
 from factor_cleanup.domain.reason_codes import GONE_CODES, ReasonCode
 from factor_cleanup.domain.sids import is_verify_identity
@@ -63,6 +56,7 @@ RULES = (
     "verify",
     "mode",
     "registry_read",
+    "ios",
 )
 
 
@@ -98,6 +92,7 @@ def evidence(draw: st.DrawFn) -> Evidence:
             if "type" not in broken
             else draw(st.sampled_from([None, "totp", "passkeys"])),
             status="verified",
+            platform=pick("ios", st.sampled_from([None, APN]), st.sampled_from([None, "fcm"])),
             last_seen=iso_utc(life("registry")) if evidence_at or alive_in == "registry" else None,
             deleted_at=pick("deleted", st.none(), moments.map(iso_utc)),
             deleted_by="user" if "deleted" in broken else None,
@@ -117,7 +112,7 @@ def evidence(draw: st.DrawFn) -> Evidence:
             factor_type=PUSH
             if "type" not in broken or (known and known.factor_type)
             else draw(st.sampled_from(["totp", "passkeys"])),
-            platform="apn",
+            platform=pick("ios", st.just(APN), st.sampled_from(["fcm", "none", None])),
             created_at=BASE - timedelta(days=400),
             updated_at=life("verify"),
         )
@@ -127,7 +122,7 @@ def evidence(draw: st.DrawFn) -> Evidence:
         service_sid=service_sid,
         identity=identity,
         factor_sid=factor_sid,
-        cause=Cause(code, draw(st.text(min_size=1, max_size=20)), evidence_at),
+        cause=Cause(code, draw(st.text(min_size=1, max_size=20).filter(str.strip)), evidence_at),
         known=known,
         mode=pick("mode", st.sampled_from(["delete", "report-only"]), st.just("report-only")),
         managed_services=frozenset({MANAGED}),
@@ -176,6 +171,10 @@ def every_rule_holds(e: Evidence) -> bool:
         and factor is not None  # Verify was asked just now ...
         and (factor.sid, factor.service_sid, factor.identity) == (e.factor_sid, e.service_sid, e.identity)
         and factor.factor_type == PUSH  # ... and agrees
+        and (  # inactivity is evidence for iOS factors only
+            cause.reason_code is not ReasonCode.INACTIVE
+            or (factor.platform == APN and (known is None or known.platform in (None, APN)))
+        )
         and cause.evidence_at is not None
         and cause.evidence_at <= e.now + CLOCK_SKEW
         and not alive

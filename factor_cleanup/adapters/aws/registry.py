@@ -2,7 +2,8 @@
 
 Two sparse indexes keep reads proportional to what is asked for:
 - `sweep`: partition `sweep_shard` (`<service>#<0..3>`), sort `last_seen`. The attribute exists only
-  on verified, not deleted factors, so `last_seen < cutoff` reads exactly the sweeper's candidates.
+  on verified, not deleted iOS push factors (platform `apn`, or not yet known), so `last_seen < cutoff`
+  reads exactly the sweeper's candidates.
   Four shards per service spread the index writes every challenge answer causes.
 - `by_entity`: partition `entity_key` (`<service>/<identity>`), removed on deletion, for activity
   reports that name an identity instead of a factor.
@@ -96,9 +97,10 @@ class DynamoDbFactorRegistry:
         if factor.status == "verified" and factor.service_sid and factor.factor_type == "push":
             update.set("status", "verified")
             update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
-            update.set(
-                "sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid)
-            )  # push factors alone are swept
+            if factor.platform in (None, "apn"):  # iOS push factors alone are swept (inactivity is iOS's evidence)
+                update.set("sweep_shard", sweep_shard(factor.service_sid, factor.factor_sid))
+            else:
+                update.remove("sweep_shard")
         elif factor.status == "verified":
             update.set("status", "verified")
             update.set_once("verified_at", factor.verified_at or factor.last_seen or factor.created_at)
