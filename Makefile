@@ -104,8 +104,8 @@ check-lower-bounds: $(UV_STAMP) ## Install every requirement at its lower bound 
 	$(UV) pip install --quiet --python $(LOWER_BOUNDS_VENV)/bin/python --resolution lowest-direct -r requirements-dev.txt
 	PUSH_JANITOR_LOWER_BOUNDS=1 $(LOWER_BOUNDS_VENV)/bin/python -m pytest -q
 
-configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://…; DRY_RUN=1 previews
-	$(PY) -m factor_cleanup configure-twilio --base-url "$(BASE_URL)" $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)
+configure-twilio: $(STAMP) ## Point Verify webhooks (and EVENT_STREAMS=1: an error-log sink) at BASE_URL=https://… (default PUBLIC_BASE_URL); DRY_RUN=1 previews
+	$(PY) -m factor_cleanup configure-twilio $(if $(BASE_URL),--base-url "$(BASE_URL)",) $(if $(DRY_RUN),--dry-run,) $(if $(EVENT_STREAMS),--event-streams,)
 
 breaker-status: $(STAMP) ## Each Verify Service's breaker: open or not, factor count, hourly allowance, deletions, held back ([SERVICE=VA…] [SINCE=24h])
 	$(PY) -m factor_cleanup breaker-status --port $(PORT) $(if $(SERVICE),--service $(SERVICE),) $(if $(SINCE),--since $(SINCE),)
