@@ -1,7 +1,7 @@
 """The one decision about a factor: evidence in, a Decision out. No I/O, no clock, no adapters.
 
 A DELETE is planned only when every one of these holds:
-- the evidence says the app is gone (an uninstall error code, or the inactivity rule);
+- the evidence says the app is gone (an uninstall error code, or the inactivity rule for an iOS factor);
 - the Verify Service is managed, the factor is a push factor, and the identity is a Verify identity
   that agrees with the registry wherever the registry knows the factor;
 - the evidence has a readable time, not ahead of now, and nothing showed life after it (within CLOCK_SKEW);
